@@ -1,0 +1,104 @@
+// swift-tools-version:6.1
+// Courier: a gRPC-compatible RPC platform on nghttp2 and protobuf-c.
+//
+// The layers, bottom to top (imports point downward only):
+//   Sources/CShims      system-library shims for libnghttp2 and libprotobuf-c
+//   Sources/Generated   protoc-c output (C) and the Swift bindings generated from Protos/
+//   Sources/Codegen     the Swift generator (a protoc plugin)
+//   Sources/Protobuf    the Swift runtime the generated bindings stand on
+//   Sources/Transport   HTTP/2 over nghttp2 and SwiftNIO; knows streams, not gRPC
+//   Sources/Core        the gRPC call layer: status, metadata, deadlines, router, server, client
+//   Sources/Services    standard services: health and reflection
+//   Sources/Tools       interop-server, interop-client
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "Courier",
+    products: [
+        .library(name: "Courier", targets: ["Courier"]),
+        .library(name: "CourierProtos", targets: ["CourierProtos"]),
+        .library(name: "CourierServices", targets: ["CourierServices"]),
+        .executable(name: "interop-server", targets: ["interop-server"]),
+        .executable(name: "interop-client", targets: ["interop-client"]),
+        .executable(name: "courier-protoc-gen", targets: ["courier-protoc-gen"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // C libraries, wrapped once at the edge.
+        .systemLibrary(
+            name: "CNGHTTP2", path: "Sources/CShims/CNGHTTP2", pkgConfig: "libnghttp2",
+            providers: [.apt(["libnghttp2-dev"])]),
+        .systemLibrary(
+            name: "CProtobufC", path: "Sources/CShims/CProtobufC", pkgConfig: "libprotobuf-c",
+            providers: [.apt(["libprotobuf-c-dev"])]),
+
+        // Generated code (scripts/generate.sh); never edited by hand.
+        .target(
+            name: "CourierProtosC", dependencies: ["CProtobufC"], path: "Sources/Generated/CourierProtosC",
+            linkerSettings: [.linkedLibrary("protobuf-c")]),
+        .target(
+            name: "CProtocPlugin", dependencies: ["CProtobufC"], path: "Sources/Generated/CProtocPlugin",
+            linkerSettings: [.linkedLibrary("protobuf-c")]),
+        .target(
+            name: "CourierProtos", dependencies: ["CourierProtobuf", "CourierProtosC", "Courier"],
+            path: "Sources/Generated/CourierProtos", swiftSettings: swiftSettings),
+
+        // The Swift generator: a protoc plugin reading CodeGeneratorRequest through protobuf-c.
+        .executableTarget(
+            name: "courier-protoc-gen", dependencies: ["CProtocPlugin", "CProtobufC"],
+            path: "Sources/Codegen/courier-protoc-gen"),
+
+        // Runtime for generated messages: pack/unpack through protobuf-c's descriptors.
+        .target(
+            name: "CourierProtobuf", dependencies: ["CProtobufC"], path: "Sources/Protobuf/CourierProtobuf",
+            swiftSettings: swiftSettings),
+
+        // HTTP/2 transport: nghttp2 sessions driven by SwiftNIO channels.
+        .target(
+            name: "CourierHTTP2",
+            dependencies: [
+                "CNGHTTP2", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/Transport/CourierHTTP2", swiftSettings: swiftSettings),
+
+        // The gRPC call layer.
+        .target(
+            name: "Courier",
+            dependencies: [
+                "CourierHTTP2", "CourierProtobuf", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/Core/Courier", swiftSettings: swiftSettings),
+
+        // Standard services.
+        .target(
+            name: "CourierServices", dependencies: ["Courier", "CourierProtos"],
+            path: "Sources/Services/CourierServices", swiftSettings: swiftSettings),
+
+        // Interop tools (gRPC's interop conventions).
+        .target(
+            name: "CourierInterop", dependencies: ["Courier", "CourierProtos", "CourierServices"],
+            path: "Sources/Tools/CourierInterop", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "interop-server", dependencies: ["CourierInterop"], path: "Sources/Tools/interop-server",
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "interop-client", dependencies: ["CourierInterop"], path: "Sources/Tools/interop-client",
+            swiftSettings: swiftSettings),
+
+        .testTarget(
+            name: "CourierProtobufTests", dependencies: ["CourierProtobuf", "CourierProtos"],
+            path: "Tests/CourierProtobufTests"),
+        .testTarget(
+            name: "CourierTests",
+            dependencies: ["Courier", "CourierProtos", "CourierServices", "CourierInterop"],
+            path: "Tests/CourierTests"),
+    ]
+)

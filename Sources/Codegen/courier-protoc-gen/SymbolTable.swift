@@ -1,0 +1,47 @@
+/// Every message and enum protoc sent, by fully-qualified proto name, so fields can name their
+/// Swift types and the generator can see which messages contain themselves.
+struct SymbolTable {
+    private(set) var swiftNames: [String: String] = [:]
+    private(set) var messages: [String: ProtoMessage] = [:]
+    private(set) var enumNames: Set<String> = []
+
+    init(files: [ProtoFile]) {
+        for file in files {
+            let prefix = Naming.packagePrefix(file.package)
+            for message in file.messages { add(message, swiftName: prefix + message.name) }
+            for e in file.enums { addEnum(e, swiftName: prefix + e.name) }
+        }
+    }
+
+    private mutating func add(_ message: ProtoMessage, swiftName: String) {
+        swiftNames[message.fullName] = swiftName
+        messages[message.fullName] = message
+        for nested in message.nested { add(nested, swiftName: swiftName + "." + nested.name) }
+        for e in message.enums { addEnum(e, swiftName: swiftName + "." + e.name) }
+    }
+
+    private mutating func addEnum(_ e: ProtoEnum, swiftName: String) {
+        swiftNames[e.fullName] = swiftName
+        enumNames.insert(e.fullName)
+    }
+
+    func swiftName(_ fullName: String) -> String {
+        guard let name = swiftNames[fullName] else { fatalError("courier-protoc-gen: unknown type \(fullName)") }
+        return name
+    }
+
+    /// Whether a singular field of message type `from` can lead back to `target` through singular
+    /// message fields: such a field must be boxed, or the Swift struct would contain itself.
+    func reaches(_ target: String, from start: String) -> Bool {
+        var seen: Set<String> = []
+        var stack = [start]
+        while let name = stack.popLast() {
+            if name == target { return true }
+            guard seen.insert(name).inserted, let message = messages[name] else { continue }
+            for field in message.fields where field.kind == .message && !field.isRepeated {
+                stack.append(field.typeName)
+            }
+        }
+        return false
+    }
+}

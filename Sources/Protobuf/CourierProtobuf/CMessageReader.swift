@@ -1,0 +1,137 @@
+import CProtobufC
+
+/// Reads the fields of a C message that protobuf-c unpacked, through protobuf-c's own field
+/// descriptors (offsets and quantifier offsets), so Swift never depends on C member names.
+///
+/// Fields are addressed by their index in the descriptor's `fields` array, which protoc-c sorts by
+/// field number; the generator emits the same order. Valid only while the unpacked message lives.
+public struct CMessageReader {
+    @usableFromInline let base: UnsafeRawPointer
+    @usableFromInline let descriptor: UnsafePointer<ProtobufCMessageDescriptor>
+
+    @usableFromInline
+    init(message: UnsafeRawPointer) {
+        self.base = message
+        self.descriptor = message.assumingMemoryBound(to: ProtobufCMessage.self).pointee.descriptor
+    }
+
+    @inlinable
+    func field(_ index: Int) -> ProtobufCFieldDescriptor { descriptor.pointee.fields[index] }
+
+    @inlinable
+    func load<T>(_ index: Int, as type: T.Type) -> T {
+        base.load(fromByteOffset: Int(field(index).offset), as: T.self)
+    }
+
+    @usableFromInline
+    func invalidUTF8(_ index: Int) -> ProtobufDecodingError {
+        .invalidUTF8(messageType: String(cString: descriptor.pointee.name), field: String(cString: field(index).name))
+    }
+
+    // MARK: Singular fields
+
+    /// A fixed-layout scalar: Int32, Int64, UInt32, UInt64, Float or Double.
+    @inlinable
+    public func scalar<T>(_ index: Int, as type: T.Type = T.self) -> T { load(index, as: T.self) }
+
+    @inlinable
+    public func bool(_ index: Int) -> Bool { load(index, as: Int32.self) != 0 }
+
+    /// An enum's numeric value (C enums are int-sized).
+    @inlinable
+    public func enumValue(_ index: Int) -> Int32 { load(index, as: Int32.self) }
+
+    /// A `string`, validated as UTF-8 as proto3 requires.
+    @inlinable
+    public func string(_ index: Int) throws(ProtobufDecodingError) -> String {
+        try Self.string(load(index, as: UnsafePointer<CChar>?.self)) { invalidUTF8(index) }
+    }
+
+    @inlinable
+    static func string(_ pointer: UnsafePointer<CChar>?, orThrow error: () -> ProtobufDecodingError) throws(ProtobufDecodingError) -> String {
+        guard let pointer, pointer.pointee != 0 else { return "" }
+        guard let string = String(validatingCString: pointer) else { throw error() }
+        return string
+    }
+
+    @inlinable
+    public func bytes(_ index: Int) -> [UInt8] { Self.bytes(load(index, as: ProtobufCBinaryData.self)) }
+
+    @inlinable
+    static func bytes(_ data: ProtobufCBinaryData) -> [UInt8] {
+        guard data.len > 0, let pointer = data.data else { return [] }
+        return Array(UnsafeBufferPointer(start: pointer, count: data.len))
+    }
+
+    /// A nested message, or nil when absent.
+    @inlinable
+    public func message<M: ProtobufMessage>(_ index: Int, as type: M.Type = M.self) throws(ProtobufDecodingError) -> M? {
+        guard let pointer = load(index, as: UnsafeRawPointer?.self) else { return nil }
+        return try M(reading: CMessageReader(message: pointer))
+    }
+
+    /// The field number set in a `oneof` (0 when none); `index` is any member of it.
+    @inlinable
+    public func oneofCase(_ index: Int) -> UInt32 {
+        base.load(fromByteOffset: Int(field(index).quantifier_offset), as: UInt32.self)
+    }
+
+    // MARK: Repeated fields
+
+    @inlinable
+    func repeated<T>(_ index: Int, of type: T.Type) -> UnsafeBufferPointer<T> {
+        let count = base.load(fromByteOffset: Int(field(index).quantifier_offset), as: Int.self)
+        guard count > 0, let pointer = load(index, as: UnsafePointer<T>?.self) else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: pointer, count: count)
+    }
+
+    @inlinable
+    public func repeatedScalar<T>(_ index: Int, as type: T.Type = T.self) -> [T] { Array(repeated(index, of: T.self)) }
+
+    @inlinable
+    public func repeatedBool(_ index: Int) -> [Bool] { repeated(index, of: Int32.self).map { $0 != 0 } }
+
+    @inlinable
+    public func repeatedEnumValues(_ index: Int) -> [Int32] { Array(repeated(index, of: Int32.self)) }
+
+    @inlinable
+    public func repeatedString(_ index: Int) throws(ProtobufDecodingError) -> [String] {
+        var result: [String] = []
+        for pointer in repeated(index, of: UnsafePointer<CChar>?.self) {
+            result.append(try Self.string(pointer) { invalidUTF8(index) })
+        }
+        return result
+    }
+
+    @inlinable
+    public func repeatedBytes(_ index: Int) -> [[UInt8]] { repeated(index, of: ProtobufCBinaryData.self).map(Self.bytes) }
+
+    @inlinable
+    public func repeatedMessage<M: ProtobufMessage>(_ index: Int, as type: M.Type = M.self) throws(ProtobufDecodingError) -> [M] {
+        var result: [M] = []
+        let pointers = repeated(index, of: UnsafeRawPointer.self)
+        result.reserveCapacity(pointers.count)
+        for pointer in pointers { result.append(try M(reading: CMessageReader(message: pointer))) }
+        return result
+    }
+
+    /// The entries of a `map` field: each entry reads its key at index 0 and its value at index 1.
+    @inlinable
+    public func mapEntries(_ index: Int) -> [CMessageReader] {
+        repeated(index, of: UnsafeRawPointer.self).map { CMessageReader(message: $0) }
+    }
+
+    // MARK: Unknown fields
+
+    /// Fields that arrived on the wire but are not in this schema.
+    public func unknownFields() -> [ProtobufUnknownField] {
+        let message = base.assumingMemoryBound(to: ProtobufCMessage.self).pointee
+        guard message.n_unknown_fields > 0, let fields = message.unknown_fields else { return [] }
+        return (0..<message.n_unknown_fields).map { i in
+            let field = fields[i]
+            return ProtobufUnknownField(
+                tag: field.tag, wireType: field.wire_type.rawValue,
+                data: Array(UnsafeBufferPointer(start: field.data, count: field.len)))
+        }
+    }
+}

@@ -1,0 +1,27 @@
+/// Why bytes could not be decoded as a message.
+public enum ProtobufDecodingError: Error, Equatable, CustomStringConvertible {
+    /// protobuf-c refused the bytes: truncated, a wrong wire type, a bad varint or length.
+    case malformed(messageType: String)
+    /// A `string` field held bytes that are not UTF-8, which proto3 forbids.
+    case invalidUTF8(messageType: String, field: String)
+
+    public var description: String {
+        switch self {
+        case .malformed(let type): return "bytes are not a valid \(type)"
+        case .invalidUTF8(let type, let field): return "field '\(field)' of \(type) is not valid UTF-8"
+        }
+    }
+}
+
+/// Why a message could not be encoded.
+public enum ProtobufEncodingError: Error, Equatable, CustomStringConvertible {
+    /// protobuf-c stores strings NUL-terminated and would silently cut this one at its NUL.
+    case stringContainsNUL(field: String)
+
+    public var description: String {
+        switch self {
+        case .stringContainsNUL(let field):
+            return "string field '\(field)' contains a NUL character, which protobuf-c cannot encode"
+        }
+    }
+}

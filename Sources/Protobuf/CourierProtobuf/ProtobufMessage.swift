@@ -1,0 +1,101 @@
+import CProtobufC
+
+/// A Swift value type generated from a protobuf message, encoded and decoded by protobuf-c.
+///
+/// Generated types implement `init(reading:)` and `write(to:)`, which copy between the Swift value
+/// and protobuf-c's C struct field by field; protobuf-c does the wire format.
+public protocol ProtobufMessage: Sendable, Equatable {
+    /// The message with every field at its default.
+    init()
+    /// The fully-qualified protobuf name, e.g. `grpc.testing.SimpleRequest`.
+    static var protoMessageName: String { get }
+    /// protobuf-c's descriptor for the C struct of this message.
+    static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { get }
+    /// Copies a C message (one that protobuf-c unpacked) into a Swift value.
+    init(reading message: CMessageReader) throws(ProtobufDecodingError)
+    /// Fills a C message that was initialised for `cDescriptor`.
+    func write(to message: CMessageWriter) throws(ProtobufEncodingError)
+}
+
+extension ProtobufMessage {
+    /// Decodes `bytes`; throws on bytes that are not a valid message. Never crashes, never leaks.
+    @inlinable
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtobufDecodingError) {
+        let arena = Arena()
+        var allocator = arena.protobufCAllocator()
+        var empty: UInt8 = 0
+        let unpacked = withUnsafeMutablePointer(to: &empty) { emptyPointer in
+            protobuf_c_message_unpack(
+                Self.cDescriptor, &allocator, bytes.count,
+                bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(emptyPointer))
+        }
+        guard let unpacked else { throw .malformed(messageType: Self.protoMessageName) }
+        try self.init(reading: CMessageReader(message: UnsafeRawPointer(unpacked)))
+        withExtendedLifetime(arena) {}
+    }
+
+    /// Decodes a byte array; see `init(serializedBytes:)`.
+    @inlinable
+    public init(serializedBytes bytes: [UInt8]) throws(ProtobufDecodingError) {
+        self = try bytes.withUnsafeBytes { (buffer) throws(ProtobufDecodingError) in try Self(serializedBytes: buffer) }
+    }
+
+    /// Builds the C message, then hands it to `body`, which may ask its size and pack it.
+    @inlinable
+    public func withPackedMessage<R>(_ body: (PackedMessage) throws -> R) throws -> R {
+        let arena = Arena()
+        let message = arena.newMessage(Self.cDescriptor)
+        try write(to: CMessageWriter(message: message, arena: arena))
+        return try withExtendedLifetime(arena) {
+            try body(PackedMessage(message: message.assumingMemoryBound(to: ProtobufCMessage.self)))
+        }
+    }
+
+    /// The protobuf encoding of this message.
+    @inlinable
+    public func serializedBytes() throws(ProtobufEncodingError) -> [UInt8] {
+        do {
+            return try withPackedMessage { packed in
+                [UInt8](unsafeUninitializedCapacity: packed.size) { buffer, count in
+                    count = packed.pack(into: buffer.baseAddress!)
+                }
+            }
+        } catch let error as ProtobufEncodingError {
+            throw error
+        } catch {
+            fatalError("unreachable: only encoding errors are thrown")
+        }
+    }
+}
+
+/// A C message ready to pack; valid only inside `withPackedMessage`.
+public struct PackedMessage {
+    @usableFromInline let message: UnsafePointer<ProtobufCMessage>
+
+    @usableFromInline
+    init(message: UnsafeMutablePointer<ProtobufCMessage>) { self.message = UnsafePointer(message) }
+
+    /// The encoded size in bytes.
+    @inlinable
+    public var size: Int { protobuf_c_message_get_packed_size(message) }
+
+    /// Encodes into `buffer`, which must have room for `size` bytes; returns the bytes written.
+    @inlinable
+    public func pack(into buffer: UnsafeMutablePointer<UInt8>) -> Int {
+        protobuf_c_message_pack(message, buffer)
+    }
+}
+
+/// A protobuf enum as a Swift enum; values this build does not know are kept, not lost.
+public protocol ProtobufEnum: Sendable, Hashable {
+    init(rawValue: Int32)
+    var rawValue: Int32 { get }
+}
+
+/// Holds a message inside a message of its own type (which a Swift struct cannot hold inline).
+/// Immutable, so sharing it between copies keeps value semantics.
+public final class ProtobufBox<Value: Sendable & Equatable>: Sendable, Equatable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
+    public static func == (lhs: ProtobufBox, rhs: ProtobufBox) -> Bool { lhs.value == rhs.value }
+}
