@@ -64,6 +64,7 @@ let package = Package(
             name: "CourierHTTP2",
             dependencies: [
                 "CNGHTTP2", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sources/Transport/CourierHTTP2", swiftSettings: swiftSettings),

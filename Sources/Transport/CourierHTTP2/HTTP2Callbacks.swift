@@ -1,0 +1,99 @@
+import CNGHTTP2
+
+/// nghttp2's C callbacks. `@convention(c)` closures cannot capture, so each is a trampoline that
+/// finds its `HTTP2Session` through nghttp2's user data (unretained: the session object outlives
+/// its nghttp2 session) and its stream through nghttp2's stream user data.
+enum HTTP2Callbacks {
+    static func session(_ userData: UnsafeMutableRawPointer?) -> HTTP2Session {
+        Unmanaged<HTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
+    }
+
+    static func install(on callbacks: OpaquePointer) {
+        nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, userData in
+            let session = HTTP2Callbacks.session(userData)
+            let hd = frame!.pointee.hd
+            guard hd.type == HTTP2FrameType.headers.rawValue else { return 0 }
+            let stream: HTTP2Stream?
+            if session.role == .server && frame!.pointee.headers.cat == NGHTTP2Result.headersCategoryRequest {
+                stream = session.peerOpenedStream(hd.stream_id)
+            } else {
+                stream = session.stream(hd.stream_id)
+            }
+            stream?.headerBlock.removeAll(keepingCapacity: true)
+            stream?.headerBlockSize = 0
+            return 0
+        }
+
+        nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, userData in
+            let session = HTTP2Callbacks.session(userData)
+            guard let stream = session.stream(frame!.pointee.hd.stream_id) else { return 0 }
+            stream.headerBlockSize += nameLength + valueLength + 32
+            if stream.headerBlockSize > Int(session.configuration.maxHeaderListSize) {
+                // Keep decoding (HPACK state must stay in step) but drop the fields.
+                stream.headerListTooLarge = true
+                return 0
+            }
+            stream.headerBlock.append(HTTP2Header(
+                String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
+                String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)))
+            return 0
+        }
+
+        nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, userData in
+            let session = HTTP2Callbacks.session(userData)
+            let frame = frame!
+            let hd = frame.pointee.hd
+            if let observer = session.frameObserver { observer(HTTP2FrameTraceBuilder.trace(frame, .received, session)) }
+            switch HTTP2FrameType(rawValue: hd.type) {
+            case .headers:
+                guard let stream = session.stream(hd.stream_id) else { return 0 }
+                let block = stream.headerBlock
+                stream.headerBlock = []
+                stream.delegate?.stream(stream, receivedHeaders: block, endStream: hd.flags & HTTP2Flag.endStream != 0)
+            case .data:
+                if hd.flags & HTTP2Flag.endStream != 0, let stream = session.stream(hd.stream_id) {
+                    stream.delegate?.streamReceivedEnd(stream)
+                }
+            case .goaway:
+                session.peerSentGoAway(lastStreamID: frame.pointee.goaway.last_stream_id, errorCode: frame.pointee.goaway.error_code)
+            case .ping:
+                if hd.flags & HTTP2Flag.ack != 0 { session.peerAcknowledgedPing() }
+            default:
+                break
+            }
+            return 0
+        }
+
+        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { raw, _, streamID, data, length, userData in
+            let session = HTTP2Callbacks.session(userData)
+            if let stream = session.stream(streamID), let delegate = stream.delegate {
+                delegate.stream(stream, receivedData: UnsafeRawBufferPointer(start: data, count: length))
+            } else {
+                // Nobody will read these bytes: give the window back at once.
+                nghttp2_session_consume(raw, streamID, length)
+            }
+            return 0
+        }
+
+        nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, streamID, errorCode, userData in
+            HTTP2Callbacks.session(userData).streamClosed(streamID, errorCode: errorCode)
+            return 0
+        }
+
+        nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, userData in
+            let session = HTTP2Callbacks.session(userData)
+            if let observer = session.frameObserver { observer(HTTP2FrameTraceBuilder.trace(frame!, .sent, session)) }
+            return 0
+        }
+    }
+
+    /// The data provider every stream with a body uses; the stream is found by id.
+    static let dataProvider = nghttp2_data_provider(
+        source: nghttp2_data_source(ptr: nil),
+        read_callback: { _, streamID, buffer, length, flags, _, userData in
+            guard let stream = HTTP2Callbacks.session(userData).stream(streamID) else {
+                return Int(NGHTTP2Result.temporalCallbackFailure)
+            }
+            return stream.readOutbound(into: buffer!, length: length, flags: flags!)
+        })
+}

@@ -1,0 +1,30 @@
+import NIOCore
+
+/// The HTTP/2 policy of one connection. nghttp2 leaves policy to its user; these are ours.
+public struct HTTP2Configuration: Sendable {
+    /// SETTINGS_MAX_CONCURRENT_STREAMS we advertise (nghttp2's default is unlimited).
+    public var maxConcurrentStreams: UInt32 = 1000
+    /// SETTINGS_INITIAL_WINDOW_SIZE: each stream's receive window.
+    public var initialStreamWindowSize: UInt32 = 1 << 20
+    /// The connection-level receive window.
+    public var connectionWindowSize: Int32 = 8 << 20
+    /// SETTINGS_MAX_FRAME_SIZE we accept.
+    public var maxFrameSize: UInt32 = 1 << 14
+    /// SETTINGS_MAX_HEADER_LIST_SIZE we advertise and enforce (RFC 9113 §6.5.2 counts each field as
+    /// name + value + 32 bytes). A larger header block fails its stream.
+    public var maxHeaderListSize: UInt32 = 16 << 10
+    /// Rapid Reset (CVE-2023-44487) defence: nghttp2 tolerates this many stream resets in a burst...
+    public var streamResetBurst: UInt64 = 1000
+    /// ...then this many per second; beyond it the connection ends with GOAWAY.
+    public var streamResetRatePerSecond: UInt64 = 33
+    /// Sends a PING this often on an otherwise idle connection; nil disables keepalive.
+    public var keepaliveInterval: TimeAmount? = .seconds(30)
+    /// Closes the connection when a keepalive PING is not acknowledged within this time.
+    public var keepaliveTimeout: TimeAmount = .seconds(10)
+    /// Closes a connection that has had no open stream for this long; nil keeps it.
+    public var maxIdleTime: TimeAmount? = nil
+    /// How long graceful shutdown waits for in-flight streams before closing anyway.
+    public var gracefulShutdownTimeout: TimeAmount = .seconds(10)
+
+    public init() {}
+}

@@ -1,0 +1,184 @@
+import NIOCore
+
+/// A SwiftNIO channel handler that drives an `HTTP2Session`: received bytes go into nghttp2,
+/// frames nghttp2 produces go to the socket. One per TCP connection; confined to its event loop.
+///
+/// Writes coalesce: submits made outside a read schedule a single flush for the current loop
+/// tick, and nothing is taken from nghttp2 while the socket is not writable (nghttp2 then holds
+/// the frames, and flow control holds the peer).
+public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
+    public typealias InboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
+
+    public let session: HTTP2Session
+    public let eventLoop: any EventLoop
+    private weak var acceptor: (any HTTP2StreamAcceptor)?
+    private var context: ChannelHandlerContext?
+    private var flushScheduled = false
+    private var keepaliveTask: Scheduled<Void>?
+    private var keepaliveTimeout: Scheduled<Void>?
+    private var shutdownTimeout: Scheduled<Void>?
+    private var shuttingDown = false
+
+    /// Called once when the peer sends GOAWAY (client connections stop taking new calls).
+    public var onGoAway: ((Int32, UInt32) -> Void)?
+    /// Called once when the connection has closed.
+    public var onClose: (() -> Void)?
+    /// The address of the peer, once connected.
+    public private(set) var remoteAddress: SocketAddress?
+
+    public init(role: HTTP2Session.Role, configuration: HTTP2Configuration, eventLoop: any EventLoop, acceptor: (any HTTP2StreamAcceptor)? = nil) {
+        self.session = HTTP2Session(role: role, configuration: configuration)
+        self.eventLoop = eventLoop
+        self.acceptor = acceptor
+        self.session.owner = self
+    }
+
+    public var isActive: Bool { context?.channel.isActive ?? false }
+
+    // MARK: Channel events
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { start(context) }
+    }
+
+    public func channelActive(context: ChannelHandlerContext) {
+        start(context)
+        context.fireChannelActive()
+    }
+
+    private func start(_ context: ChannelHandlerContext) {
+        remoteAddress = context.channel.remoteAddress
+        flush()
+        if keepaliveTask == nil { scheduleKeepalive() }
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = unwrapInboundIn(data)
+        if let error = session.receive(bytes) {
+            // A bad preface, a flood or a protocol error: nghttp2 has queued GOAWAY; send it and go.
+            flush()
+            context.close(promise: nil)
+            _ = error
+        }
+    }
+
+    public func channelReadComplete(context: ChannelHandlerContext) {
+        flush()
+    }
+
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { flush() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        keepaliveTask?.cancel()
+        keepaliveTimeout?.cancel()
+        shutdownTimeout?.cancel()
+        session.closeAllStreams(errorCode: HTTP2ErrorCode.internalError)
+        let onClose = self.onClose
+        self.onClose = nil
+        onClose?()
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    // MARK: Output
+
+    /// Takes every frame nghttp2 has ready and writes it; closes once the session is finished.
+    public func flush() {
+        guard let context else { return }
+        if context.channel.isWritable && session.wantsWrite {
+            var buffer = context.channel.allocator.buffer(capacity: 1024)
+            let healthy = session.takeOutbound(into: &buffer)
+            if buffer.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(buffer), promise: nil) }
+            if !healthy {
+                context.close(promise: nil)
+                return
+            }
+        }
+        if !session.isAlive { context.close(promise: nil) }
+    }
+
+    public func sessionNeedsFlush(_ session: HTTP2Session) {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        eventLoop.assumeIsolated().execute {
+            self.flushScheduled = false
+            self.flush()
+        }
+    }
+
+    // MARK: Session events
+
+    public func session(_ session: HTTP2Session, peerOpened stream: HTTP2Stream) {
+        if shuttingDown && session.receivedGoAway {
+            stream.reset(errorCode: HTTP2ErrorCode.refusedStream)
+            return
+        }
+        acceptor?.accept(stream, on: self)
+    }
+
+    public func session(_ session: HTTP2Session, receivedGoAway lastStreamID: Int32, errorCode: UInt32) {
+        let onGoAway = self.onGoAway
+        self.onGoAway = nil
+        onGoAway?(lastStreamID, errorCode)
+    }
+
+    public func sessionReceivedPingAck(_ session: HTTP2Session) {
+        keepaliveTimeout?.cancel()
+        keepaliveTimeout = nil
+        if shuttingDown { finishShutdown() }
+    }
+
+    private func scheduleKeepalive() {
+        guard let interval = session.configuration.keepaliveInterval else { return }
+        keepaliveTask = eventLoop.assumeIsolated().scheduleTask(in: interval) { [weak self] in
+            self?.sendKeepalive()
+            self?.scheduleKeepalive()
+        }
+    }
+
+    private func sendKeepalive() {
+        guard keepaliveTimeout == nil else { return }
+        session.ping()
+        keepaliveTimeout = eventLoop.assumeIsolated().scheduleTask(in: session.configuration.keepaliveTimeout) { [weak self] in
+            guard let self else { return }
+            // The peer is gone or stuck: end the connection; open calls fail with UNAVAILABLE.
+            self.session.terminate(errorCode: HTTP2ErrorCode.noError)
+            self.flush()
+            self.context?.close(promise: nil)
+        }
+    }
+
+    // MARK: Graceful shutdown
+
+    /// Starts a graceful shutdown: a GOAWAY shutdown notice and a PING; when the PING returns (so
+    /// every stream the client sent before the notice has arrived) the final GOAWAY, after which
+    /// in-flight streams finish and the connection closes. Forced closed after the grace timeout.
+    public func shutdownGracefully() {
+        guard !shuttingDown, context != nil else { return }
+        shuttingDown = true
+        session.announceShutdown()
+        keepaliveTimeout?.cancel()
+        keepaliveTimeout = nil
+        session.ping(0x636f_7572_6965_72)  // "courier"
+        shutdownTimeout = eventLoop.assumeIsolated().scheduleTask(in: session.configuration.gracefulShutdownTimeout) { [weak self] in
+            self?.session.terminate(errorCode: HTTP2ErrorCode.noError)
+            self?.flush()
+            self?.context?.close(promise: nil)
+        }
+        flush()
+    }
+
+    private func finishShutdown() {
+        session.goAway()
+        flush()
+    }
+}

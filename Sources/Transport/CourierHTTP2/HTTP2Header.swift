@@ -1,0 +1,20 @@
+/// One header field as it travels in an HTTP/2 header block.
+public struct HTTP2Header: Sendable, Hashable {
+    public var name: String
+    public var value: String
+
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+
+    /// The size RFC 9113 §6.5.2 counts against SETTINGS_MAX_HEADER_LIST_SIZE.
+    var listSize: Int { name.utf8.count + value.utf8.count + 32 }
+}
+
+extension Array where Element == HTTP2Header {
+    /// The first value of `name` (names are lower-case in HTTP/2).
+    public func first(_ name: String) -> String? {
+        first(where: { $0.name == name })?.value
+    }
+}

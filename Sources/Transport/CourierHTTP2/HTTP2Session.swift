@@ -1,0 +1,236 @@
+import CNGHTTP2
+import NIOCore
+
+/// A sans-I/O HTTP/2 endpoint: nghttp2 owns the protocol state machine; this class owns the
+/// nghttp2 session, its streams and the policy nghttp2 leaves to its user.
+///
+/// Bytes go in through `receive(_:)` and come out through `takeOutbound(into:)`; events reach the
+/// `owner` and each stream's delegate synchronously, inside those calls. Not thread-safe: it must
+/// be confined to one event loop.
+public final class HTTP2Session {
+    public enum Role: Sendable { case client, server }
+
+    public let role: Role
+    public let configuration: HTTP2Configuration
+    public weak var owner: (any HTTP2SessionOwner)?
+    /// Sees every frame sent and received, when set (the debugging CLI's `--trace`).
+    public var frameObserver: ((HTTP2FrameTrace) -> Void)?
+
+    /// The nghttp2 session; owned by this object, deleted in `deinit`.
+    let raw: OpaquePointer
+    /// Open streams by id. The stream's user data in nghttp2 points at the same object (unretained)
+    /// for lookups in callbacks; this dictionary is what keeps it alive.
+    private(set) var streams: [Int32: HTTP2Stream] = [:]
+    /// Set while nghttp2 is inside `mem_recv`, so owners do not flush from inside a callback.
+    private(set) var isReceiving = false
+    /// The peer sent GOAWAY.
+    public private(set) var receivedGoAway = false
+
+    public init(role: Role, configuration: HTTP2Configuration) {
+        self.role = role
+        self.configuration = configuration
+        var callbacks: OpaquePointer?
+        nghttp2_session_callbacks_new(&callbacks)
+        HTTP2Callbacks.install(on: callbacks!)
+        var option: OpaquePointer?
+        nghttp2_option_new(&option)
+        // Window updates follow what the application consumed, not what arrived (flow control).
+        nghttp2_option_set_no_auto_window_update(option, 1)
+        nghttp2_option_set_peer_max_concurrent_streams(option, 100)
+        nghttp2_option_set_stream_reset_rate_limit(
+            option, configuration.streamResetBurst, configuration.streamResetRatePerSecond)
+        nghttp2_option_set_max_settings(option, 64)
+        var session: OpaquePointer?
+        // user_data is set right after: `self` cannot be used before every property is initialised.
+        switch role {
+        case .server: nghttp2_session_server_new2(&session, callbacks, nil, option)
+        case .client: nghttp2_session_client_new2(&session, callbacks, nil, option)
+        }
+        nghttp2_option_del(option)
+        nghttp2_session_callbacks_del(callbacks)
+        self.raw = session!
+        nghttp2_session_set_user_data(raw, Unmanaged.passUnretained(self).toOpaque())
+        submitInitialSettings()
+    }
+
+    deinit {
+        for stream in streams.values { stream.markClosed() }
+        nghttp2_session_del(raw)
+    }
+
+    private func submitInitialSettings() {
+        var settings = [
+            nghttp2_settings_entry(settings_id: HTTP2SettingID.maxConcurrentStreams, value: configuration.maxConcurrentStreams),
+            nghttp2_settings_entry(settings_id: HTTP2SettingID.initialWindowSize, value: configuration.initialStreamWindowSize),
+            nghttp2_settings_entry(settings_id: HTTP2SettingID.maxFrameSize, value: configuration.maxFrameSize),
+            nghttp2_settings_entry(settings_id: HTTP2SettingID.maxHeaderListSize, value: configuration.maxHeaderListSize),
+            nghttp2_settings_entry(settings_id: HTTP2SettingID.enablePush, value: 0),
+        ]
+        nghttp2_submit_settings(raw, HTTP2Flag.none, &settings, settings.count)
+        nghttp2_session_set_local_window_size(raw, HTTP2Flag.none, 0, configuration.connectionWindowSize)
+    }
+
+    // MARK: Bytes in and out
+
+    /// Feeds received bytes. Returns nil on success, else nghttp2's description of why the
+    /// connection is unusable (bad preface, flood, protocol error); a GOAWAY may be queued for it.
+    public func receive(_ bytes: ByteBuffer) -> String? {
+        isReceiving = true
+        defer { isReceiving = false }
+        let result = bytes.withUnsafeReadableBytes { buffer in
+            nghttp2_session_mem_recv(raw, buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count)
+        }
+        return result < 0 ? NGHTTP2Result.message(result) : nil
+    }
+
+    /// Appends every frame nghttp2 has ready to `buffer`. Returns false on a fatal session error.
+    @discardableResult
+    public func takeOutbound(into buffer: inout ByteBuffer) -> Bool {
+        while true {
+            var data: UnsafePointer<UInt8>?
+            let count = nghttp2_session_mem_send(raw, &data)
+            if count < 0 { return false }
+            if count == 0 { return true }
+            buffer.writeBytes(UnsafeRawBufferPointer(start: data, count: count))
+        }
+    }
+
+    /// Whether the session has anything to send.
+    public var wantsWrite: Bool { nghttp2_session_want_write(raw) != 0 }
+
+    /// False once both sides are done (after GOAWAY with no streams left, or a fatal error).
+    public var isAlive: Bool { nghttp2_session_want_read(raw) != 0 || nghttp2_session_want_write(raw) != 0 }
+
+    public var openStreamCount: Int { streams.count }
+
+    // MARK: Connection-level actions
+
+    /// Client: opens a stream with request headers and a body sent through the stream's `write`.
+    /// Returns nil when the connection can take no new stream (ids exhausted or shutting down).
+    public func openStream(headers: [HTTP2Header], delegate: any HTTP2StreamDelegate) -> HTTP2Stream? {
+        var provider = HTTP2Callbacks.dataProvider
+        let id = HTTP2HeaderBlock.withNV(headers) { nva, count in
+            nghttp2_submit_request(raw, nil, nva, count, &provider, nil)
+        }
+        guard id > 0 else { return nil }
+        let stream = HTTP2Stream(id: id, session: self)
+        stream.delegate = delegate
+        stream.hasDataProvider = true
+        register(stream)
+        needsFlush()
+        return stream
+    }
+
+    /// Sends PING with the given 8 bytes of opaque data.
+    public func ping(_ payload: UInt64 = 0) {
+        var data = payload.bigEndian
+        _ = withUnsafeBytes(of: &data) { nghttp2_submit_ping(raw, HTTP2Flag.none, $0.baseAddress?.assumingMemoryBound(to: UInt8.self)) }
+        needsFlush()
+    }
+
+    /// Graceful shutdown, first step (server): GOAWAY with the largest stream id, telling the
+    /// client to open no new streams while one round trip's worth of in-flight ones still arrive.
+    public func announceShutdown() {
+        if role == .server { nghttp2_submit_shutdown_notice(raw) }
+        needsFlush()
+    }
+
+    /// GOAWAY naming the last stream we processed; streams above it are refused, streams at or
+    /// below it finish. The session ends once they have.
+    public func goAway(errorCode: UInt32 = HTTP2ErrorCode.noError) {
+        nghttp2_submit_goaway(raw, HTTP2Flag.none, nghttp2_session_get_last_proc_stream_id(raw), errorCode, nil, 0)
+        needsFlush()
+    }
+
+    /// Ends the session at once with GOAWAY (e.g. a keepalive timeout).
+    public func terminate(errorCode: UInt32) {
+        nghttp2_session_terminate_session(raw, errorCode)
+        needsFlush()
+    }
+
+    /// Tells every open stream the connection is gone; called when the socket closes.
+    public func closeAllStreams(errorCode: UInt32) {
+        let open = streams
+        streams.removeAll()
+        for stream in open.values {
+            stream.markClosed()
+            let delegate = stream.delegate
+            stream.delegate = nil
+            delegate?.stream(stream, closedWithErrorCode: errorCode)
+        }
+    }
+
+    // MARK: Used by streams
+
+    func needsFlush() {
+        if !isReceiving { owner?.sessionNeedsFlush(self) }
+    }
+
+    func submitResponse(_ stream: HTTP2Stream, headers: [HTTP2Header], withBody: Bool) {
+        var provider = HTTP2Callbacks.dataProvider
+        HTTP2HeaderBlock.withNV(headers) { nva, count in
+            _ = withBody
+                ? nghttp2_submit_response(raw, stream.id, nva, count, &provider)
+                : nghttp2_submit_response(raw, stream.id, nva, count, nil)
+        }
+        needsFlush()
+    }
+
+    func submitTrailers(_ stream: HTTP2Stream, _ trailers: [HTTP2Header]) {
+        HTTP2HeaderBlock.withNV(trailers) { nva, count in
+            _ = nghttp2_submit_trailer(raw, stream.id, nva, count)
+        }
+    }
+
+    func submitReset(_ stream: HTTP2Stream, errorCode: UInt32) {
+        nghttp2_submit_rst_stream(raw, HTTP2Flag.none, stream.id, errorCode)
+        needsFlush()
+    }
+
+    func resumeData(_ stream: HTTP2Stream) {
+        nghttp2_session_resume_data(raw, stream.id)
+        needsFlush()
+    }
+
+    func consume(streamID: Int32, count: Int) {
+        nghttp2_session_consume(raw, streamID, count)
+        needsFlush()
+    }
+
+    // MARK: Used by the callbacks
+
+    func stream(_ id: Int32) -> HTTP2Stream? {
+        guard let pointer = nghttp2_session_get_stream_user_data(raw, id) else { return nil }
+        return Unmanaged<HTTP2Stream>.fromOpaque(pointer).takeUnretainedValue()
+    }
+
+    func register(_ stream: HTTP2Stream) {
+        streams[stream.id] = stream
+        nghttp2_session_set_stream_user_data(raw, stream.id, Unmanaged.passUnretained(stream).toOpaque())
+    }
+
+    func peerOpenedStream(_ id: Int32) -> HTTP2Stream {
+        let stream = HTTP2Stream(id: id, session: self)
+        register(stream)
+        owner?.session(self, peerOpened: stream)
+        return stream
+    }
+
+    func streamClosed(_ id: Int32, errorCode: UInt32) {
+        guard let stream = streams.removeValue(forKey: id) else { return }
+        nghttp2_session_set_stream_user_data(raw, id, nil)
+        stream.markClosed()
+        let delegate = stream.delegate
+        stream.delegate = nil
+        delegate?.stream(stream, closedWithErrorCode: errorCode)
+    }
+
+    func peerSentGoAway(lastStreamID: Int32, errorCode: UInt32) {
+        receivedGoAway = true
+        owner?.session(self, receivedGoAway: lastStreamID, errorCode: errorCode)
+    }
+
+    func peerAcknowledgedPing() {
+        owner?.sessionReceivedPingAck(self)
+    }
+}

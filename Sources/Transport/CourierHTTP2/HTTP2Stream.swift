@@ -1,0 +1,132 @@
+import CNGHTTP2
+import NIOCore
+
+/// One HTTP/2 stream of an `HTTP2Session`: what is being received on it (a header block in
+/// progress) and what waits to be sent (DATA bytes, then trailers or END_STREAM).
+///
+/// Every method must be called on the connection's event loop.
+public final class HTTP2Stream {
+    /// The HTTP/2 stream identifier.
+    public let id: Int32
+    /// Receives this stream's events; the transport holds it until the stream closes.
+    public var delegate: (any HTTP2StreamDelegate)?
+
+    unowned let session: HTTP2Session
+
+    // Inbound header block being assembled.
+    var headerBlock: [HTTP2Header] = []
+    var headerBlockSize = 0
+    /// The peer sent a header block larger than our SETTINGS_MAX_HEADER_LIST_SIZE.
+    public internal(set) var headerListTooLarge = false
+
+    // Outbound.
+    private var outbound: ByteBuffer?
+    private enum Ending { case open, endStream, trailers([HTTP2Header]) }
+    private var ending = Ending.open
+    /// The data provider returned NGHTTP2_ERR_DEFERRED and waits for `resume`.
+    private var deferred = false
+    /// A data provider is attached: the stream has a body to send.
+    var hasDataProvider = false
+    public private(set) var isClosed = false
+
+    init(id: Int32, session: HTTP2Session) {
+        self.id = id
+        self.session = session
+    }
+
+    /// Bytes written but not yet taken by nghttp2 (flow control or the socket holds them back).
+    public var pendingOutboundBytes: Int { outbound?.readableBytes ?? 0 }
+
+    // MARK: Sending
+
+    /// Server: sends response headers; DATA and trailers follow through `write` and `finish`.
+    public func sendResponseHeaders(_ headers: [HTTP2Header]) {
+        guard !isClosed else { return }
+        hasDataProvider = true
+        session.submitResponse(self, headers: headers, withBody: true)
+    }
+
+    /// Server: sends a single header block that also ends the stream (gRPC's trailers-only response).
+    public func sendTrailersOnly(_ headers: [HTTP2Header]) {
+        guard !isClosed else { return }
+        ending = .endStream
+        session.submitResponse(self, headers: headers, withBody: false)
+    }
+
+    /// Queues DATA bytes.
+    public func write(_ bytes: ByteBuffer) {
+        guard !isClosed, case .open = ending else { return }
+        if outbound == nil {
+            outbound = bytes
+        } else {
+            var incoming = bytes
+            outbound!.writeBuffer(&incoming)
+        }
+        resume()
+    }
+
+    /// Ends the stream after the queued DATA: with a trailing header block, or with END_STREAM on
+    /// the last DATA frame when `trailers` is nil.
+    public func finish(trailers: [HTTP2Header]?) {
+        guard !isClosed, case .open = ending else { return }
+        ending = trailers.map { .trailers($0) } ?? .endStream
+        resume()
+    }
+
+    /// Sends RST_STREAM.
+    public func reset(errorCode: UInt32 = HTTP2ErrorCode.cancel) {
+        guard !isClosed else { return }
+        session.submitReset(self, errorCode: errorCode)
+    }
+
+    /// Tells nghttp2 that `count` received bytes were processed, so it reopens the window.
+    public func consume(_ count: Int) {
+        guard count > 0 else { return }
+        session.consume(streamID: id, count: count)
+    }
+
+    private func resume() {
+        if deferred && hasDataProvider {
+            deferred = false
+            session.resumeData(self)
+        } else {
+            session.needsFlush()
+        }
+    }
+
+    // MARK: Called by the session
+
+    /// nghttp2's data source: copies up to `length` queued bytes into `buffer`.
+    func readOutbound(into buffer: UnsafeMutablePointer<UInt8>, length: Int, flags: UnsafeMutablePointer<UInt32>) -> Int {
+        var copied = 0
+        if var pending = outbound, pending.readableBytes > 0 {
+            copied = min(length, pending.readableBytes)
+            pending.withUnsafeReadableBytes { source in
+                UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress!, byteCount: copied)
+            }
+            pending.moveReaderIndex(forwardBy: copied)
+            outbound = pending.readableBytes > 0 ? pending : nil
+        }
+        if outbound == nil {
+            switch ending {
+            case .open:
+                if copied == 0 {
+                    deferred = true
+                    return NGHTTP2Result.deferred
+                }
+            case .endStream:
+                flags.pointee |= NGHTTP2Result.dataFlagEOF
+            case .trailers(let trailers):
+                flags.pointee |= NGHTTP2Result.dataFlagEOF | NGHTTP2Result.dataFlagNoEndStream
+                session.submitTrailers(self, trailers)
+            }
+        }
+        if copied > 0 { delegate?.streamOutboundDrained(self) }
+        return copied
+    }
+
+    func markClosed() {
+        isClosed = true
+        outbound = nil
+    }
+}
