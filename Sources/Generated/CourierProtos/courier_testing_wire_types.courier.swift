@@ -241,12 +241,12 @@ public struct Courier_Testing_Outer: ProtobufMessage {
     public func write(to w: CMessageWriter) throws(ProtobufEncodingError) {
         try w.setMessage(0, inner)
         // Sorted by key, so that equal maps encode to equal bytes.
-        try w.setMapEntries(1, counts.sorted(by: { $0.key < $1.key })) { (entry, e) throws(ProtobufEncodingError) in {
+        try w.setMapEntries(1, counts.sorted(by: { $0.key < $1.key })) { (entry, e) throws(ProtobufEncodingError) in
             try e.setString(0, entry.key)
             e.setScalar(1, entry.value)
         }
         // Sorted by key, so that equal maps encode to equal bytes.
-        try w.setMapEntries(2, byId.sorted(by: { $0.key < $1.key })) { (entry, e) throws(ProtobufEncodingError) in {
+        try w.setMapEntries(2, byId.sorted(by: { $0.key < $1.key })) { (entry, e) throws(ProtobufEncodingError) in
             e.setScalar(0, entry.key)
             try e.setMessage(1, entry.value)
         }

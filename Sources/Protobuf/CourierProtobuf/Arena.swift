@@ -57,13 +57,15 @@ final class Arena {
     @usableFromInline
     func cString(_ string: String, field: @autoclosure () -> String) throws(ProtobufEncodingError) -> UnsafeMutablePointer<CChar> {
         var string = string
-        return try string.withUTF8 { (utf8) throws(ProtobufEncodingError) in
-            if utf8.contains(0) { throw ProtobufEncodingError.stringContainsNUL(field: field()) }
+        let copy: UnsafeMutablePointer<CChar>? = string.withUTF8 { utf8 in
+            if utf8.contains(0) { return nil }
             let memory = allocate(byteCount: utf8.count + 1, alignment: 1)
             if let source = utf8.baseAddress { memory.copyMemory(from: source, byteCount: utf8.count) }
             memory.storeBytes(of: 0, toByteOffset: utf8.count, as: UInt8.self)
             return memory.assumingMemoryBound(to: CChar.self)
         }
+        guard let copy else { throw ProtobufEncodingError.stringContainsNUL(field: field()) }
+        return copy
     }
 
     /// Copies `values` into arena memory.

@@ -127,7 +127,7 @@ public struct CMessageReader {
     public func unknownFields() -> [ProtobufUnknownField] {
         let message = base.assumingMemoryBound(to: ProtobufCMessage.self).pointee
         guard message.n_unknown_fields > 0, let fields = message.unknown_fields else { return [] }
-        return (0..<message.n_unknown_fields).map { i in
+        return (0..<Int(message.n_unknown_fields)).map { i in
             let field = fields[i]
             return ProtobufUnknownField(
                 tag: field.tag, wireType: field.wire_type.rawValue,

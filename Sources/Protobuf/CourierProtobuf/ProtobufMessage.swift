@@ -37,7 +37,10 @@ extension ProtobufMessage {
     /// Decodes a byte array; see `init(serializedBytes:)`.
     @inlinable
     public init(serializedBytes bytes: [UInt8]) throws(ProtobufDecodingError) {
-        self = try bytes.withUnsafeBytes { (buffer) throws(ProtobufDecodingError) in try Self(serializedBytes: buffer) }
+        let decoded: Result<Self, ProtobufDecodingError> = bytes.withUnsafeBytes { buffer in
+            do throws(ProtobufDecodingError) { return .success(try Self(serializedBytes: buffer)) } catch { return .failure(error) }
+        }
+        self = try decoded.get()
     }
 
     /// Builds the C message, then hands it to `body`, which may ask its size and pack it.

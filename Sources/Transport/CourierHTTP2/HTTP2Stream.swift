@@ -11,7 +11,7 @@ public final class HTTP2Stream {
     /// Receives this stream's events; the transport holds it until the stream closes.
     public var delegate: (any HTTP2StreamDelegate)?
 
-    unowned let session: HTTP2Session
+    public unowned let session: HTTP2Session
 
     // Inbound header block being assembled.
     var headerBlock: [HTTP2Header] = []

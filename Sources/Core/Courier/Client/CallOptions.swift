@@ -1,0 +1,31 @@
+/// Per-call settings.
+public struct CallOptions: Sendable {
+    /// How long the client waits; sent as `grpc-timeout` and enforced on both sides.
+    public var timeout: Duration?
+    /// Custom metadata sent with the request headers.
+    public var metadata: Metadata
+
+    public init(timeout: Duration? = nil, metadata: Metadata = Metadata()) {
+        self.timeout = timeout
+        self.metadata = metadata
+    }
+}
+
+/// What a client interceptor sees of a call before it starts, and may change.
+public struct ClientCallInfo: Sendable {
+    public let method: MethodDescriptor
+    public var options: CallOptions
+}
+
+/// Wraps every call a channel makes: for logging, metrics, adding credentials. `next` runs the
+/// call (with the info as this interceptor passes it on) and returns its result or throws.
+public protocol ClientInterceptor: Sendable {
+    func intercept<Result: Sendable>(_ call: ClientCallInfo, next: (ClientCallInfo) async throws -> Result) async throws -> Result
+}
+
+extension Array where Element == any ClientInterceptor {
+    func run<Result: Sendable>(_ call: ClientCallInfo, from index: Int = 0, _ body: (ClientCallInfo) async throws -> Result) async throws -> Result {
+        guard index < count else { return try await body(call) }
+        return try await self[index].intercept(call) { call in try await run(call, from: index + 1, body) }
+    }
+}

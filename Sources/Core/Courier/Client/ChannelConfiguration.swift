@@ -1,0 +1,24 @@
+import CourierHTTP2
+import NIOCore
+
+/// How a `GRPCChannel` connects and calls.
+public struct ChannelConfiguration: Sendable {
+    /// HTTP/2 settings and policy of each connection.
+    public var http2: HTTP2Configuration = {
+        var http2 = HTTP2Configuration()
+        http2.maxConcurrentStreams = 100  // a client accepts no pushed streams; this only bounds the peer
+        return http2
+    }()
+    /// Connections to open and spread calls over (round robin); each is one event loop's work.
+    public var connections = 1
+    public var connectTimeout: TimeAmount = .seconds(10)
+    /// Larger response messages fail the call with RESOURCE_EXHAUSTED.
+    public var maxReceiveMessageSize = 4 << 20
+    /// Larger request messages fail the call with RESOURCE_EXHAUSTED before anything is sent.
+    public var maxSendMessageSize = Int(Int32.max)
+    /// Sent as `user-agent`.
+    public var userAgent = "courier-swift/0.1"
+    public var interceptors: [any ClientInterceptor] = []
+
+    public init() {}
+}

@@ -1,0 +1,100 @@
+import CourierHTTP2
+import CourierProtobuf
+import NIOCore
+
+/// The bridge between a caller's task and its loop-confined `ClientStreamHandler`.
+final class ClientCall: Sendable {
+    let eventLoop: any EventLoop
+    let handler: NIOLoopBoundBox<ClientStreamHandler?>
+    let metadata = CallMetadataBox()
+    let allocator: ByteBufferAllocator
+    let maxSendMessageSize: Int
+
+    init(eventLoop: any EventLoop, allocator: ByteBufferAllocator, maxSendMessageSize: Int) {
+        self.eventLoop = eventLoop
+        self.handler = .makeEmptyBox(eventLoop: eventLoop)
+        self.allocator = allocator
+        self.maxSendMessageSize = maxSendMessageSize
+    }
+
+    func onLoop(_ body: @escaping @Sendable (ClientStreamHandler) -> Void) {
+        let box = handler
+        if eventLoop.inEventLoop {
+            if let handler = box.value { body(handler) }
+        } else {
+            eventLoop.execute { if let handler = box.value { body(handler) } }
+        }
+    }
+
+    func cancel(_ error: RPCError = RPCError(code: .cancelled, message: "the call was cancelled by the client")) {
+        onLoop { $0.cancel(error) }
+    }
+
+    func write<M: ProtobufMessage>(_ message: M) async throws {
+        let framed = try GRPCMessageFramer.frame(message, allocator: allocator, maxSize: maxSendMessageSize)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let box = handler
+            eventLoop.execute {
+                guard let handler = box.value else {
+                    continuation.resume(throwing: RPCError(code: .cancelled, message: "the call has ended"))
+                    return
+                }
+                handler.write(framed, whenWritable: continuation)
+            }
+        }
+    }
+
+    func finishRequests() {
+        onLoop { $0.finishRequests() }
+    }
+}
+
+/// Sends the request messages of a client- or bidirectional-streaming call. `write` waits while
+/// the server is not reading (HTTP/2 flow control).
+public struct RequestStreamWriter<Message: ProtobufMessage>: Sendable {
+    let call: ClientCall
+
+    /// Sends one message; throws the call's status if it has already ended.
+    public func write(_ message: Message) async throws {
+        try await call.write(message)
+    }
+
+    /// Half-closes the call: no more requests. Done for you when the sending closure returns.
+    public func finish() {
+        call.finishRequests()
+    }
+}
+
+/// The response messages of a server- or bidirectional-streaming call. Iterating ends at the
+/// OK status, or throws the `RPCError` the call ended with.
+public struct ResponseStream<Message: ProtobufMessage>: AsyncSequence, Sendable {
+    public typealias Element = Message
+    let queue: AsyncMessageQueue<ByteBuffer>
+    let call: ClientCall
+
+    /// Metadata from the response headers (empty until they arrive).
+    public var initialMetadata: Metadata { call.metadata.initial }
+    /// Metadata from the trailers (empty until the call ends).
+    public var trailingMetadata: Metadata { call.metadata.trailing }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let queue: AsyncMessageQueue<ByteBuffer>
+
+        public mutating func next() async throws -> Message? {
+            guard let bytes = try await queue.next() else { return nil }
+            return try decodeResponse(Message.self, bytes)
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(queue: queue) }
+}
+
+func decodeResponse<M: ProtobufMessage>(_ type: M.Type, _ bytes: ByteBuffer) throws(RPCError) -> M {
+    let decoded: Result<M, ProtobufDecodingError> = bytes.withUnsafeReadableBytes { raw in
+        do throws(ProtobufDecodingError) { return .success(try M(serializedBytes: raw)) } catch { return .failure(error) }
+    }
+    switch decoded {
+    case .success(let message): return message
+    case .failure(let error): throw RPCError(code: .internal, message: "could not decode the response: \(error)")
+    }
+}

@@ -1,0 +1,24 @@
+import CourierHTTP2
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// One client HTTP/2 connection, usable from any thread; its handler lives on its event loop.
+final class ClientConnection: Sendable {
+    let channel: any Channel
+    let handler: NIOLoopBound<HTTP2Connection>
+    let authority: String
+    private let usable = NIOLockedValueBox(true)
+
+    init(channel: any Channel, handler: HTTP2Connection, authority: String) {
+        self.channel = channel
+        self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+        self.authority = authority
+    }
+
+    var eventLoop: any EventLoop { channel.eventLoop }
+
+    /// False after GOAWAY or close: new calls go to a new connection.
+    var isUsable: Bool { usable.withLockedValue { $0 } && channel.isActive }
+
+    func markUnusable() { usable.withLockedValue { $0 = false } }
+}

@@ -1,0 +1,237 @@
+import CourierHTTP2
+import NIOCore
+
+/// One gRPC call on the client, driven by its HTTP/2 stream: sends the request headers and
+/// messages, reads response headers, messages and the status (PROTOCOL-HTTP2.md, "Responses"),
+/// and enforces the deadline. Confined to the connection's event loop.
+final class ClientStreamHandler: HTTP2StreamDelegate {
+    /// How the call's outcome is delivered.
+    enum Delivery {
+        /// Unary and client-streaming: one response message with the status.
+        case single(CheckedContinuation<UnaryResponse<ByteBuffer>, any Error>?)
+        /// Server- and bidirectional-streaming: messages into a queue that ends with the status.
+        case stream(AsyncMessageQueue<ByteBuffer>)
+    }
+
+    private(set) var stream: HTTP2Stream?
+    let eventLoop: any EventLoop
+    let metadata: CallMetadataBox
+    private var delivery: Delivery
+    private var deframer: GRPCMessageDeframer
+    private var singleResponse: ByteBuffer?
+    private var responseCount = 0
+    private var receivedHeaders = false
+    private var completed = false
+    private var deadlineTimer: Scheduled<Void>?
+    private var writeWaiter: CheckedContinuation<Void, any Error>?
+    private var owedConsumption = 0
+
+    private static let writeHighWater = 64 << 10
+
+    init(eventLoop: any EventLoop, delivery: Delivery, maxReceiveMessageSize: Int, metadata: CallMetadataBox) {
+        self.eventLoop = eventLoop
+        self.delivery = delivery
+        self.deframer = GRPCMessageDeframer(maxMessageSize: maxReceiveMessageSize)
+        self.metadata = metadata
+    }
+
+    /// Opens the stream; fails the call at once if the connection takes no new stream.
+    func start(on session: HTTP2Session, headers: [HTTP2Header], deadline: NIODeadline?) {
+        guard let stream = session.openStream(headers: headers, delegate: self) else {
+            complete(.failure(TransparentRetry()))
+            return
+        }
+        self.stream = stream
+        if let deadline {
+            deadlineTimer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+                self?.cancel(RPCError(code: .deadlineExceeded, message: "the deadline passed before the call completed"))
+            }
+        }
+    }
+
+    func setSingleDelivery(_ continuation: CheckedContinuation<UnaryResponse<ByteBuffer>, any Error>) {
+        if completed {
+            // Already finished (e.g. failed while opening): deliver what we have.
+            continuation.resume(with: finalSingleResult ?? .failure(RPCError(code: .internal, message: "call ended without a result")))
+            return
+        }
+        delivery = .single(continuation)
+    }
+
+    private var finalSingleResult: Result<UnaryResponse<ByteBuffer>, any Error>?
+
+    // MARK: Sending
+
+    func write(_ framed: ByteBuffer, whenWritable waiter: CheckedContinuation<Void, any Error>?) {
+        guard let stream, !completed, !stream.isClosed else {
+            waiter?.resume(throwing: finalError ?? RPCError(code: .cancelled, message: "the call has ended"))
+            return
+        }
+        stream.write(framed)
+        guard let waiter else { return }
+        if stream.pendingOutboundBytes < Self.writeHighWater { waiter.resume() } else { writeWaiter = waiter }
+    }
+
+    /// Half-closes: no more request messages.
+    func finishRequests() {
+        stream?.finish(trailers: nil)
+    }
+
+    func streamOutboundDrained(_ stream: HTTP2Stream) {
+        if let waiter = writeWaiter, stream.pendingOutboundBytes < Self.writeHighWater / 2 {
+            writeWaiter = nil
+            waiter.resume()
+        }
+    }
+
+    /// Cancels the call: RST_STREAM(CANCEL) and the call fails with `error` (CANCELLED or
+    /// DEADLINE_EXCEEDED). Nothing happens once the call has completed.
+    func cancel(_ error: RPCError) {
+        guard !completed else { return }
+        stream?.reset(errorCode: HTTP2ErrorCode.cancel)
+        complete(.failure(error))
+    }
+
+    /// The stream's consumer took a message: return its bytes to flow control.
+    func responseConsumed() {
+        guard owedConsumption > 0, case .stream(let queue) = delivery, queue.bufferedCount < 8 else { return }
+        stream?.consume(owedConsumption)
+        owedConsumption = 0
+    }
+
+    // MARK: Receiving
+
+    func stream(_ stream: HTTP2Stream, receivedHeaders headers: [HTTP2Header], endStream: Bool) {
+        guard !completed else { return }
+        if !receivedHeaders {
+            receivedHeaders = true
+            let status = Int(headers.first(":status") ?? "") ?? 0
+            if status != 200 {
+                let code = headers.first("grpc-status").flatMap(Int.init).map(StatusCode.init(rawValue:)) ?? StatusCode.fromHTTPStatus(status)
+                let message = headers.first("grpc-message").map(StatusMessageEncoding.decode) ?? "HTTP status \(status)"
+                fail(RPCError(code: code == .ok ? .unknown : code, message: message))
+                return
+            }
+            if let contentType = headers.first("content-type"), !contentType.hasPrefix("application/grpc") {
+                fail(RPCError(code: .unknown, message: "the response has content-type '\(contentType)', not application/grpc"))
+                return
+            }
+            metadata.setInitial(Metadata(headers: headers))
+            if !endStream { return }
+            // Trailers-only: this one block carries the status too.
+        }
+        guard endStream else {
+            fail(RPCError(code: .internal, message: "received a second header block that does not end the stream"))
+            return
+        }
+        let trailing = Metadata(headers: headers)
+        metadata.setTrailing(trailing)
+        guard let code = headers.first("grpc-status").flatMap(Int.init).map(StatusCode.init(rawValue:)) else {
+            fail(RPCError(code: .internal, message: "the response ended without grpc-status"))
+            return
+        }
+        if deframer.hasPartialMessage {
+            fail(RPCError(code: .internal, message: "the response ended inside a message (truncated message)"))
+            return
+        }
+        if code == .ok {
+            complete(.success(()))
+        } else {
+            let message = headers.first("grpc-message").map(StatusMessageEncoding.decode) ?? ""
+            complete(.failure(RPCError(code: code, message: message, metadata: trailing)))
+        }
+    }
+
+    func stream(_ stream: HTTP2Stream, receivedData data: UnsafeRawBufferPointer) {
+        guard !completed else {
+            stream.consume(data.count)
+            return
+        }
+        let messages: [ByteBuffer]
+        do {
+            messages = try deframer.append(data)
+        } catch {
+            stream.consume(data.count)
+            stream.reset(errorCode: HTTP2ErrorCode.cancel)
+            fail(error)
+            return
+        }
+        switch delivery {
+        case .single:
+            stream.consume(data.count)
+            for message in messages {
+                responseCount += 1
+                singleResponse = message
+            }
+        case .stream(let queue):
+            for message in messages { queue.yield(message) }
+            if queue.bufferedCount < 32 { stream.consume(data.count) } else { owedConsumption += data.count }
+        }
+    }
+
+    func streamReceivedEnd(_ stream: HTTP2Stream) {
+        // END_STREAM on DATA: the server sent no trailers.
+        if !completed { fail(RPCError(code: .internal, message: "the response ended without trailers (no grpc-status)")) }
+    }
+
+    func stream(_ stream: HTTP2Stream, closedWithErrorCode errorCode: UInt32) {
+        deadlineTimer?.cancel()
+        guard !completed else { return }
+        switch errorCode {
+        case HTTP2ErrorCode.refusedStream where !receivedHeaders:
+            complete(.failure(TransparentRetry()))
+        case HTTP2ErrorCode.cancel:
+            fail(RPCError(code: .cancelled, message: "the server cancelled the stream"))
+        case HTTP2ErrorCode.noError where !receivedHeaders:
+            fail(RPCError(code: .unavailable, message: "the stream closed before a response"))
+        case HTTP2ErrorCode.internalError where stream.session.receivedGoAway == false:
+            fail(RPCError(code: .unavailable, message: "the connection was lost"))
+        default:
+            fail(RPCError(code: .internal, message: "the stream was reset: \(HTTP2ErrorCode.name(errorCode))"))
+        }
+    }
+
+    // MARK: Completion
+
+    private var finalError: (any Error)?
+
+    private func fail(_ error: RPCError) {
+        complete(.failure(error))
+    }
+
+    private func complete(_ outcome: Result<Void, any Error>) {
+        guard !completed else { return }
+        completed = true
+        deadlineTimer?.cancel()
+        if case .failure(let error) = outcome { finalError = error }
+        if let waiter = writeWaiter {
+            writeWaiter = nil
+            waiter.resume(throwing: finalError ?? RPCError(code: .cancelled, message: "the call has ended"))
+        }
+        switch delivery {
+        case .single(let continuation):
+            let result: Result<UnaryResponse<ByteBuffer>, any Error>
+            switch outcome {
+            case .failure(let error): result = .failure(error)
+            case .success:
+                if responseCount == 1, let message = singleResponse {
+                    result = .success(UnaryResponse(message: message, initialMetadata: metadata.initial, trailingMetadata: metadata.trailing))
+                } else {
+                    result = .failure(RPCError(code: .internal, message: "expected one response message, received \(responseCount)"))
+                }
+            }
+            finalSingleResult = result
+            delivery = .single(nil)
+            continuation?.resume(with: result)
+        case .stream(let queue):
+            switch outcome {
+            case .success: queue.finish()
+            case .failure(let error): queue.finish(throwing: error)
+            }
+        }
+    }
+}
+
+/// The stream was refused before the server processed it (REFUSED_STREAM, GOAWAY, or no stream
+/// id left): safe to retry on another connection (gRPC's transparent retry).
+struct TransparentRetry: Error {}

@@ -1,0 +1,222 @@
+import CourierHTTP2
+import CourierProtobuf
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// A client's connection(s) to one server: calls share them as HTTP/2 streams. Connects lazily,
+/// reconnects after GOAWAY or a lost connection, retries a call the server refused unprocessed.
+///
+/// ```swift
+/// let channel = GRPCChannel(host: "127.0.0.1", port: 50051)
+/// let client = Grpc_Testing_TestService.Client(channel: channel)
+/// let reply = try await client.unaryCall(request, options: CallOptions(timeout: .seconds(1)))
+/// ```
+public final class GRPCChannel: Sendable {
+    public let host: String
+    public let port: Int
+    public let configuration: ChannelConfiguration
+    private let slots: [ConnectionSlot]
+    private let nextSlot = NIOLockedValueBox(0)
+    private let allocator = ByteBufferAllocator()
+
+    public init(
+        host: String, port: Int, configuration: ChannelConfiguration = ChannelConfiguration(),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.host = host
+        self.port = port
+        self.configuration = configuration
+        self.slots = (0..<max(1, configuration.connections)).map { _ in
+            ConnectionSlot(host: host, port: port, group: group, configuration: configuration)
+        }
+    }
+
+    /// Closes every connection; calls after this fail with UNAVAILABLE.
+    public func close() async {
+        for slot in slots { await slot.close() }
+    }
+
+    private func connection() async throws -> ClientConnection {
+        let index = slots.count == 1 ? 0 : nextSlot.withLockedValue { next in
+            defer { next = (next + 1) % slots.count }
+            return next
+        }
+        return try await slots[index].connection()
+    }
+
+    // MARK: Calls
+
+    public func unary<Request: ProtobufMessage, Response: ProtobufMessage>(
+        _ method: MethodDescriptor, request: Request, responseType: Response.Type = Response.self,
+        options: CallOptions = CallOptions()
+    ) async throws -> UnaryResponse<Response> {
+        try await intercepted(method, options) { info in
+            let framed = try GRPCMessageFramer.frame(request, allocator: allocator, maxSize: configuration.maxSendMessageSize)
+            let raw = try await unaryBytes(method, framed: framed, options: info.options)
+            return UnaryResponse(
+                message: try decodeResponse(Response.self, raw.message),
+                initialMetadata: raw.initialMetadata, trailingMetadata: raw.trailingMetadata)
+        }
+    }
+
+    public func serverStreaming<Request: ProtobufMessage, Response: ProtobufMessage, Result: Sendable>(
+        _ method: MethodDescriptor, request: Request, responseType: Response.Type = Response.self,
+        options: CallOptions = CallOptions(), handle: (ResponseStream<Response>) async throws -> Result
+    ) async throws -> Result {
+        try await intercepted(method, options) { info in
+            let framed = try GRPCMessageFramer.frame(request, allocator: allocator, maxSize: configuration.maxSendMessageSize)
+            let (call, queue) = try await openStreaming(method, options: info.options, firstMessage: framed)
+            return try await finishing(call) { try await handle(ResponseStream(queue: queue, call: call)) }
+        }
+    }
+
+    public func clientStreaming<Request: ProtobufMessage, Response: ProtobufMessage>(
+        _ method: MethodDescriptor, responseType: Response.Type = Response.self, options: CallOptions = CallOptions(),
+        send: (RequestStreamWriter<Request>) async throws -> Void
+    ) async throws -> UnaryResponse<Response> {
+        try await intercepted(method, options) { info in
+            let call = try await open(method, options: info.options, delivery: .single(nil), firstMessage: nil, endRequests: false)
+            let raw = try await finishing(call) { () async throws -> UnaryResponse<ByteBuffer> in
+                try await send(RequestStreamWriter(call: call))
+                call.finishRequests()
+                return try await withCheckedThrowingContinuation { continuation in
+                    call.onLoop { $0.setSingleDelivery(continuation) }
+                }
+            }
+            return UnaryResponse(
+                message: try decodeResponse(Response.self, raw.message),
+                initialMetadata: raw.initialMetadata, trailingMetadata: raw.trailingMetadata)
+        }
+    }
+
+    public func bidirectionalStreaming<Request: ProtobufMessage, Response: ProtobufMessage, Result: Sendable>(
+        _ method: MethodDescriptor, responseType: Response.Type = Response.self, options: CallOptions = CallOptions(),
+        body: (RequestStreamWriter<Request>, ResponseStream<Response>) async throws -> Result
+    ) async throws -> Result {
+        try await intercepted(method, options) { info in
+            let (call, queue) = try await openStreaming(method, options: info.options, firstMessage: nil)
+            return try await finishing(call) {
+                try await body(RequestStreamWriter(call: call), ResponseStream(queue: queue, call: call))
+            }
+        }
+    }
+
+    // MARK: Plumbing
+
+    private func intercepted<Result: Sendable>(
+        _ method: MethodDescriptor, _ options: CallOptions, _ body: (ClientCallInfo) async throws -> Result
+    ) async throws -> Result {
+        let info = ClientCallInfo(method: method, options: options)
+        if configuration.interceptors.isEmpty { return try await body(info) }
+        return try await configuration.interceptors.run(info, body)
+    }
+
+    /// Runs a streaming call's body; cancels the call if the body leaves before it completed
+    /// (a finished call is never reset: nghttp2 servers limit resets per second).
+    private func finishing<Result>(_ call: ClientCall, _ body: () async throws -> Result) async throws -> Result {
+        do {
+            let result = try await withTaskCancellationHandler {
+                try await body()
+            } onCancel: {
+                call.cancel()
+            }
+            call.cancel()
+            return result
+        } catch {
+            call.cancel()
+            if Task.isCancelled, !(error is RPCError) { throw RPCError(code: .cancelled, message: "the call was cancelled by the client") }
+            throw error
+        }
+    }
+
+    /// A unary call on framed request bytes; retries a stream the server refused unprocessed.
+    func unaryBytes(_ method: MethodDescriptor, framed: ByteBuffer, options: CallOptions) async throws -> UnaryResponse<ByteBuffer> {
+        let deadline = try deadline(options)
+        var attempt = 0
+        while true {
+            attempt += 1
+            let connection = try await connection()
+            let call = ClientCall(eventLoop: connection.eventLoop, allocator: allocator, maxSendMessageSize: configuration.maxSendMessageSize)
+            let headers = try requestHeaders(method, connection: connection, options: options, deadline: deadline)
+            do {
+                return try await withTaskCancellationHandler {
+                    try await withCheckedThrowingContinuation { continuation in
+                        let box = call.handler
+                        let metadata = call.metadata
+                        let maxReceive = configuration.maxReceiveMessageSize
+                        let connectionHandler = connection.handler
+                        connection.eventLoop.execute {
+                            let handler = ClientStreamHandler(
+                                eventLoop: connection.eventLoop, delivery: .single(continuation),
+                                maxReceiveMessageSize: maxReceive, metadata: metadata)
+                            box.value = handler
+                            handler.start(on: connectionHandler.value.session, headers: headers, deadline: deadline)
+                            handler.write(framed, whenWritable: nil)
+                            handler.finishRequests()
+                        }
+                    }
+                } onCancel: {
+                    call.cancel()
+                }
+            } catch is TransparentRetry {
+                connection.markUnusable()
+                if attempt >= 3 { throw RPCError(code: .unavailable, message: "the server refused the stream \(attempt) times") }
+            }
+        }
+    }
+
+    private func open(
+        _ method: MethodDescriptor, options: CallOptions, delivery: ClientStreamHandler.Delivery,
+        firstMessage: ByteBuffer?, endRequests: Bool
+    ) async throws -> ClientCall {
+        let deadline = try deadline(options)
+        let connection = try await connection()
+        let call = ClientCall(eventLoop: connection.eventLoop, allocator: allocator, maxSendMessageSize: configuration.maxSendMessageSize)
+        let headers = try requestHeaders(method, connection: connection, options: options, deadline: deadline)
+        let box = call.handler
+        let metadata = call.metadata
+        let maxReceive = configuration.maxReceiveMessageSize
+        let connectionHandler = connection.handler
+        try await connection.eventLoop.submit {
+            let handler = ClientStreamHandler(
+                eventLoop: connection.eventLoop, delivery: delivery, maxReceiveMessageSize: maxReceive, metadata: metadata)
+            box.value = handler
+            handler.start(on: connectionHandler.value.session, headers: headers, deadline: deadline)
+            if let firstMessage { handler.write(firstMessage, whenWritable: nil) }
+            if endRequests { handler.finishRequests() }
+        }.get()
+        return call
+    }
+
+    private func openStreaming(_ method: MethodDescriptor, options: CallOptions, firstMessage: ByteBuffer?) async throws -> (ClientCall, AsyncMessageQueue<ByteBuffer>) {
+        let consumed = NIOLockedValueBox<ClientCall?>(nil)
+        let queue = AsyncMessageQueue<ByteBuffer> { _ in
+            consumed.withLockedValue { $0 }?.onLoop { $0.responseConsumed() }
+        }
+        let call = try await open(method, options: options, delivery: .stream(queue), firstMessage: firstMessage, endRequests: firstMessage != nil)
+        consumed.withLockedValue { $0 = call }
+        return (call, queue)
+    }
+
+    private func deadline(_ options: CallOptions) throws -> NIODeadline? {
+        guard let timeout = options.timeout else { return nil }
+        guard timeout > .zero else { throw RPCError(code: .deadlineExceeded, message: "the deadline had passed before the call started") }
+        let (seconds, attoseconds) = timeout.components
+        return .now() + .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    private func requestHeaders(_ method: MethodDescriptor, connection: ClientConnection, options: CallOptions, deadline: NIODeadline?) throws -> [HTTP2Header] {
+        if let problem = options.metadata.validationError() { throw RPCError(code: .internal, message: problem) }
+        var headers = [
+            HTTP2Header(":method", "POST"), HTTP2Header(":scheme", "http"), HTTP2Header(":path", method.path),
+            HTTP2Header(":authority", connection.authority), HTTP2Header("content-type", "application/grpc"),
+            HTTP2Header("te", "trailers"), HTTP2Header("user-agent", configuration.userAgent),
+        ]
+        if let deadline {
+            headers.append(HTTP2Header("grpc-timeout", GRPCTimeout.format(deadline - .now())))
+        }
+        options.metadata.appendHeaders(to: &headers)
+        return headers
+    }
+}

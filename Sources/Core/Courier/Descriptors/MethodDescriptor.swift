@@ -1,0 +1,26 @@
+/// The four shapes of a gRPC call.
+public enum RPCKind: Sendable, Hashable {
+    case unary, serverStreaming, clientStreaming, bidirectionalStreaming
+
+    var clientStreams: Bool { self == .clientStreaming || self == .bidirectionalStreaming }
+    var serverStreams: Bool { self == .serverStreaming || self == .bidirectionalStreaming }
+}
+
+/// One method of a service, as the wire names it: `/service/method`.
+public struct MethodDescriptor: Sendable, Hashable, CustomStringConvertible {
+    /// The fully-qualified service name, e.g. `grpc.testing.TestService`.
+    public let service: String
+    /// The method name, e.g. `UnaryCall`.
+    public let method: String
+    public let kind: RPCKind
+
+    public init(service: String, method: String, kind: RPCKind) {
+        self.service = service
+        self.method = method
+        self.kind = kind
+    }
+
+    /// The HTTP/2 `:path`.
+    public var path: String { "/\(service)/\(method)" }
+    public var description: String { "\(service)/\(method)" }
+}

@@ -1,0 +1,84 @@
+import CourierHTTP2
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// What every connection of a server shares.
+final class ServerCore: Sendable {
+    let router: Router
+    let configuration: ServerConfiguration
+    let interceptors: [any ServerInterceptor]
+    let allocator = ByteBufferAllocator()
+
+    init(router: Router, configuration: ServerConfiguration, interceptors: [any ServerInterceptor]) {
+        self.router = router
+        self.configuration = configuration
+        self.interceptors = interceptors
+    }
+}
+
+/// A gRPC server: serves `CourierService`s over HTTP/2 on nghttp2.
+///
+/// ```swift
+/// let server = Server(services: [MyService()])
+/// let port = try await server.start(host: "127.0.0.1", port: 50051)
+/// ...
+/// await server.shutdownGracefully()
+/// ```
+public final class Server: Sendable {
+    private let core: ServerCore
+    private let group: MultiThreadedEventLoopGroup
+    private let acceptor: ServerAcceptor
+    private let transport: HTTP2Server
+
+    public init(services: [any CourierService], configuration: ServerConfiguration = ServerConfiguration(), interceptors: [any ServerInterceptor] = []) {
+        self.core = ServerCore(router: Router(services: services), configuration: configuration, interceptors: interceptors)
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
+        self.acceptor = ServerAcceptor(core: core)
+        self.transport = HTTP2Server(group: group, configuration: configuration.http2, acceptor: acceptor)
+    }
+
+    /// The services this server answers, as registered.
+    public var services: [ServiceDescriptor] { core.router.services }
+
+    /// Binds and starts serving; returns the bound port (pass 0 for any free port).
+    @discardableResult
+    public func start(host: String = "127.0.0.1", port: Int) async throws -> Int {
+        try await transport.start(host: host, port: port).port ?? port
+    }
+
+    /// Stops taking connections and calls; in-flight calls finish (within the HTTP/2 grace time).
+    public func shutdownGracefully() async {
+        await transport.shutdownGracefully()
+        try? await group.shutdownGracefully()
+    }
+
+    /// Closes everything at once.
+    public func close() async {
+        await transport.close()
+        try? await group.shutdownGracefully()
+    }
+}
+
+/// Gives each new stream a `ServerStreamHandler`; one task executor per event loop.
+final class ServerAcceptor: HTTP2StreamAcceptor {
+    private let core: ServerCore
+    private let executors = NIOLockedValueBox([ObjectIdentifier: EventLoopTaskExecutor]())
+
+    init(core: ServerCore) {
+        self.core = core
+    }
+
+    func accept(_ stream: HTTP2Stream, on connection: HTTP2Connection) {
+        let loop = connection.eventLoop
+        let executor = executors.withLockedValue { executors in
+            if let existing = executors[ObjectIdentifier(loop)] { return existing }
+            let executor = EventLoopTaskExecutor(loop)
+            executors[ObjectIdentifier(loop)] = executor
+            return executor
+        }
+        stream.delegate = ServerStreamHandler(
+            stream: stream, eventLoop: loop, core: core, executor: executor,
+            peer: connection.remoteAddress.map { "\($0)" } ?? "unknown")
+    }
+}

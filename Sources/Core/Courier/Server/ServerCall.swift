@@ -1,0 +1,74 @@
+import CourierHTTP2
+import CourierProtobuf
+import NIOCore
+
+/// The bridge between a handler's task and the loop-confined `ServerStreamHandler`: every action
+/// runs on the connection's event loop (directly when the task already runs there, which is the
+/// case for handlers started on the loop's task executor).
+final class ServerCall: Sendable {
+    let context: ServerContext
+    let eventLoop: any EventLoop
+    private let handler: NIOLoopBound<ServerStreamHandler>
+    /// The request of a unary or server-streaming call (complete before the handler starts).
+    let singleRequest: ByteBuffer?
+    /// The requests of a client- or bidirectional-streaming call.
+    let requests: AsyncMessageQueue<ByteBuffer>?
+    private let maxSendMessageSize: Int
+    private let allocator: ByteBufferAllocator
+
+    init(
+        context: ServerContext, handler: ServerStreamHandler, singleRequest: ByteBuffer?,
+        requests: AsyncMessageQueue<ByteBuffer>?, maxSendMessageSize: Int, allocator: ByteBufferAllocator
+    ) {
+        self.context = context
+        self.eventLoop = handler.eventLoop
+        self.handler = NIOLoopBound(handler, eventLoop: handler.eventLoop)
+        self.singleRequest = singleRequest
+        self.requests = requests
+        self.maxSendMessageSize = maxSendMessageSize
+        self.allocator = allocator
+    }
+
+    private func onLoop(_ body: @escaping @Sendable (ServerStreamHandler) -> Void) {
+        if eventLoop.inEventLoop {
+            body(handler.value)
+        } else {
+            let handler = self.handler
+            eventLoop.execute { body(handler.value) }
+        }
+    }
+
+    /// Sends a message and waits until the transport has room for more.
+    func send<M: ProtobufMessage>(_ message: M) async throws {
+        let framed = try GRPCMessageFramer.frame(message, allocator: allocator, maxSize: maxSendMessageSize)
+        let metadata = context.initialMetadata
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            onLoop { $0.sendMessage(framed, initialMetadata: metadata, whenWritable: continuation) }
+        }
+    }
+
+    /// Sends the single response of a unary or client-streaming call.
+    func sendWithoutWaiting<M: ProtobufMessage>(_ message: M) throws {
+        let framed = try GRPCMessageFramer.frame(message, allocator: allocator, maxSize: maxSendMessageSize)
+        let metadata = context.initialMetadata
+        onLoop { $0.sendMessage(framed, initialMetadata: metadata, whenWritable: nil) }
+    }
+
+    /// Ends the call with OK (`error` nil) or the error's status.
+    func finish(_ error: RPCError?) {
+        let initial = context.initialMetadata
+        var trailingMetadata = context.trailingMetadata
+        if let error { for (key, value) in error.metadata { trailingMetadata.append(key, value) } }
+        let trailing = trailingMetadata
+        onLoop { $0.finish(status: error, initialMetadata: initial, trailingMetadata: trailing) }
+    }
+}
+
+extension Metadata {
+    mutating func append(_ key: String, _ value: Value) {
+        switch value {
+        case .string(let s): add(key, s)
+        case .binary(let b): add(key, bytes: b)
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import CourierHTTP2
+import NIOCore
+
+/// How a `Server` runs.
+public struct ServerConfiguration: Sendable {
+    /// Event-loop threads; each connection lives on one. 1 pins the whole server to one thread.
+    public var threads: Int = System.coreCount
+    /// HTTP/2 settings and policy.
+    public var http2 = HTTP2Configuration()
+    /// Larger request messages end the call with RESOURCE_EXHAUSTED.
+    public var maxReceiveMessageSize = 4 << 20
+    /// Larger response messages end the call with RESOURCE_EXHAUSTED.
+    public var maxSendMessageSize = Int(Int32.max)
+
+    public init() {}
+}

@@ -1,0 +1,280 @@
+import CourierHTTP2
+import NIOCore
+
+/// One gRPC call on the server, driven by its HTTP/2 stream (PROTOCOL-HTTP2.md): validates the
+/// request headers, routes, deframes requests, starts the handler's task, sends the response
+/// headers, messages and trailers, and enforces the deadline. Confined to the event loop.
+final class ServerStreamHandler: HTTP2StreamDelegate {
+    private enum Phase { case awaitingHeaders, receiving, finished }
+
+    let stream: HTTP2Stream
+    let eventLoop: any EventLoop
+    private let core: ServerCore
+    private let executor: EventLoopTaskExecutor
+    private let peer: String
+    private var phase = Phase.awaitingHeaders
+    private var handler: MethodHandler?
+    private var context: ServerContext?
+    private var deframer: GRPCMessageDeframer
+    private var singleRequest: ByteBuffer?
+    private var requestQueue: AsyncMessageQueue<ByteBuffer>?
+    private var task: Task<Void, Never>?
+    private var headersSent = false
+    private var deadlineTimer: Scheduled<Void>?
+    private var writeWaiter: CheckedContinuation<Void, any Error>?
+    /// Received bytes not yet returned to flow control because the handler is behind.
+    private var owedConsumption = 0
+    private let owing = NIOLockedValueBox(false)
+
+    /// Pending response bytes above which a streaming `write` waits.
+    private static let writeHighWater = 64 << 10
+
+    init(stream: HTTP2Stream, eventLoop: any EventLoop, core: ServerCore, executor: EventLoopTaskExecutor, peer: String) {
+        self.stream = stream
+        self.eventLoop = eventLoop
+        self.core = core
+        self.executor = executor
+        self.peer = peer
+        self.deframer = GRPCMessageDeframer(maxMessageSize: core.configuration.maxReceiveMessageSize)
+    }
+
+    // MARK: Request headers
+
+    func stream(_ stream: HTTP2Stream, receivedHeaders headers: [HTTP2Header], endStream: Bool) {
+        guard phase == .awaitingHeaders else {
+            // Trailers from the client: only their END_STREAM matters.
+            if endStream { streamReceivedEnd(stream) }
+            return
+        }
+        phase = .receiving
+        if let (httpStatus, error) = validate(headers) {
+            reject(httpStatus: httpStatus, error)
+            return
+        }
+        if endStream { streamReceivedEnd(stream) }
+    }
+
+    /// Checks the request and routes it; returns the HTTP status and error to answer with.
+    private func validate(_ headers: [HTTP2Header]) -> (Int, RPCError)? {
+        if stream.headerListTooLarge {
+            return (200, RPCError(code: .resourceExhausted, message: "request headers exceed \(core.configuration.http2.maxHeaderListSize) bytes"))
+        }
+        guard headers.first(":method") == "POST" else {
+            return (405, RPCError(code: .internal, message: "gRPC requires POST, not \(headers.first(":method") ?? "no method")"))
+        }
+        // PROTOCOL-HTTP2.md: a Content-Type not starting with application/grpc gets HTTP 415.
+        guard let contentType = headers.first("content-type"), contentType.hasPrefix("application/grpc") else {
+            return (415, RPCError(code: .internal, message: "invalid content-type '\(headers.first("content-type") ?? "")'"))
+        }
+        let path = headers.first(":path") ?? ""
+        guard let handler = core.router.handler(for: path) else {
+            return (200, core.router.unimplemented(path))
+        }
+        if let encoding = headers.first("grpc-encoding"), encoding != "identity" {
+            return (200, RPCError(code: .unimplemented, message: "grpc-encoding '\(encoding)' is not supported (identity only)"))
+        }
+        var deadline: NIODeadline?
+        if let timeout = headers.first("grpc-timeout") {
+            guard let amount = GRPCTimeout.parse(timeout) else {
+                return (200, RPCError(code: .internal, message: "malformed grpc-timeout '\(timeout)'"))
+            }
+            deadline = .now() + amount
+        }
+        let context = ServerContext(method: handler.method, requestMetadata: Metadata(headers: headers), deadline: deadline, peer: peer)
+        self.handler = handler
+        self.context = context
+        if let deadline {
+            deadlineTimer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+                self?.deadlineExpired()
+            }
+        }
+        if handler.method.kind.clientStreams { startHandler(singleRequest: nil) }
+        return nil
+    }
+
+    // MARK: Request messages
+
+    func stream(_ stream: HTTP2Stream, receivedData data: UnsafeRawBufferPointer) {
+        guard phase == .receiving, let handler else {
+            stream.consume(data.count)
+            return
+        }
+        let messages: [ByteBuffer]
+        do {
+            messages = try deframer.append(data)
+        } catch {
+            stream.consume(data.count)
+            fail(error)
+            return
+        }
+        if handler.method.kind.clientStreams {
+            for message in messages { requestQueue?.yield(message) }
+            if (requestQueue?.bufferedCount ?? 0) < 32 {
+                stream.consume(data.count)
+            } else {
+                owedConsumption += data.count
+                owing.withLockedValue { $0 = true }
+            }
+        } else {
+            stream.consume(data.count)
+            for message in messages {
+                guard singleRequest == nil else {
+                    fail(RPCError(code: .internal, message: "\(handler.method.kind) call received more than one request message"))
+                    return
+                }
+                singleRequest = message
+            }
+        }
+    }
+
+    /// Called (through the request queue) as the handler reads: returns owed window to the client.
+    private func handlerConsumedMessage() {
+        guard owedConsumption > 0, (requestQueue?.bufferedCount ?? 0) < 8 else { return }
+        stream.consume(owedConsumption)
+        owedConsumption = 0
+        owing.withLockedValue { $0 = false }
+    }
+
+    func streamReceivedEnd(_ stream: HTTP2Stream) {
+        guard phase == .receiving, let handler else { return }
+        if deframer.hasPartialMessage {
+            fail(RPCError(code: .internal, message: "the request stream ended inside a message (truncated message)"))
+            return
+        }
+        if handler.method.kind.clientStreams {
+            requestQueue?.finish()
+        } else if let request = singleRequest {
+            startHandler(singleRequest: request)
+        } else {
+            fail(RPCError(code: .internal, message: "the client half-closed without sending a request message"))
+        }
+    }
+
+    // MARK: Running the handler
+
+    private func startHandler(singleRequest: ByteBuffer?) {
+        guard let handler, let context else { return }
+        if handler.method.kind.clientStreams {
+            let bound = NIOLoopBound(self, eventLoop: eventLoop)
+            let owing = self.owing
+            let loop = eventLoop
+            requestQueue = AsyncMessageQueue { _ in
+                if owing.withLockedValue({ $0 }) {
+                    loop.execute { bound.value.handlerConsumedMessage() }
+                }
+            }
+        }
+        let call = ServerCall(
+            context: context, handler: self, singleRequest: singleRequest, requests: requestQueue,
+            maxSendMessageSize: core.configuration.maxSendMessageSize, allocator: core.allocator)
+        let interceptors = core.interceptors
+        task = Task(executorPreference: executor) {
+            var status: RPCError?
+            do {
+                if interceptors.isEmpty {
+                    try await handler.invoke(call)
+                } else {
+                    try await interceptors.run(context: context) { _ in try await handler.invoke(call) }
+                }
+            } catch {
+                status = RPCError(reporting: error)
+            }
+            call.finish(status)
+        }
+    }
+
+    func sendMessage(_ framed: ByteBuffer, initialMetadata: Metadata, whenWritable waiter: CheckedContinuation<Void, any Error>?) {
+        guard phase != .finished, !stream.isClosed else {
+            waiter?.resume(throwing: RPCError(code: .cancelled, message: "the call has ended"))
+            return
+        }
+        if !headersSent {
+            headersSent = true
+            var headers = [HTTP2Header(":status", "200"), HTTP2Header("content-type", "application/grpc")]
+            initialMetadata.appendHeaders(to: &headers)
+            stream.sendResponseHeaders(headers)
+        }
+        stream.write(framed)
+        guard let waiter else { return }
+        if stream.pendingOutboundBytes < Self.writeHighWater {
+            waiter.resume()
+        } else {
+            writeWaiter = waiter
+        }
+    }
+
+    func streamOutboundDrained(_ stream: HTTP2Stream) {
+        if let waiter = writeWaiter, stream.pendingOutboundBytes < Self.writeHighWater / 2 {
+            writeWaiter = nil
+            waiter.resume()
+        }
+    }
+
+    /// Sends the status: in trailers after a response, or as a trailers-only response.
+    func finish(status: RPCError?, initialMetadata: Metadata, trailingMetadata: Metadata) {
+        guard phase != .finished, !stream.isClosed else { return }
+        phase = .finished
+        deadlineTimer?.cancel()
+        var trailers = [HTTP2Header("grpc-status", String(status?.code.rawValue ?? 0))]
+        if let message = status?.message, !message.isEmpty {
+            trailers.append(HTTP2Header("grpc-message", StatusMessageEncoding.encode(message)))
+        }
+        trailingMetadata.appendHeaders(to: &trailers)
+        if headersSent {
+            stream.finish(trailers: trailers)
+        } else {
+            var headers = [HTTP2Header(":status", "200"), HTTP2Header("content-type", "application/grpc")]
+            initialMetadata.appendHeaders(to: &headers)
+            stream.sendTrailersOnly(headers + trailers)
+        }
+        resumeWriterWithError()
+    }
+
+    /// Ends the call with `error` now, whatever the handler is doing, and stops the handler.
+    private func fail(_ error: RPCError) {
+        finish(status: error, initialMetadata: context?.initialMetadata ?? Metadata(), trailingMetadata: Metadata())
+        stopHandler()
+    }
+
+    private func reject(httpStatus: Int, _ error: RPCError) {
+        phase = .finished
+        var headers = [HTTP2Header(":status", String(httpStatus)), HTTP2Header("content-type", "application/grpc")]
+        headers.append(HTTP2Header("grpc-status", String(error.code.rawValue)))
+        headers.append(HTTP2Header("grpc-message", StatusMessageEncoding.encode(error.message)))
+        if error.code == .unimplemented { headers.append(HTTP2Header("grpc-accept-encoding", "identity")) }
+        stream.sendTrailersOnly(headers)
+    }
+
+    private func deadlineExpired() {
+        deadlineTimer = nil
+        guard phase != .finished else { return }
+        fail(RPCError(code: .deadlineExceeded, message: "the deadline passed before the call completed"))
+    }
+
+    private func stopHandler() {
+        context?.markCancelled()
+        task?.cancel()
+        requestQueue?.finish(throwing: CancellationError())
+        resumeWriterWithError()
+    }
+
+    private func resumeWriterWithError() {
+        if let waiter = writeWaiter {
+            writeWaiter = nil
+            waiter.resume(throwing: RPCError(code: .cancelled, message: "the call has ended"))
+        }
+    }
+
+    // MARK: Stream end
+
+    func stream(_ stream: HTTP2Stream, closedWithErrorCode errorCode: UInt32) {
+        deadlineTimer?.cancel()
+        if phase != .finished {
+            // RST_STREAM from the client, or the connection went away: cancel the handler.
+            phase = .finished
+            stopHandler()
+        }
+    }
+}
+
+import NIOConcurrencyHelpers
