@@ -3,11 +3,11 @@ import NIOPosix
 
 /// Opens client HTTP/2 connections (h2c with prior knowledge).
 public enum HTTP2ClientConnector {
-    /// Connects and returns the connection handler, ready for `session.openStream` on its loop.
+    /// Connects and returns the connection handler, bound to its event loop (use it only there).
     public static func connect(
         host: String, port: Int, group: any EventLoopGroup, configuration: HTTP2Configuration,
         connectTimeout: TimeAmount = .seconds(10)
-    ) async throws -> (any Channel, HTTP2Connection) {
+    ) async throws -> (any Channel, NIOLoopBound<HTTP2Connection>) {
         let channel = try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(connectTimeout)
@@ -17,6 +17,6 @@ public enum HTTP2ClientConnector {
             try channel.pipeline.syncOperations.addHandler(connection)
             return NIOLoopBound(connection, eventLoop: channel.eventLoop)
         }.get()
-        return (channel, connection.value)
+        return (channel, connection)
     }
 }

@@ -9,9 +9,9 @@ final class ClientConnection: Sendable {
     let authority: String
     private let usable = NIOLockedValueBox(true)
 
-    init(channel: any Channel, handler: HTTP2Connection, authority: String) {
+    init(channel: any Channel, handler: NIOLoopBound<HTTP2Connection>, authority: String) {
         self.channel = channel
-        self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+        self.handler = handler
         self.authority = authority
     }
 

@@ -57,7 +57,7 @@ final class ConnectionSlot: Sendable {
 
     private func connect() async throws -> ClientConnection {
         let channel: any Channel
-        let handler: HTTP2Connection
+        let handler: NIOLoopBound<HTTP2Connection>
         do {
             (channel, handler) = try await HTTP2ClientConnector.connect(
                 host: host, port: port, group: group, configuration: configuration.http2,

@@ -1,0 +1,63 @@
+import Courier
+import CourierProtos
+
+/// The standard gRPC interop cases (doc/interop-test-descriptions.md) a client runs.
+public enum InteropTestCase: String, CaseIterable, Sendable {
+    case emptyUnary = "empty_unary"
+    case largeUnary = "large_unary"
+    case clientStreaming = "client_streaming"
+    case serverStreaming = "server_streaming"
+    case pingPong = "ping_pong"
+    case emptyStream = "empty_stream"
+    case customMetadata = "custom_metadata"
+    case statusCodeAndMessage = "status_code_and_message"
+    case specialStatusMessage = "special_status_message"
+    case unimplementedMethod = "unimplemented_method"
+    case unimplementedService = "unimplemented_service"
+    case cancelAfterBegin = "cancel_after_begin"
+    case cancelAfterFirstResponse = "cancel_after_first_response"
+    case timeoutOnSleepingServer = "timeout_on_sleeping_server"
+
+    /// Runs the case against `channel`; throws `InteropFailure` (or the call's error) when it fails.
+    public func run(on channel: GRPCChannel) async throws {
+        let cases = InteropCases(channel: channel)
+        switch self {
+        case .emptyUnary: try await cases.emptyUnary()
+        case .largeUnary: try await cases.largeUnary()
+        case .clientStreaming: try await cases.clientStreaming()
+        case .serverStreaming: try await cases.serverStreaming()
+        case .pingPong: try await cases.pingPong()
+        case .emptyStream: try await cases.emptyStream()
+        case .customMetadata: try await cases.customMetadata()
+        case .statusCodeAndMessage: try await cases.statusCodeAndMessage()
+        case .specialStatusMessage: try await cases.specialStatusMessage()
+        case .unimplementedMethod: try await cases.unimplementedMethod()
+        case .unimplementedService: try await cases.unimplementedService()
+        case .cancelAfterBegin: try await cases.cancelAfterBegin()
+        case .cancelAfterFirstResponse: try await cases.cancelAfterFirstResponse()
+        case .timeoutOnSleepingServer: try await cases.timeoutOnSleepingServer()
+        }
+    }
+}
+
+/// Why an interop case failed.
+public struct InteropFailure: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+    if !condition { throw InteropFailure(message()) }
+}
+
+/// Expects `body` to fail with `code` (and, when given, `message`).
+func expectStatus(_ code: StatusCode, message: String? = nil, _ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as RPCError {
+        try expect(error.code == code, "expected \(code), got \(error)")
+        if let message { try expect(error.message == message, "expected message \(message.debugDescription), got \(error.message.debugDescription)") }
+        return
+    }
+    throw InteropFailure("expected \(code), but the call succeeded")
+}

@@ -1,0 +1,24 @@
+// interop-server --port N [--host H] [--threads T]
+//
+// gRPC's interop server convention: serves grpc.testing.TestService (and BenchmarkService,
+// Health and reflection) until SIGINT or SIGTERM, then shuts down gracefully.
+import Courier
+import CourierInterop
+import Foundation
+
+var arguments = InteropArguments(CommandLine.arguments.dropFirst())
+let port = arguments.int("port") ?? 50051
+let host = arguments.string("host") ?? "127.0.0.1"
+var configuration = ServerConfiguration()
+if let threads = arguments.int("threads") { configuration.threads = threads }
+if let problem = arguments.unknown() {
+    FileHandle.standardError.write(Data("interop-server: \(problem)\nusage: interop-server --port N [--host H] [--threads T]\n".utf8))
+    exit(2)
+}
+
+let (server, health) = InteropServer.make(configuration: configuration)
+let bound = try await server.start(host: host, port: port)
+print("interop-server listening on \(host):\(bound)")
+await ShutdownSignal.wait()
+health.enterShutdown()
+await server.shutdownGracefully()
