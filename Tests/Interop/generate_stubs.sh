@@ -6,5 +6,5 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="${1:-$(mktemp -d)}"
 mkdir -p "$out"
 python3 -m grpc_tools.protoc -I"$root/Protos" --python_out="$out" --grpc_python_out="$out" \
-  $(cd "$root/Protos" && find grpc -name '*.proto' | sort)
+  $(cd "$root/Protos" && find grpc courier -name '*.proto' | sort)
 echo "$out"

@@ -1,0 +1,102 @@
+import CourierProtobuf
+import CourierProtos
+import Testing
+
+@Suite("Decoding: bad bytes throw, never crash")
+struct DecodingTests {
+    @Test(arguments: [
+        [0x08],  // a varint tag with no value
+        [0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],  // an 11-byte varint
+        [0x72, 0x05, 0x61],  // a string field claiming 5 bytes, 1 present
+        [0x0b],  // wire type 3 (start group) in a proto3 message
+        [0x72, 0xff, 0xff, 0xff, 0xff, 0x0f],  // a length of 4 GiB
+        [0x00, 0x01],  // field number 0
+    ] as [[UInt8]])
+    func malformedBytesThrow(_ bytes: [UInt8]) {
+        #expect(throws: ProtobufDecodingError.malformed(messageType: "courier.testing.Scalars")) {
+            try Courier_Testing_Scalars(serializedBytes: bytes)
+        }
+    }
+
+    @Test func invalidUTF8InAStringIsRejected() {
+        // field 14 (text), length 2, bytes C3 28: not UTF-8.
+        #expect(throws: ProtobufDecodingError.invalidUTF8(messageType: "courier.testing.Scalars", field: "text")) {
+            try Courier_Testing_Scalars(serializedBytes: [0x72, 0x02, 0xc3, 0x28])
+        }
+        #expect(throws: ProtobufDecodingError.self) {
+            try Courier_Testing_Repeated(serializedBytes: [0x2a, 0x01, 0xff])
+        }
+    }
+
+    @Test func bytesFieldsAcceptAnyBytes() throws {
+        let message = try Courier_Testing_Scalars(serializedBytes: [0x7a, 0x02, 0xc3, 0x28])
+        #expect(message.blob == [0xc3, 0x28])
+    }
+
+    @Test func emptyInputIsTheDefaultMessage() throws {
+        #expect(try Courier_Testing_Outer(serializedBytes: []) == Courier_Testing_Outer())
+    }
+
+    @Test func randomBytesNeverCrash() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let bytes = (0..<Int.random(in: 0...40, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            _ = try? Courier_Testing_Outer(serializedBytes: bytes)
+            _ = try? Courier_Testing_Repeated(serializedBytes: bytes)
+        }
+    }
+}
+
+@Suite("Encoding rules")
+struct EncodingTests {
+    @Test func aStringWithANULIsRefusedNotTruncated() {
+        var message = Courier_Testing_Scalars()
+        message.text = "before\u{0}after"
+        #expect(throws: ProtobufEncodingError.stringContainsNUL(field: "courier.testing.Scalars.text")) {
+            try message.serializedBytes()
+        }
+        var repeated = Courier_Testing_Repeated()
+        repeated.texts = ["fine", "not\u{0}fine"]
+        #expect(throws: ProtobufEncodingError.self) { try repeated.serializedBytes() }
+    }
+
+    @Test func unknownEnumValuesSurviveARoundTrip() throws {
+        // colour (field 16) = 77, a value the schema does not know.
+        let message = try Courier_Testing_Scalars(serializedBytes: [0x80, 0x01, 0x4d])
+        #expect(message.colour == .unrecognized(77))
+        #expect(try message.serializedBytes() == [0x80, 0x01, 0x4d])
+    }
+
+    @Test func unknownFieldsAreKeptAndReEncoded() throws {
+        // i32 = 1, then field 99 (varint 5) and field 100 (bytes "hi"), unknown to Scalars.
+        let wire: [UInt8] = [0x08, 0x01, 0x98, 0x06, 0x05, 0xa2, 0x06, 0x02, 0x68, 0x69]
+        let message = try Courier_Testing_Scalars(serializedBytes: wire)
+        #expect(message.i32 == 1)
+        #expect(message.unknownFields.map(\.tag) == [99, 100])
+        #expect(try message.serializedBytes() == wire)
+    }
+
+    @Test func recursiveMessagesRoundTrip() throws {
+        var chain = Courier_Testing_Outer.Inner()
+        chain.name = "0"
+        for depth in 1..<50 {
+            var parent = Courier_Testing_Outer.Inner()
+            parent.name = String(depth)
+            parent.child = chain
+            chain = parent
+        }
+        var outer = Courier_Testing_Outer()
+        outer.inner = chain
+        outer.choice = .node(chain)
+        let decoded = try Courier_Testing_Outer(serializedBytes: outer.serializedBytes())
+        #expect(decoded == outer)
+    }
+
+    @Test func mapsEncodeTheSameWhateverTheirInsertionOrder() throws {
+        var a = Courier_Testing_Outer()
+        var b = Courier_Testing_Outer()
+        for key in ["x", "y", "z", "w"] { a.counts[key] = Int32(key.unicodeScalars.first!.value) }
+        for key in ["w", "z", "y", "x"] { b.counts[key] = Int32(key.unicodeScalars.first!.value) }
+        #expect(try a.serializedBytes() == b.serializedBytes())
+    }
+}

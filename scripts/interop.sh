@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# gRPC interop, three ways, plus reflection; prints a line per case and a summary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin="$(swift build --show-bin-path ${SWIFT_BUILD_FLAGS:-})"
+stubs="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$stubs"; }
+trap cleanup EXIT
+Tests/Interop/generate_stubs.sh "$stubs" >/dev/null
+export COURIER_PY_STUBS="$stubs"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {
+  for _ in $(seq 1 100); do
+    python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$1)))" && return 0
+    sleep 0.1
+  done
+  echo "nothing listens on $1" >&2; return 1
+}
+
+courier_port=$(free_port)
+"$bin/interop-server" --port "$courier_port" >/dev/null &
+pids+=($!)
+grpcio_port=$(free_port)
+python3 Tests/Interop/grpcio_interop.py server --port "$grpcio_port" >/dev/null &
+pids+=($!)
+wait_port "$courier_port"
+wait_port "$grpcio_port"
+
+status=0
+echo "== Courier client -> Courier server"
+"$bin/interop-client" --server_host 127.0.0.1 --server_port "$courier_port" --test_case all || status=1
+echo "== grpcio client -> Courier server"
+python3 Tests/Interop/grpcio_interop.py client --port "$courier_port" || status=1
+echo "== Courier client -> grpcio server"
+"$bin/interop-client" --server_host 127.0.0.1 --server_port "$grpcio_port" --test_case all || status=1
+echo "== grpcio-reflection client -> Courier server"
+python3 Tests/Interop/grpcio_interop.py reflection --port "$courier_port" || status=1
+exit $status

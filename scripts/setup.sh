@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what Courier needs on a fresh Debian 12 machine that has only Swift:
+# the C libraries and code generators (apt) and grpcio for the interop tests (pip).
+# Idempotent: a second run installs nothing.
+set -euo pipefail
+
+packages=(
+  pkg-config
+  libnghttp2-dev          # HTTP/2
+  libprotobuf-c-dev       # protobuf runtime for C
+  protobuf-c-compiler     # protoc-c
+  protobuf-compiler       # protoc (runs the Swift plugin)
+  libprotoc-dev           # google/protobuf/compiler/plugin.proto, read by the plugin
+  nghttp2-client          # h2load, for the benchmarks
+  python3-pip
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "setup: installed ${missing[*]}"
+fi
+
+python_packages=(grpcio grpcio-tools grpcio-reflection protobuf)
+if ! python3 -c 'import grpc, grpc_tools, grpc_reflection, google.protobuf' 2>/dev/null; then
+  python3 -m pip install -q --disable-pip-version-check "${python_packages[@]}" 2>&1 | grep -v "Running pip as the 'root' user" || true
+  echo "setup: installed ${python_packages[*]}"
+fi
