@@ -99,7 +99,7 @@ let package = Package(
             path: "Tests/CourierProtobufTests"),
         .testTarget(
             name: "CourierTests",
-            dependencies: ["Courier", "CourierProtos", "CourierServices", "CourierInterop"],
+            dependencies: ["Courier", "CourierProtos", "CourierServices", "CourierInterop", "CourierHTTP2", "CNGHTTP2"],
             path: "Tests/CourierTests"),
     ]
 )

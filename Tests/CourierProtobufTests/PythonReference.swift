@@ -26,7 +26,7 @@ enum PythonReference {
 
     /// Python protobuf's encodings of the reference messages, by name.
     static func referenceEncodings() throws -> [String: String] {
-        let stubs = FileManager.default.temporaryDirectory.appendingPathComponent("courier-stubs-\(getpid())").path
+        let stubs = FileManager.default.temporaryDirectory.appendingPathComponent("courier-stubs-\(UUID().uuidString)").path
         _ = try run("bash", ["Tests/Interop/generate_stubs.sh", stubs])
         defer { try? FileManager.default.removeItem(atPath: stubs) }
         let output = try run("python3", ["Tests/Interop/encode_reference.py"], environment: ["COURIER_PY_STUBS": stubs])

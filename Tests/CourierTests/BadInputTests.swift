@@ -1,0 +1,82 @@
+import Courier
+import CourierInterop
+import Testing
+
+/// Abuse at the byte level: after each, the server still serves a normal call on a new connection.
+@Suite("Bad input on raw sockets; the server keeps serving")
+struct BadInputTests {
+    private func assertStillServing(_ port: Int) async throws {
+        try await withChannel(port: port) { channel in try await InteropTestCase.emptyUnary.run(on: channel) }
+    }
+
+    @Test func garbageInsteadOfThePreface() async throws {
+        try await withServer { port in
+            let socket = try RawSocket(port: port)
+            socket.send(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+            let (bytes, closed) = socket.readUntilClosed()
+            // RFC 9113 §3.4: a connection error; GOAWAY may be omitted (the peer is not speaking HTTP/2).
+            #expect(closed, "the server closes a connection that does not start with the HTTP/2 preface")
+            #expect(RawFrames.parse(bytes).allSatisfy { $0.stream == 0 }, "and answers no stream on it")
+            try await assertStillServing(port)
+        }
+    }
+
+    @Test func aTruncatedFrame() async throws {
+        try await withServer { port in
+            let socket = try RawSocket(port: port)
+            let headers = RawFrames.headers(stream: 1, RawFrames.grpcRequestFields)
+            socket.send(RawFrames.preface + RawFrames.settings() + Array(headers.prefix(12)))
+            _ = socket.readUntilClosed(timeout: 200)
+            try await assertStillServing(port)
+        }
+    }
+
+    @Test func aFrameLargerThanMaxFrameSize() async throws {
+        try await withServer { port in
+            let socket = try RawSocket(port: port)
+            let huge = RawFrames.frame(type: 0, stream: 1, payload: [UInt8](repeating: 0, count: 20_000))
+            socket.send(RawFrames.preface + RawFrames.settings() + huge)
+            let (bytes, closed) = socket.readUntilClosed()
+            let goaway = RawFrames.parse(bytes).first { $0.type == 7 }
+            #expect(closed && goaway?.errorCode == 6, "FRAME_SIZE_ERROR (RFC 9113 §4.2)")
+            try await assertStillServing(port)
+        }
+    }
+
+    @Test func headersWithoutPathAreAStreamError() async throws {
+        try await withServer { port in
+            let socket = try RawSocket(port: port)
+            let fields = RawFrames.grpcRequestFields.filter { $0.0 != ":path" }
+            socket.send(RawFrames.preface + RawFrames.settings() + RawFrames.headers(stream: 1, fields, endStream: true))
+            let (bytes, _) = socket.readUntilClosed(timeout: 500)
+            let reset = RawFrames.parse(bytes).first { $0.type == 3 && $0.stream == 1 }
+            #expect(reset?.errorCode == 1, "RST_STREAM with PROTOCOL_ERROR (RFC 9113 §8.1.1)")
+            try await assertStillServing(port)
+        }
+    }
+
+    @Test func aFloodOfStreamResetsEndsTheConnection() async throws {
+        try await withServer { port in
+            let socket = try RawSocket(port: port)
+            var bytes = RawFrames.preface + RawFrames.settings()
+            // Rapid Reset: open and reset streams far faster than nghttp2's limit allows.
+            for i in 0..<2000 {
+                let stream = UInt32(2 * i + 1)
+                bytes += RawFrames.headers(stream: stream, RawFrames.grpcRequestFields) + RawFrames.rstStream(stream: stream)
+            }
+            socket.send(bytes)
+            let (received, closed) = socket.readUntilClosed()
+            let goaway = RawFrames.parse(received).first { $0.type == 7 }
+            #expect(closed && goaway != nil, "the server ends a Rapid Reset connection with GOAWAY")
+            try await assertStillServing(port)
+        }
+    }
+
+    @Test func aConnectionThatSendsNothing() async throws {
+        try await withServer { port in
+            let idle = try RawSocket(port: port)
+            try await assertStillServing(port)
+            _ = idle
+        }
+    }
+}
