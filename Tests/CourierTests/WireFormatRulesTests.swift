@@ -1,0 +1,55 @@
+@testable import Courier
+import NIOCore
+import Testing
+
+@Suite("grpc-timeout, grpc-message and metadata encodings")
+struct WireFormatRulesTests {
+    @Test func timeoutsParseEveryUnit() {
+        #expect(GRPCTimeout.parse("1H") == .hours(1))
+        #expect(GRPCTimeout.parse("2M") == .minutes(2))
+        #expect(GRPCTimeout.parse("3S") == .seconds(3))
+        #expect(GRPCTimeout.parse("4m") == .milliseconds(4))
+        #expect(GRPCTimeout.parse("5u") == .microseconds(5))
+        #expect(GRPCTimeout.parse("99999999n") == .nanoseconds(99_999_999))
+        for bad in ["", "S", "1", "1s", "123456789S", "-1S", "1.5S", " 1S"] {
+            #expect(GRPCTimeout.parse(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func timeoutsFormatInAtMostEightDigitsRoundingUp() {
+        #expect(GRPCTimeout.format(.nanoseconds(50)) == "50n")
+        #expect(GRPCTimeout.format(.milliseconds(100)) == "100000u", "100 000 000 ns has nine digits")
+        #expect(GRPCTimeout.format(.seconds(30)) == "30000000u")
+        #expect(GRPCTimeout.format(.nanoseconds(100_000_001)) == "100001u")
+        #expect(GRPCTimeout.format(.hours(200_000)) == "12000000M")
+        for amount: TimeAmount in [.nanoseconds(1), .milliseconds(1500), .seconds(86_400), .microseconds(123_456_789)] {
+            let text = GRPCTimeout.format(amount)
+            #expect(text.count <= 9)
+            #expect(GRPCTimeout.parse(text)! >= amount, "\(text) must not shorten \(amount)")
+        }
+    }
+
+    @Test func statusMessagesPercentEncodeAndDecode() {
+        let message = "\t\ntest with whitespace\r\nand Unicode BMP ☺ and non-BMP 😈\t\n"
+        let encoded = StatusMessageEncoding.encode(message)
+        #expect(encoded.utf8.allSatisfy { $0 >= 0x20 && $0 <= 0x7e })
+        #expect(StatusMessageEncoding.decode(encoded) == message)
+        #expect(StatusMessageEncoding.encode("100%") == "100%25")
+        #expect(StatusMessageEncoding.decode("bad %zz and %4") == "bad %zz and %4", "malformed escapes are kept as sent")
+    }
+
+    @Test func binaryMetadataIsBase64WithoutPaddingAndAcceptsBoth() {
+        var metadata = Metadata()
+        metadata.add("x-bin", bytes: [0xab, 0xab, 0xab, 0xab])
+        var headers: [CourierHTTP2Header] = []
+        metadata.appendHeaders(to: &headers)
+        #expect(headers.map(\.value) == ["q6urqw"])
+        let padded = Metadata(headers: [.init("x-bin", "q6urqw=="), .init("x-other-bin", "AAE"), .init("content-type", "application/grpc")])
+        #expect(padded.bytes("x-bin") == [0xab, 0xab, 0xab, 0xab])
+        #expect(padded.bytes("x-other-bin") == [0, 1])
+        #expect(padded["content-type"] == nil, "gRPC's own headers are not custom metadata")
+    }
+}
+
+import CourierHTTP2
+typealias CourierHTTP2Header = HTTP2Header
