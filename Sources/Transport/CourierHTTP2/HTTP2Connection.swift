@@ -80,6 +80,7 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         session.closeAllStreams(errorCode: HTTP2ErrorCode.internalError)
         let onClose = self.onClose
         self.onClose = nil
+        self.onGoAway = nil
         onClose?()
         self.context = nil
         context.fireChannelInactive()

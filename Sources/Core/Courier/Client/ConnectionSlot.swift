@@ -68,8 +68,9 @@ final class ConnectionSlot: Sendable {
         let connection = ClientConnection(channel: channel, handler: handler, authority: "\(host):\(port)")
         try await channel.eventLoop.submit {
             let handler = connection.handler.value
-            handler.onGoAway = { [weak self] _, _ in self?.retire(connection) }
-            handler.onClose = { [weak self] in self?.retire(connection) }
+            // Weak: the connection owns its handler, which owns these callbacks.
+            handler.onGoAway = { [weak self, weak connection] _, _ in if let connection { self?.retire(connection) } }
+            handler.onClose = { [weak self, weak connection] in if let connection { self?.retire(connection) } }
         }.get()
         let closed = state.withLockedValue { state -> Bool in
             if case .closed = state { return true }

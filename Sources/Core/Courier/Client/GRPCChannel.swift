@@ -190,12 +190,13 @@ public final class GRPCChannel: Sendable {
     }
 
     private func openStreaming(_ method: MethodDescriptor, options: CallOptions, firstMessage: ByteBuffer?) async throws -> (ClientCall, AsyncMessageQueue<ByteBuffer>) {
-        let consumed = NIOLockedValueBox<ClientCall?>(nil)
+        // Weak: the call owns the queue (through its handler), so the queue must not own the call.
+        let consumed = NIOLockedValueBox<WeakReference<ClientCall>?>(nil)
         let queue = AsyncMessageQueue<ByteBuffer> { _ in
-            consumed.withLockedValue { $0 }?.onLoop { $0.responseConsumed() }
+            consumed.withLockedValue { $0?.object }?.onLoop { $0.responseConsumed() }
         }
         let call = try await open(method, options: options, delivery: .stream(queue), firstMessage: firstMessage, endRequests: firstMessage != nil)
-        consumed.withLockedValue { $0 = call }
+        consumed.withLockedValue { $0 = WeakReference(call) }
         return (call, queue)
     }
 

@@ -155,12 +155,13 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
     private func startHandler(singleRequest: ByteBuffer?) {
         guard let handler, let context else { return }
         if handler.method.kind.clientStreams {
-            let bound = NIOLoopBound(self, eventLoop: eventLoop)
+            // Weak: the handler owns the queue, so the queue's callback must not own the handler.
+            let handler = NIOLoopBound(WeakReference(self), eventLoop: eventLoop)
             let owing = self.owing
             let loop = eventLoop
             requestQueue = AsyncMessageQueue { _ in
                 if owing.withLockedValue({ $0 }) {
-                    loop.execute { bound.value.handlerConsumedMessage() }
+                    loop.execute { handler.value.object?.handlerConsumedMessage() }
                 }
             }
         }

@@ -1,0 +1,35 @@
+// A minimal gRPC C++ BenchmarkService (callback API) for bench/unary.sh: the reference point
+// Courier's throughput is compared with. Answers UnaryCall with an empty SimpleResponse
+// (or a payload of response_size bytes), on 127.0.0.1:PORT, one completion-queue thread.
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/resource_quota.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "grpc/testing/benchmark_service.grpc.pb.h"
+
+class BenchmarkService final : public grpc::testing::BenchmarkService::CallbackService {
+  grpc::ServerUnaryReactor* UnaryCall(grpc::CallbackServerContext* context,
+                                      const grpc::testing::SimpleRequest* request,
+                                      grpc::testing::SimpleResponse* response) override {
+    if (request->response_size() > 0) {
+      response->mutable_payload()->set_body(std::string(request->response_size(), '\0'));
+    }
+    auto* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
+int main(int argc, char** argv) {
+  std::string port = argc > 1 ? argv[1] : "50061";
+  BenchmarkService service;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:" + port, grpc::InsecureServerCredentials());
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server(builder.BuildAndStart());
+  std::cout << "grpc++ benchmark server on " << port << std::endl;
+  server->Wait();
+}

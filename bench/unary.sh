@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Unary-call throughput and latency, side by side in one run (issue 2's benchmark):
+#   Courier's interop-server (BenchmarkService/UnaryCall), a gRPC C++ callback server for the same
+#   method, and nghttpd serving a tiny file (the raw nghttp2 ceiling).
+# Each server is pinned to core 0 with one thread; h2load runs on core 1.
+#   bench/unary.sh [-n REQUESTS]      results also go to bench/results/unary-DATE.txt
+set -euo pipefail
+cd "$(dirname "$0")/.."
+requests=200000
+while getopts n: flag; do case $flag in n) requests=$OPTARG ;; *) exit 2 ;; esac; done
+
+need=()
+for p in nghttp2-client nghttp2-server libgrpc++-dev protobuf-compiler-grpc; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+echo "building (release)..." >&2
+swift build -c release --product interop-server >/dev/null
+courier="$(swift build -c release --show-bin-path)/interop-server"
+cpp=$(bench/grpc-cpp/build.sh "$work" | tail -1)
+
+# A small SimpleRequest (a 16-byte payload), framed as a gRPC message: flag, length, bytes.
+printf '\x00\x00\x00\x00\x14\x1a\x12\x12\x10\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > "$work/request.bin"
+head -c 64 /dev/zero > "$work/tiny"
+
+wait_port() { for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+
+h2() {  # h2() URL EXTRA-ARGS... : prints "req/s mean_us"
+  local url=$1; shift
+  taskset -c 1 h2load "$@" "$url" > "$work/h2load.out" 2>&1 || { cat "$work/h2load.out" >&2; return 1; }
+  local rps mean failed
+  rps=$(awk '/^finished in/ {print $4}' "$work/h2load.out")
+  failed=$(awk '/^requests:/ {print $8}' "$work/h2load.out")
+  mean=$(awk '/^time for request:/ {print $6}' "$work/h2load.out")
+  [ "$failed" = "0" ] || { echo "h2load saw $failed failed requests" >&2; cat "$work/h2load.out" >&2; return 1; }
+  echo "$rps $mean"
+}
+grpc_args=(-d "$work/request.bin" -H "content-type: application/grpc" -H "te: trailers")
+path=/grpc.testing.BenchmarkService/UnaryCall
+
+# h2load counts a gRPC error sent with HTTP 200 as success: check each server really answers OK.
+check_grpc() {
+  python3 - "$1" <<'PY'
+import sys
+import grpc
+port = int(sys.argv[1])
+call = grpc.insecure_channel(f"127.0.0.1:{port}").unary_unary("/grpc.testing.BenchmarkService/UnaryCall")
+response = call(bytes.fromhex("1a121210" + "00" * 16), timeout=5)  # the benchmark's request, unframed
+print(f"  grpcio check on {port}: OK ({len(response)} response bytes)", file=sys.stderr)
+PY
+}
+
+run_server() {  # run_server NAME PORT COMMAND... : start pinned, wait, check
+  local name=$1 port=$2; shift 2
+  taskset -c 0 "$@" > "$work/$name.log" 2>&1 &
+  pids+=($!)
+  wait_port "$port" || { echo "$name did not start" >&2; cat "$work/$name.log" >&2; exit 1; }
+}
+
+echo "Courier (1 event-loop thread)..." >&2
+run_server courier 50071 "$courier" --port 50071 --threads 1
+courier_pid=${pids[-1]}
+check_grpc 50071
+h2 "http://127.0.0.1:50071$path" -n 20000 -c 8 -m 16 -t 1 "${grpc_args[@]}" >/dev/null   # warm-up
+rss_before=$(rss_kb "$courier_pid")
+read -r courier_rps _ < <(h2 "http://127.0.0.1:50071$path" -n "$requests" -c 8 -m 16 -t 1 "${grpc_args[@]}")
+read -r _ courier_mean < <(h2 "http://127.0.0.1:50071$path" -n 20000 -c 1 -m 1 -t 1 "${grpc_args[@]}")
+h2 "http://127.0.0.1:50071$path" -n 100000 -c 8 -m 16 -t 1 "${grpc_args[@]}" >/dev/null
+rss_after=$(rss_kb "$courier_pid")
+
+echo "gRPC C++ (callback API)..." >&2
+run_server grpccpp 50072 taskset -c 0 "$cpp" 50072
+check_grpc 50072
+h2 "http://127.0.0.1:50072$path" -n 20000 -c 8 -m 16 -t 1 "${grpc_args[@]}" >/dev/null
+read -r cpp_rps _ < <(h2 "http://127.0.0.1:50072$path" -n "$requests" -c 8 -m 16 -t 1 "${grpc_args[@]}")
+read -r _ cpp_mean < <(h2 "http://127.0.0.1:50072$path" -n 20000 -c 1 -m 1 -t 1 "${grpc_args[@]}")
+
+echo "nghttpd (tiny file)..." >&2
+run_server nghttpd 50073 nghttpd --no-tls -d "$work" 50073
+read -r nghttpd_rps _ < <(h2 "http://127.0.0.1:50073/tiny" -n "$requests" -c 8 -m 16 -t 1)
+read -r _ nghttpd_mean < <(h2 "http://127.0.0.1:50073/tiny" -n 20000 -c 1 -m 1 -t 1)
+
+mkdir -p bench/results
+result="bench/results/unary-$(date +%Y-%m-%d).txt"
+{
+  echo "# bench/unary.sh on $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores; servers pinned to core 0 (1 thread), h2load on core 1"
+  echo "# throughput: h2load -n $requests -c 8 -m 16 -t 1; latency: h2load -n 20000 -c 1 -m 1 -t 1"
+  printf "%-26s %12s %14s\n" server "req/s" "mean @c=1"
+  printf "%-26s %12s %14s\n" "Courier" "$courier_rps" "$courier_mean"
+  printf "%-26s %12s %14s\n" "gRPC C++ 1.51 (callback)" "$cpp_rps" "$cpp_mean"
+  printf "%-26s %12s %14s\n" "nghttpd (raw nghttp2)" "$nghttpd_rps" "$nghttpd_mean"
+  python3 - "$courier_rps" "$cpp_rps" "$nghttpd_rps" <<'PY'
+import sys
+courier, cpp, nghttpd = map(float, sys.argv[1:])
+print(f"Courier / gRPC C++ throughput: {courier / cpp:.2f}x")
+print(f"Courier / nghttpd throughput:  {courier / nghttpd:.2f}x")
+PY
+  echo "Courier RSS over 100k further calls: ${rss_before} kB -> ${rss_after} kB ($(( rss_after - rss_before )) kB)"
+} | tee "$result"
