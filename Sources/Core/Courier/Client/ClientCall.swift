@@ -90,11 +90,5 @@ public struct ResponseStream<Message: ProtobufMessage>: AsyncSequence, Sendable 
 }
 
 func decodeResponse<M: ProtobufMessage>(_ type: M.Type, _ bytes: ByteBuffer) throws(RPCError) -> M {
-    let decoded: Result<M, ProtobufDecodingError> = bytes.withUnsafeReadableBytes { raw in
-        do throws(ProtobufDecodingError) { return .success(try M(serializedBytes: raw)) } catch { return .failure(error) }
-    }
-    switch decoded {
-    case .success(let message): return message
-    case .failure(let error): throw RPCError(code: .internal, message: "could not decode the response: \(error)")
-    }
+    try decodeMessage(type, bytes, receiving: "response")
 }

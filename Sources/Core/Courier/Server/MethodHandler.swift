@@ -53,14 +53,6 @@ public struct MethodHandler: Sendable {
     }
 }
 
-/// Decodes a request; bytes that are not a valid message end the call with INTERNAL, as gRPC
-/// servers do for an unparseable request.
 func decodeRequest<M: ProtobufMessage>(_ type: M.Type, _ bytes: ByteBuffer) throws(RPCError) -> M {
-    let decoded: Result<M, ProtobufDecodingError> = bytes.withUnsafeReadableBytes { raw in
-        do throws(ProtobufDecodingError) { return .success(try M(serializedBytes: raw)) } catch { return .failure(error) }
-    }
-    switch decoded {
-    case .success(let message): return message
-    case .failure(let error): throw RPCError(code: .internal, message: "could not decode the request: \(error)")
-    }
+    try decodeMessage(type, bytes, receiving: "request")
 }
