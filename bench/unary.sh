@@ -39,7 +39,7 @@ h2() {  # h2() URL EXTRA-ARGS... : prints "req/s mean_us"
   taskset -c 1 h2load "$@" "$url" > "$work/h2load.out" 2>&1 || { cat "$work/h2load.out" >&2; return 1; }
   local rps mean failed
   rps=$(awk '/^finished in/ {print $4}' "$work/h2load.out")
-  failed=$(awk '/^requests:/ {print $8}' "$work/h2load.out")
+  failed=$(awk '/^requests:/ {print $10}' "$work/h2load.out")
   mean=$(awk '/^time for request:/ {print $6}' "$work/h2load.out")
   [ "$failed" = "0" ] || { echo "h2load saw $failed failed requests" >&2; cat "$work/h2load.out" >&2; return 1; }
   echo "$rps $mean"
