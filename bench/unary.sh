@@ -3,7 +3,7 @@
 #   Courier's interop-server (BenchmarkService/UnaryCall), a gRPC C++ callback server for the same
 #   method, and nghttpd serving a tiny file (the raw nghttp2 ceiling).
 # Each server is pinned to core 0 with one thread; h2load runs on core 1.
-#   bench/unary.sh [-n REQUESTS]      results also go to bench/results/unary-DATE.txt
+#   bench/unary.sh [-n REQUESTS]      results also go to bench/results/unary-DATE-TIME.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests=200000
@@ -90,7 +90,7 @@ read -r nghttpd_rps _ < <(h2 "http://127.0.0.1:50073/tiny" -n "$requests" -c 8 -
 read -r _ nghttpd_mean < <(h2 "http://127.0.0.1:50073/tiny" -n 20000 -c 1 -m 1 -t 1)
 
 mkdir -p bench/results
-result="bench/results/unary-$(date +%Y-%m-%d).txt"
+result="bench/results/unary-$(date +%Y-%m-%d-%H%M).txt"
 {
   echo "# bench/unary.sh on $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores; servers pinned to core 0 (1 thread), h2load on core 1"
   echo "# throughput: h2load -n $requests -c 8 -m 16 -t 1; latency: h2load -n 20000 -c 1 -m 1 -t 1"

@@ -1,27 +1,37 @@
 import CProtobufC
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A bump allocator that owns every byte protobuf-c touches for one encode or decode.
 ///
 /// Building a C message from Swift needs many small allocations (strings, arrays, nested
 /// messages) that must stay valid until `protobuf_c_message_pack` returns; unpacking makes as
 /// many again. Putting all of them in one arena gives each C pointer exactly one owner, makes
 /// `free_unpacked` unnecessary and turns a leak into something that cannot happen: everything
-/// goes when the arena does.
+/// goes when the arena is reset or freed.
+///
+/// Each thread keeps one arena for reuse (`withThreadArena`), so a steady stream of messages
+/// allocates nothing.
 @usableFromInline
 final class Arena {
-    private var chunks: [UnsafeMutableRawPointer] = []
+    /// Chunks form a list through their first word (the previous chunk).
+    private var chunk: UnsafeMutableRawPointer?
     private var cursor: UnsafeMutableRawPointer?
     private var remaining = 0
-    private var nextChunkSize: Int
+    private var chunkSize: Int
+    private static let header = 16
+    private static let firstChunkSize = 2048
+    /// A reset keeps the first chunk only if it is no larger than this.
+    private static let keptChunkLimit = 64 << 10
 
     @usableFromInline
-    init(initialCapacity: Int = 1024) {
-        self.nextChunkSize = initialCapacity
+    init() {
+        self.chunkSize = Self.firstChunkSize
     }
 
-    deinit {
-        for chunk in chunks { chunk.deallocate() }
-    }
+    deinit { freeChunks(keepingLast: false) }
 
     /// Returns uninitialised memory of `byteCount` bytes aligned to `alignment` (a power of two).
     @usableFromInline
@@ -35,13 +45,45 @@ final class Arena {
                 return result
             }
         }
-        let chunkSize = max(nextChunkSize, byteCount + alignment)
-        nextChunkSize = min(nextChunkSize * 2, 1 << 20)
-        let chunk = UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 16)
-        chunks.append(chunk)
-        cursor = chunk + byteCount
-        remaining = chunkSize - byteCount
-        return chunk
+        let size = max(chunkSize, byteCount + alignment + Self.header)
+        chunkSize = min(chunkSize * 2, 1 << 20)
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        memory.storeBytes(of: chunk, as: UnsafeMutableRawPointer?.self)
+        memory.storeBytes(of: size, toByteOffset: 8, as: Int.self)
+        chunk = memory
+        let start = memory + Self.header
+        let padding = (alignment - Int(bitPattern: start) & (alignment - 1)) & (alignment - 1)
+        cursor = start + padding + byteCount
+        remaining = size - Self.header - padding - byteCount
+        return start + padding
+    }
+
+    /// Forgets every allocation, keeping one small chunk for the next use.
+    @usableFromInline
+    func reset() {
+        freeChunks(keepingLast: true)
+        if let chunk {
+            cursor = chunk + Self.header
+            remaining = chunk.load(fromByteOffset: 8, as: Int.self) - Self.header
+        }
+        chunkSize = Self.firstChunkSize
+    }
+
+    private func freeChunks(keepingLast: Bool) {
+        var current = chunk
+        chunk = nil
+        cursor = nil
+        remaining = 0
+        while let memory = current {
+            let previous = memory.load(as: UnsafeMutableRawPointer?.self)
+            let isFirst = previous == nil
+            if keepingLast && isFirst && memory.load(fromByteOffset: 8, as: Int.self) <= Self.keptChunkLimit {
+                chunk = memory
+            } else {
+                memory.deallocate()
+            }
+            current = previous
+        }
     }
 
     /// A zero-initialised C message of the given type, with its descriptor set by `protobuf_c_message_init`.
@@ -78,7 +120,7 @@ final class Arena {
     }
 
     /// A `ProtobufCAllocator` that allocates from this arena and never frees (the arena does).
-    /// Valid only while the arena is alive.
+    /// Valid only while the arena is in use.
     @usableFromInline
     func protobufCAllocator() -> ProtobufCAllocator {
         ProtobufCAllocator(
@@ -87,5 +129,36 @@ final class Arena {
             },
             free: { _, _ in },
             allocator_data: Unmanaged.passUnretained(self).toOpaque())
+    }
+}
+
+extension Arena {
+    /// The calling thread's arena slot (pthread TLS: Swift has no thread-local storage of its own).
+    private static let slot: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { pointer in
+            if let pointer { Unmanaged<Arena>.fromOpaque(pointer).release() }
+        }
+        return key
+    }()
+
+    /// Runs `body` with this thread's arena, reset afterwards. Re-entrant: a nested call (while
+    /// the thread's arena is taken) gets a fresh one.
+    @usableFromInline
+    static func withThreadArena<R>(_ body: (Arena) throws -> R) rethrows -> R {
+        let arena: Arena
+        if let pointer = pthread_getspecific(slot) {
+            pthread_setspecific(slot, nil)
+            arena = Unmanaged<Arena>.fromOpaque(pointer).takeRetainedValue()
+        } else {
+            arena = Arena()
+        }
+        defer {
+            arena.reset()
+            if pthread_getspecific(slot) == nil {
+                pthread_setspecific(slot, Unmanaged.passRetained(arena).toOpaque())
+            }
+        }
+        return try body(arena)
     }
 }

@@ -21,17 +21,22 @@ extension ProtobufMessage {
     /// Decodes `bytes`; throws on bytes that are not a valid message. Never crashes, never leaks.
     @inlinable
     public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtobufDecodingError) {
-        let arena = Arena()
-        var allocator = arena.protobufCAllocator()
-        var empty: UInt8 = 0
-        let unpacked = withUnsafeMutablePointer(to: &empty) { emptyPointer in
-            protobuf_c_message_unpack(
-                Self.cDescriptor, &allocator, bytes.count,
-                bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(emptyPointer))
+        let decoded: Result<Self, ProtobufDecodingError> = Arena.withThreadArena { arena in
+            var allocator = arena.protobufCAllocator()
+            var empty: UInt8 = 0
+            let unpacked = withUnsafeMutablePointer(to: &empty) { emptyPointer in
+                protobuf_c_message_unpack(
+                    Self.cDescriptor, &allocator, bytes.count,
+                    bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(emptyPointer))
+            }
+            guard let unpacked else { return .failure(.malformed(messageType: Self.protoMessageName)) }
+            do throws(ProtobufDecodingError) {
+                return .success(try Self(reading: CMessageReader(message: UnsafeRawPointer(unpacked))))
+            } catch {
+                return .failure(error)
+            }
         }
-        guard let unpacked else { throw .malformed(messageType: Self.protoMessageName) }
-        try self.init(reading: CMessageReader(message: UnsafeRawPointer(unpacked)))
-        withExtendedLifetime(arena) {}
+        self = try decoded.get()
     }
 
     /// Decodes a byte array; see `init(serializedBytes:)`.
@@ -46,11 +51,10 @@ extension ProtobufMessage {
     /// Builds the C message, then hands it to `body`, which may ask its size and pack it.
     @inlinable
     public func withPackedMessage<R>(_ body: (PackedMessage) throws -> R) throws -> R {
-        let arena = Arena()
-        let message = arena.newMessage(Self.cDescriptor)
-        try write(to: CMessageWriter(message: message, arena: arena))
-        return try withExtendedLifetime(arena) {
-            try body(PackedMessage(message: message.assumingMemoryBound(to: ProtobufCMessage.self)))
+        try Arena.withThreadArena { arena in
+            let message = arena.newMessage(Self.cDescriptor)
+            try write(to: CMessageWriter(message: message, arena: arena))
+            return try body(PackedMessage(message: message.assumingMemoryBound(to: ProtobufCMessage.self)))
         }
     }
 

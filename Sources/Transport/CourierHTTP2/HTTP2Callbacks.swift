@@ -20,6 +20,7 @@ enum HTTP2Callbacks {
                 stream = session.stream(hd.stream_id)
             }
             stream?.headerBlock.removeAll(keepingCapacity: true)
+            stream?.headerBlock.reserveCapacity(12)
             stream?.headerBlockSize = 0
             return 0
         }
@@ -34,8 +35,8 @@ enum HTTP2Callbacks {
                 return 0
             }
             stream.headerBlock.append(HTTP2Header(
-                String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
-                String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)))
+                HTTP2CommonStrings.string(UnsafeBufferPointer(start: name, count: nameLength)),
+                HTTP2CommonStrings.string(UnsafeBufferPointer(start: value, count: valueLength))))
             return 0
         }
 

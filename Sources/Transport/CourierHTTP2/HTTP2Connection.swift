@@ -19,6 +19,8 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
     private var keepaliveTimeout: Scheduled<Void>?
     private var shutdownTimeout: Scheduled<Void>?
     private var shuttingDown = false
+    /// The size of the last flush, so the next buffer is allocated once at about the right size.
+    private var lastFlushSize = 1024
 
     /// Called once when the peer sends GOAWAY (client connections stop taking new calls).
     public var onGoAway: ((Int32, UInt32) -> Void)?
@@ -96,8 +98,9 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
     public func flush() {
         guard let context else { return }
         if context.channel.isWritable && session.wantsWrite {
-            var buffer = context.channel.allocator.buffer(capacity: 1024)
+            var buffer = context.channel.allocator.buffer(capacity: lastFlushSize)
             let healthy = session.takeOutbound(into: &buffer)
+            lastFlushSize = max(1024, min(buffer.readableBytes + buffer.readableBytes / 4, 1 << 20))
             if buffer.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(buffer), promise: nil) }
             if !healthy {
                 context.close(promise: nil)

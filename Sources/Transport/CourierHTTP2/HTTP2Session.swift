@@ -12,7 +12,8 @@ public final class HTTP2Session {
 
     public let role: Role
     public let configuration: HTTP2Configuration
-    public weak var owner: (any HTTP2SessionOwner)?
+    /// The connection that owns this session (and so outlives it).
+    public unowned(unsafe) var owner: (any HTTP2SessionOwner)?
     /// Sees every frame sent and received, when set (the debugging CLI's `--trace`).
     public var frameObserver: ((HTTP2FrameTrace) -> Void)?
 
@@ -174,6 +175,16 @@ public final class HTTP2Session {
                 : nghttp2_submit_response(raw, stream.id, nva, count, nil)
         }
         needsFlush()
+    }
+
+    func submitResponse(_ stream: HTTP2Stream, headers: HTTP2HeaderList) {
+        var provider = HTTP2Callbacks.dataProvider
+        nghttp2_submit_response(raw, stream.id, headers.fields.baseAddress, headers.count, &provider)
+        needsFlush()
+    }
+
+    func submitTrailers(_ stream: HTTP2Stream, _ trailers: HTTP2HeaderList) {
+        nghttp2_submit_trailer(raw, stream.id, trailers.fields.baseAddress, trailers.count)
     }
 
     func submitTrailers(_ stream: HTTP2Stream, _ trailers: [HTTP2Header]) {

@@ -21,7 +21,7 @@ public final class HTTP2Stream {
 
     // Outbound.
     private var outbound: ByteBuffer?
-    private enum Ending { case open, endStream, trailers([HTTP2Header]) }
+    private enum Ending { case open, endStream, trailers([HTTP2Header]), prebuiltTrailers(HTTP2HeaderList) }
     private var ending = Ending.open
     /// The data provider returned NGHTTP2_ERR_DEFERRED and waits for `resume`.
     private var deferred = false
@@ -44,6 +44,13 @@ public final class HTTP2Stream {
         guard !isClosed else { return }
         hasDataProvider = true
         session.submitResponse(self, headers: headers, withBody: true)
+    }
+
+    /// Server: sends prebuilt response headers (no allocation); see `sendResponseHeaders(_:)`.
+    public func sendResponseHeaders(_ headers: HTTP2HeaderList) {
+        guard !isClosed else { return }
+        hasDataProvider = true
+        session.submitResponse(self, headers: headers)
     }
 
     /// Server: sends a single header block that also ends the stream (gRPC's trailers-only response).
@@ -70,6 +77,13 @@ public final class HTTP2Stream {
     public func finish(trailers: [HTTP2Header]?) {
         guard !isClosed, case .open = ending else { return }
         ending = trailers.map { .trailers($0) } ?? .endStream
+        resume()
+    }
+
+    /// Ends the stream after the queued DATA with prebuilt trailers (no allocation).
+    public func finish(trailers: HTTP2HeaderList) {
+        guard !isClosed, case .open = ending else { return }
+        ending = .prebuiltTrailers(trailers)
         resume()
     }
 
@@ -117,6 +131,9 @@ public final class HTTP2Stream {
             case .endStream:
                 flags.pointee |= NGHTTP2Result.dataFlagEOF
             case .trailers(let trailers):
+                flags.pointee |= NGHTTP2Result.dataFlagEOF | NGHTTP2Result.dataFlagNoEndStream
+                session.submitTrailers(self, trailers)
+            case .prebuiltTrailers(let trailers):
                 flags.pointee |= NGHTTP2Result.dataFlagEOF | NGHTTP2Result.dataFlagNoEndStream
                 session.submitTrailers(self, trailers)
             }

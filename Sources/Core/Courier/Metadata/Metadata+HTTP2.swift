@@ -12,7 +12,7 @@ extension Metadata {
     /// `-bin` values base64-decoded (padded or not, as the spec requires us to accept both).
     init(headers: [HTTP2Header]) {
         self.init()
-        for header in headers where !header.name.hasPrefix(":") && !Self.reservedHeaders.contains(header.name) {
+        for header in headers where header.name.utf8.first != UInt8(ascii: ":") && !Self.isReserved(header.name) {
             if header.name.hasSuffix("-bin") {
                 // A comma separates several base64 values folded into one field.
                 for part in header.value.split(separator: ",") {
@@ -21,6 +21,14 @@ extension Metadata {
             } else {
                 add(header.name, header.value)
             }
+        }
+    }
+
+    /// Whether gRPC itself owns this header (every reserved name starts with c, t or g).
+    static func isReserved(_ name: String) -> Bool {
+        switch name.utf8.first {
+        case UInt8(ascii: "c"), UInt8(ascii: "t"), UInt8(ascii: "g"): return reservedHeaders.contains(name)
+        default: return false
         }
     }
 

@@ -79,6 +79,6 @@ final class ServerAcceptor: HTTP2StreamAcceptor {
         }
         stream.delegate = ServerStreamHandler(
             stream: stream, eventLoop: loop, core: core, executor: executor,
-            peer: connection.remoteAddress.map { "\($0)" } ?? "unknown")
+            remoteAddress: connection.remoteAddress)
     }
 }

@@ -51,7 +51,12 @@ final class ServerCall: Sendable {
     func sendWithoutWaiting<M: ProtobufMessage>(_ message: M) throws {
         let framed = try GRPCMessageFramer.frame(message, allocator: allocator, maxSize: maxSendMessageSize)
         let metadata = context.initialMetadata
-        onLoop { $0.sendMessage(framed, initialMetadata: metadata, whenWritable: nil) }
+        // The common case runs on the loop already: call directly, no closure to allocate.
+        if eventLoop.inEventLoop {
+            handler.value.sendMessage(framed, initialMetadata: metadata, whenWritable: nil)
+        } else {
+            onLoop { $0.sendMessage(framed, initialMetadata: metadata, whenWritable: nil) }
+        }
     }
 
     /// Ends the call with OK (`error` nil) or the error's status.
@@ -60,7 +65,11 @@ final class ServerCall: Sendable {
         var trailingMetadata = context.trailingMetadata
         if let error { for (key, value) in error.metadata { trailingMetadata.append(key, value) } }
         let trailing = trailingMetadata
-        onLoop { $0.finish(status: error, initialMetadata: initial, trailingMetadata: trailing) }
+        if eventLoop.inEventLoop {
+            handler.value.finish(status: error, initialMetadata: initial, trailingMetadata: trailing)
+        } else {
+            onLoop { $0.finish(status: error, initialMetadata: initial, trailingMetadata: trailing) }
+        }
     }
 }
 

@@ -11,7 +11,7 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
     let eventLoop: any EventLoop
     private let core: ServerCore
     private let executor: EventLoopTaskExecutor
-    private let peer: String
+    private let remoteAddress: SocketAddress?
     private var phase = Phase.awaitingHeaders
     private var handler: MethodHandler?
     private var context: ServerContext?
@@ -24,17 +24,22 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
     private var writeWaiter: CheckedContinuation<Void, any Error>?
     /// Received bytes not yet returned to flow control because the handler is behind.
     private var owedConsumption = 0
-    private let owing = NIOLockedValueBox(false)
+    /// Tells the request queue's consumer (another thread) that window is owed; streaming only.
+    private var owing: NIOLockedValueBox<Bool>?
+
+    /// The response headers and OK trailers of nearly every call, encoded once.
+    private static let okHeaders = HTTP2HeaderList([HTTP2Header(":status", "200"), HTTP2Header("content-type", "application/grpc")])
+    private static let okTrailers = HTTP2HeaderList([HTTP2Header("grpc-status", "0")])
 
     /// Pending response bytes above which a streaming `write` waits.
     private static let writeHighWater = 64 << 10
 
-    init(stream: HTTP2Stream, eventLoop: any EventLoop, core: ServerCore, executor: EventLoopTaskExecutor, peer: String) {
+    init(stream: HTTP2Stream, eventLoop: any EventLoop, core: ServerCore, executor: EventLoopTaskExecutor, remoteAddress: SocketAddress?) {
         self.stream = stream
         self.eventLoop = eventLoop
         self.core = core
         self.executor = executor
-        self.peer = peer
+        self.remoteAddress = remoteAddress
         self.deframer = GRPCMessageDeframer(maxMessageSize: core.configuration.maxReceiveMessageSize)
     }
 
@@ -59,28 +64,39 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
         if stream.headerListTooLarge {
             return (200, RPCError(code: .resourceExhausted, message: "request headers exceed \(core.configuration.http2.maxHeaderListSize) bytes"))
         }
-        guard headers.first(":method") == "POST" else {
-            return (405, RPCError(code: .internal, message: "gRPC requires POST, not \(headers.first(":method") ?? "no method")"))
+        // One pass over the fields gRPC itself reads.
+        var method: String?, contentType: String?, path = "", encoding: String?, timeout: String?
+        for header in headers {
+            switch header.name {
+            case ":method": method = header.value
+            case ":path": path = header.value
+            case "content-type": contentType = header.value
+            case "grpc-encoding": encoding = header.value
+            case "grpc-timeout": timeout = header.value
+            default: break
+            }
+        }
+        guard method == "POST" else {
+            return (405, RPCError(code: .internal, message: "gRPC requires POST, not \(method ?? "no method")"))
         }
         // PROTOCOL-HTTP2.md: a Content-Type not starting with application/grpc gets HTTP 415.
-        guard let contentType = headers.first("content-type"), contentType.hasPrefix("application/grpc") else {
-            return (415, RPCError(code: .internal, message: "invalid content-type '\(headers.first("content-type") ?? "")'"))
+        guard let contentType, contentType.hasPrefix("application/grpc") else {
+            return (415, RPCError(code: .internal, message: "invalid content-type '\(contentType ?? "")'"))
         }
-        let path = headers.first(":path") ?? ""
         guard let handler = core.router.handler(for: path) else {
             return (200, core.router.unimplemented(path))
         }
-        if let encoding = headers.first("grpc-encoding"), encoding != "identity" {
+        if let encoding, encoding != "identity" {
             return (200, RPCError(code: .unimplemented, message: "grpc-encoding '\(encoding)' is not supported (identity only)"))
         }
         var deadline: NIODeadline?
-        if let timeout = headers.first("grpc-timeout") {
+        if let timeout {
             guard let amount = GRPCTimeout.parse(timeout) else {
                 return (200, RPCError(code: .internal, message: "malformed grpc-timeout '\(timeout)'"))
             }
             deadline = .now() + amount
         }
-        let context = ServerContext(method: handler.method, requestMetadata: Metadata(headers: headers), deadline: deadline, peer: peer)
+        let context = ServerContext(method: handler.method, requestHeaders: headers, deadline: deadline, remoteAddress: remoteAddress)
         self.handler = handler
         self.context = context
         if let deadline {
@@ -113,7 +129,7 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
                 stream.consume(data.count)
             } else {
                 owedConsumption += data.count
-                owing.withLockedValue { $0 = true }
+                owing?.withLockedValue { $0 = true }
             }
         } else {
             stream.consume(data.count)
@@ -132,7 +148,7 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
         guard owedConsumption > 0, (requestQueue?.bufferedCount ?? 0) < 8 else { return }
         stream.consume(owedConsumption)
         owedConsumption = 0
-        owing.withLockedValue { $0 = false }
+        owing?.withLockedValue { $0 = false }
     }
 
     func streamReceivedEnd(_ stream: HTTP2Stream) {
@@ -157,7 +173,8 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
         if handler.method.kind.clientStreams {
             // Weak: the handler owns the queue, so the queue's callback must not own the handler.
             let handler = NIOLoopBound(WeakReference(self), eventLoop: eventLoop)
-            let owing = self.owing
+            let owing = NIOLockedValueBox(false)
+            self.owing = owing
             let loop = eventLoop
             requestQueue = AsyncMessageQueue { _ in
                 if owing.withLockedValue({ $0 }) {
@@ -169,7 +186,10 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
             context: context, handler: self, singleRequest: singleRequest, requests: requestQueue,
             maxSendMessageSize: core.configuration.maxSendMessageSize, allocator: core.allocator)
         let interceptors = core.interceptors
-        task = Task(executorPreference: executor) {
+        // Immediate: the handler runs now, on this event loop, until it first suspends, so a
+        // handler that answers at once answers within the read that brought its request (no
+        // enqueue, no extra loop iteration). After a suspension it resumes on the same loop.
+        task = Task.immediate(executorPreference: executor) {
             var status: RPCError?
             do {
                 if interceptors.isEmpty {
@@ -191,9 +211,13 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
         }
         if !headersSent {
             headersSent = true
-            var headers = [HTTP2Header(":status", "200"), HTTP2Header("content-type", "application/grpc")]
-            initialMetadata.appendHeaders(to: &headers)
-            stream.sendResponseHeaders(headers)
+            if initialMetadata.isEmpty {
+                stream.sendResponseHeaders(Self.okHeaders)
+            } else {
+                var headers = Self.okHeaders.headers
+                initialMetadata.appendHeaders(to: &headers)
+                stream.sendResponseHeaders(headers)
+            }
         }
         stream.write(framed)
         guard let waiter else { return }
@@ -216,6 +240,11 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
         guard phase != .finished, !stream.isClosed else { return }
         phase = .finished
         deadlineTimer?.cancel()
+        defer { resumeWriterWithError() }
+        if status == nil && trailingMetadata.isEmpty && headersSent {
+            stream.finish(trailers: Self.okTrailers)
+            return
+        }
         var trailers = [HTTP2Header("grpc-status", String(status?.code.rawValue ?? 0))]
         if let message = status?.message, !message.isEmpty {
             trailers.append(HTTP2Header("grpc-message", StatusMessageEncoding.encode(message)))
@@ -224,11 +253,10 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
         if headersSent {
             stream.finish(trailers: trailers)
         } else {
-            var headers = [HTTP2Header(":status", "200"), HTTP2Header("content-type", "application/grpc")]
+            var headers = Self.okHeaders.headers
             initialMetadata.appendHeaders(to: &headers)
             stream.sendTrailersOnly(headers + trailers)
         }
-        resumeWriterWithError()
     }
 
     /// Ends the call with `error` now, whatever the handler is doing, and stops the handler.
