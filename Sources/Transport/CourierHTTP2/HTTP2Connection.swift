@@ -45,6 +45,17 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         if context.channel.isActive { start(context) }
     }
 
+    /// Always called when the handler leaves the pipeline, even for a channel that never became
+    /// active (a failed connect): drop the context, or handler and context would keep each other.
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        keepaliveTask?.cancel()
+        keepaliveTimeout?.cancel()
+        shutdownTimeout?.cancel()
+        onClose = nil
+        onGoAway = nil
+        self.context = nil
+    }
+
     public func channelActive(context: ChannelHandlerContext) {
         start(context)
         context.fireChannelActive()
