@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Interleaved A/B comparison of interop-server builds, for tuning on a machine whose speed drifts:
+# each binary serves in turn (pinned to core 0, one thread; h2load on core 1), ROUNDS times, and
+# every run prints its throughput and c=1 mean latency. Compare the averages, not single runs.
+#   bench/ab.sh [-r ROUNDS] BINARY-A BINARY-B ...
+# Make the binaries with `swift build -c release --product interop-server` and copy
+# .build/release/interop-server aside between changes.
+set -euo pipefail
+rounds=4
+while getopts r: flag; do case $flag in r) rounds=$OPTARG ;; *) exit 2 ;; esac; done
+shift $((OPTIND - 1))
+request=$(mktemp)
+trap 'rm -f "$request"; pkill -f -- "--port 50087" || true' EXIT
+printf '\x00\x00\x00\x00\x14\x1a\x12\x12\x10\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > "$request"
+h2() { taskset -c 1 h2load -d "$request" -H content-type:application/grpc -H te:trailers "$@" http://127.0.0.1:50087/grpc.testing.BenchmarkService/UnaryCall; }
+for _ in $(seq 1 "$rounds"); do
+  for binary in "$@"; do
+    taskset -c 0 "$binary" --port 50087 --threads 1 > /dev/null 2>&1 &
+    for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/50087) 2>/dev/null && break; sleep 0.1; done
+    h2 -n 20000 -c 8 -m 16 -t 1 > /dev/null
+    throughput=$(h2 -n 100000 -c 8 -m 16 -t 1 | awk '/^finished in/ {print $4}')
+    latency=$(h2 -n 10000 -c 1 -m 1 -t 1 | awk '/^time for request:/ {print $6}')
+    echo "$(basename "$binary") $throughput req/s, c=1 mean $latency"
+    kill %1 2>/dev/null; wait 2>/dev/null || true
+  done
+done
