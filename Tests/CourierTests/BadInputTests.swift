@@ -3,7 +3,7 @@ import CourierInterop
 import Testing
 
 /// Abuse at the byte level: after each, the server still serves a normal call on a new connection.
-@Suite("Bad input on raw sockets; the server keeps serving")
+@Suite("Bad input on raw sockets; the server keeps serving", .timeLimit(.minutes(1)))
 struct BadInputTests {
     private func assertStillServing(_ port: Int) async throws {
         try await withChannel(port: port) { channel in try await InteropTestCase.emptyUnary.run(on: channel) }

@@ -2,7 +2,7 @@ import Courier
 import CourierProtos
 import Testing
 
-@Suite("Deadlines and cancellation, both sides")
+@Suite("Deadlines and cancellation, both sides", .timeLimit(.minutes(1)))
 struct DeadlineAndCancellationTests {
     @Test func aSlowHandlerFailsWithDeadlineExceededAndIsCancelledOnTheServer() async throws {
         let probe = ProbeService()

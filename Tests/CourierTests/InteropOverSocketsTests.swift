@@ -2,7 +2,7 @@ import Courier
 import CourierInterop
 import Testing
 
-@Suite("gRPC interop cases, Courier client and server over real sockets")
+@Suite("gRPC interop cases, Courier client and server over real sockets", .timeLimit(.minutes(1)))
 struct InteropOverSocketsTests {
     @Test(arguments: InteropTestCase.allCases)
     func interopCase(_ testCase: InteropTestCase) async throws {

@@ -2,7 +2,7 @@ import Courier
 import CourierInterop
 import Testing
 
-@Suite("PING keepalive")
+@Suite("PING keepalive", .timeLimit(.minutes(1)))
 struct KeepaliveTests {
     @Test func theServerPingsAndDropsAPeerThatNeverAnswers() async throws {
         var configuration = ServerConfiguration.testing

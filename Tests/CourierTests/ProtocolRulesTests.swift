@@ -3,7 +3,7 @@ import CourierHTTP2
 import CourierProtos
 import Testing
 
-@Suite("gRPC over HTTP/2 rules (PROTOCOL-HTTP2.md) as a raw HTTP/2 peer sees them")
+@Suite("gRPC over HTTP/2 rules (PROTOCOL-HTTP2.md) as a raw HTTP/2 peer sees them", .timeLimit(.minutes(1)))
 struct ProtocolRulesTests {
     let emptyCall = "/grpc.testing.TestService/EmptyCall"
 

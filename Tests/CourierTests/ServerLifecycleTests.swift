@@ -4,7 +4,7 @@ import CourierProtos
 import NIOConcurrencyHelpers
 import Testing
 
-@Suite("Graceful shutdown, interceptors, connection reuse")
+@Suite("Graceful shutdown, interceptors, connection reuse", .timeLimit(.minutes(1)))
 struct ServerLifecycleTests {
     @Test func gracefulShutdownLetsInFlightCallsFinishAndRefusesNewOnes() async throws {
         let probe = ProbeService()

@@ -4,7 +4,7 @@ import CourierProtos
 import CourierServices
 import Testing
 
-@Suite("Health and reflection")
+@Suite("Health and reflection", .timeLimit(.minutes(1)))
 struct StandardServicesTests {
     @Test func healthCheckAndWatchFollowStatusChanges() async throws {
         let health = HealthService()

@@ -26,6 +26,9 @@ public final class HTTP2Session {
     private(set) var isReceiving = false
     /// The peer sent GOAWAY.
     public private(set) var receivedGoAway = false
+    /// The connection is gone (`closeAllStreams` ran): no stream may be opened any more, since
+    /// nothing would ever close it.
+    public private(set) var isClosed = false
 
     public init(role: Role, configuration: HTTP2Configuration) {
         self.role = role
@@ -107,8 +110,10 @@ public final class HTTP2Session {
     // MARK: Connection-level actions
 
     /// Client: opens a stream with request headers and a body sent through the stream's `write`.
-    /// Returns nil when the connection can take no new stream (ids exhausted or shutting down).
+    /// Returns nil when the connection can take no new stream (closed, ids exhausted, shutting
+    /// down); the caller may retry elsewhere, as nothing was sent.
     public func openStream(headers: [HTTP2Header], delegate: any HTTP2StreamDelegate) -> HTTP2Stream? {
+        guard !isClosed else { return nil }
         var provider = HTTP2Callbacks.dataProvider
         let id = HTTP2HeaderBlock.withNV(headers) { nva, count in
             nghttp2_submit_request(raw, nil, nva, count, &provider, nil)
@@ -151,6 +156,7 @@ public final class HTTP2Session {
 
     /// Tells every open stream the connection is gone; called when the socket closes.
     public func closeAllStreams(errorCode: UInt32) {
+        isClosed = true
         let open = streams
         streams.removeAll()
         for stream in open.values {

@@ -1,0 +1,45 @@
+import CourierHTTP2
+import Testing
+
+/// The nghttp2 session without sockets (it is sans-I/O).
+@Suite("HTTP2Session")
+struct HTTP2SessionTests {
+    final class Recorder: HTTP2StreamDelegate {
+        var closedWith: UInt32?
+        func stream(_ stream: HTTP2Stream, receivedHeaders headers: [HTTP2Header], endStream: Bool) {}
+        func stream(_ stream: HTTP2Stream, receivedData data: UnsafeRawBufferPointer) {}
+        func streamReceivedEnd(_ stream: HTTP2Stream) {}
+        func stream(_ stream: HTTP2Stream, closedWithErrorCode errorCode: UInt32) { closedWith = errorCode }
+        func streamOutboundDrained(_ stream: HTTP2Stream) {}
+    }
+
+    let request = [HTTP2Header(":method", "POST"), HTTP2Header(":scheme", "http"), HTTP2Header(":path", "/a/b"), HTTP2Header(":authority", "x")]
+
+    /// Regression: a call that raced a closing connection opened its stream after the connection
+    /// had failed its streams, and waited forever. A closed session now refuses new streams.
+    @Test func aClosedSessionRefusesNewStreams() {
+        let session = HTTP2Session(role: .client, configuration: HTTP2Configuration())
+        let open = Recorder()
+        let stream = session.openStream(headers: request, delegate: open)
+        #expect(stream != nil)
+        session.closeAllStreams(errorCode: HTTP2ErrorCode.internalError)
+        #expect(open.closedWith == HTTP2ErrorCode.internalError, "open streams are told the connection is gone")
+        #expect(session.openStream(headers: request, delegate: Recorder()) == nil)
+    }
+
+    @Test func aClientSessionStartsWithThePrefaceAndOurSettings() {
+        let session = HTTP2Session(role: .client, configuration: HTTP2Configuration())
+        var buffer = ByteBufferAllocator().buffer(capacity: 256)
+        #expect(session.takeOutbound(into: &buffer))
+        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        #expect(bytes.starts(with: RawFrames.preface))
+        let frames = RawFrames.parse(Array(bytes.dropFirst(RawFrames.preface.count)))
+        let settings = frames.first { $0.type == 4 }
+        #expect(settings != nil)
+        // MAX_CONCURRENT_STREAMS (0x3) is advertised, not left unlimited.
+        let ids = stride(from: 0, to: settings?.payload.count ?? 0, by: 6).map { Int(settings!.payload[$0]) << 8 | Int(settings!.payload[$0 + 1]) }
+        #expect(ids.contains(3) && ids.contains(6), "MAX_CONCURRENT_STREAMS and MAX_HEADER_LIST_SIZE are advertised")
+    }
+}
+
+import NIOCore
