@@ -53,3 +53,42 @@ struct WireFormatRulesTests {
 
 import CourierHTTP2
 typealias CourierHTTP2Header = HTTP2Header
+
+@Suite("Length-Prefixed-Message deframing")
+struct DeframerTests {
+    /// Three messages (one empty) framed back to back.
+    let messages: [[UInt8]] = [[1, 2, 3], [], Array(0..<200).map { UInt8($0) }]
+    var wire: [UInt8] { messages.flatMap { RawStreamClient.message($0) } }
+
+    private func deframe(_ chunks: [[UInt8]], limit: Int = 1000) throws -> [[UInt8]] {
+        var deframer = GRPCMessageDeframer(maxMessageSize: limit)
+        var out: [[UInt8]] = []
+        for chunk in chunks {
+            try chunk.withUnsafeBytes { raw in
+                try deframer.append(raw) { out.append(Array($0.readableBytesView)) }
+            }
+        }
+        #expect(!deframer.hasPartialMessage)
+        return out
+    }
+
+    @Test func oneChunkCarriesSeveralMessages() throws {
+        #expect(try deframe([wire]) == messages)
+    }
+
+    @Test func everySplitPointGivesTheSameMessages() throws {
+        let wire = self.wire
+        for split in 0...wire.count {
+            #expect(try deframe([Array(wire[..<split]), Array(wire[split...])]) == messages, "split at \(split)")
+        }
+        #expect(try deframe(wire.map { [$0] }) == messages, "one byte at a time")
+    }
+
+    @Test func oversizedAndCompressedMessagesAreRefusedAtTheirPrefix() {
+        #expect(throws: RPCError.self) { try deframe([[0, 0, 0, 4, 0]], limit: 1000) }  // 1024 bytes > 1000
+        #expect(throws: RPCError.self) { try deframe([[1, 0, 0, 0, 1, 7]]) }
+        var partial = GRPCMessageDeframer(maxMessageSize: 10)
+        try? [UInt8]([0, 0, 0]).withUnsafeBytes { raw in try partial.append(raw) { _ in } }
+        #expect(partial.hasPartialMessage, "a truncated prefix is reported as a partial message")
+    }
+}

@@ -147,25 +147,22 @@ final class ClientStreamHandler: HTTP2StreamDelegate {
             stream.consume(data.count)
             return
         }
-        let messages: [ByteBuffer]
         do {
-            messages = try deframer.append(data)
+            switch delivery {
+            case .single:
+                try deframer.append(data) { message in
+                    responseCount += 1
+                    singleResponse = message
+                }
+                stream.consume(data.count)
+            case .stream(let queue):
+                try deframer.append(data) { queue.yield($0) }
+                if queue.bufferedCount < 32 { stream.consume(data.count) } else { owedConsumption += data.count }
+            }
         } catch {
             stream.consume(data.count)
             stream.reset(errorCode: HTTP2ErrorCode.cancel)
             fail(error)
-            return
-        }
-        switch delivery {
-        case .single:
-            stream.consume(data.count)
-            for message in messages {
-                responseCount += 1
-                singleResponse = message
-            }
-        case .stream(let queue):
-            for message in messages { queue.yield(message) }
-            if queue.bufferedCount < 32 { stream.consume(data.count) } else { owedConsumption += data.count }
         }
     }
 

@@ -32,41 +32,93 @@ enum GRPCMessageFramer {
 }
 
 /// Splits received DATA bytes into gRPC messages, enforcing the receive limit before buffering.
+///
+/// A message that arrives whole in one chunk is copied once, into a buffer of its exact size;
+/// only a message split across chunks is assembled in a pending buffer.
 struct GRPCMessageDeframer {
     let maxMessageSize: Int
-    private var buffer = ByteBuffer()
-    private var expected: Int?
+    private let allocator: ByteBufferAllocator
 
-    init(maxMessageSize: Int) {
+    private enum State {
+        case idle
+        /// Fewer than 5 prefix bytes so far.
+        case prefix(ByteBuffer)
+        /// Assembling a message body; `remaining` bytes still to come.
+        case body(ByteBuffer, remaining: Int)
+    }
+    private var state = State.idle
+
+    init(maxMessageSize: Int, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
         self.maxMessageSize = maxMessageSize
+        self.allocator = allocator
     }
 
     /// True when bytes of a message that has not fully arrived are held.
-    var hasPartialMessage: Bool { buffer.readableBytes > 0 || expected != nil }
+    var hasPartialMessage: Bool {
+        if case .idle = state { return false }
+        return true
+    }
 
-    /// Appends bytes and returns every message they complete.
-    mutating func append(_ bytes: UnsafeRawBufferPointer) throws(RPCError) -> [ByteBuffer] {
-        buffer.writeBytes(bytes)
-        var messages: [ByteBuffer] = []
-        while true {
-            if expected == nil {
-                guard buffer.readableBytes >= 5 else { break }
-                let flag = buffer.readInteger(as: UInt8.self)!
-                let length = Int(buffer.readInteger(as: UInt32.self)!)
-                if flag != 0 {
-                    // We advertise no compression, so a compressed message is a protocol error.
-                    throw RPCError(code: .internal, message: "received a compressed message but no grpc-encoding was negotiated")
+    /// Consumes `bytes`, handing each message they complete to `deliver`, in order.
+    mutating func append(_ bytes: UnsafeRawBufferPointer, _ deliver: (ByteBuffer) -> Void) throws(RPCError) {
+        var offset = 0
+        while offset < bytes.count {
+            switch state {
+            case .idle:
+                let available = bytes.count - offset
+                guard available >= 5 else {
+                    var prefix = allocator.buffer(capacity: 5)
+                    prefix.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                    state = .prefix(prefix)
+                    return
                 }
-                guard length <= maxMessageSize else {
-                    throw RPCError(code: .resourceExhausted, message: "received a message of \(length) bytes, larger than the limit of \(maxMessageSize)")
+                let length = try Self.messageLength(flag: bytes[offset], bytes[offset + 1], bytes[offset + 2], bytes[offset + 3], bytes[offset + 4], limit: maxMessageSize)
+                offset += 5
+                let take = min(length, bytes.count - offset)
+                var message = allocator.buffer(capacity: length)
+                message.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + take]))
+                offset += take
+                if take == length { deliver(message) } else { state = .body(message, remaining: length - take) }
+            case .prefix(var prefix):
+                let take = min(5 - prefix.readableBytes, bytes.count - offset)
+                prefix.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + take]))
+                offset += take
+                guard prefix.readableBytes == 5 else {
+                    state = .prefix(prefix)
+                    return
                 }
-                expected = length
+                let p = prefix.readBytes(length: 5)!
+                let length = try Self.messageLength(flag: p[0], p[1], p[2], p[3], p[4], limit: maxMessageSize)
+                if length == 0 {
+                    state = .idle
+                    deliver(allocator.buffer(capacity: 0))
+                } else {
+                    state = .body(allocator.buffer(capacity: length), remaining: length)
+                }
+            case .body(var message, let remaining):
+                let take = min(remaining, bytes.count - offset)
+                message.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + take]))
+                offset += take
+                if take == remaining {
+                    state = .idle
+                    deliver(message)
+                } else {
+                    state = .body(message, remaining: remaining - take)
+                }
             }
-            guard let length = expected, buffer.readableBytes >= length else { break }
-            messages.append(buffer.readSlice(length: length)!)
-            expected = nil
         }
-        if buffer.readableBytes == 0 { buffer.clear() } else if buffer.readerIndex > 65536 { buffer.discardReadBytes() }
-        return messages
+    }
+
+    /// Reads a Length-Prefixed-Message prefix, refusing compression (none is negotiated) and
+    /// lengths over the limit.
+    private static func messageLength(flag: UInt8, _ b1: UInt8, _ b2: UInt8, _ b3: UInt8, _ b4: UInt8, limit: Int) throws(RPCError) -> Int {
+        if flag != 0 {
+            throw RPCError(code: .internal, message: "received a compressed message but no grpc-encoding was negotiated")
+        }
+        let length = Int(b1) << 24 | Int(b2) << 16 | Int(b3) << 8 | Int(b4)
+        guard length <= limit else {
+            throw RPCError(code: .resourceExhausted, message: "received a message of \(length) bytes, larger than the limit of \(limit)")
+        }
+        return length
     }
 }

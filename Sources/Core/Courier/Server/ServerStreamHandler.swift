@@ -40,7 +40,7 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
         self.core = core
         self.executor = executor
         self.remoteAddress = remoteAddress
-        self.deframer = GRPCMessageDeframer(maxMessageSize: core.configuration.maxReceiveMessageSize)
+        self.deframer = GRPCMessageDeframer(maxMessageSize: core.configuration.maxReceiveMessageSize, allocator: core.allocator)
     }
 
     // MARK: Request headers
@@ -115,16 +115,14 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
             stream.consume(data.count)
             return
         }
-        let messages: [ByteBuffer]
-        do {
-            messages = try deframer.append(data)
-        } catch {
-            stream.consume(data.count)
-            fail(error)
-            return
-        }
         if handler.method.kind.clientStreams {
-            for message in messages { requestQueue?.yield(message) }
+            do {
+                try deframer.append(data) { requestQueue?.yield($0) }
+            } catch {
+                stream.consume(data.count)
+                fail(error)
+                return
+            }
             if (requestQueue?.bufferedCount ?? 0) < 32 {
                 stream.consume(data.count)
             } else {
@@ -133,12 +131,20 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
             }
         } else {
             stream.consume(data.count)
-            for message in messages {
-                guard singleRequest == nil else {
-                    fail(RPCError(code: .internal, message: "\(handler.method.kind) call received more than one request message"))
-                    return
+            var first = singleRequest
+            var count = singleRequest == nil ? 0 : 1
+            do {
+                try deframer.append(data) { message in
+                    count += 1
+                    if first == nil { first = message }
                 }
-                singleRequest = message
+            } catch {
+                fail(error)
+                return
+            }
+            singleRequest = first
+            if count > 1 {
+                fail(RPCError(code: .internal, message: "\(handler.method.kind) call received more than one request message"))
             }
         }
     }
