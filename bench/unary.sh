@@ -3,11 +3,12 @@
 #   Courier's interop-server (BenchmarkService/UnaryCall), a gRPC C++ callback server for the same
 #   method, and nghttpd serving a tiny file (the raw nghttp2 ceiling).
 # Each server is pinned to core 0 with one thread; h2load runs on core 1.
-#   bench/unary.sh [-n REQUESTS]      results also go to bench/results/unary-DATE-TIME.txt
+#   bench/unary.sh [-n REQUESTS] [-r ROUNDS]   results also go to bench/results/unary-DATE-TIME.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests=200000
-while getopts n: flag; do case $flag in n) requests=$OPTARG ;; *) exit 2 ;; esac; done
+rounds=3
+while getopts n:r: flag; do case $flag in n) requests=$OPTARG ;; r) rounds=$OPTARG ;; *) exit 2 ;; esac; done
 
 need=()
 for p in nghttp2-client nghttp2-server libgrpc++-dev protobuf-compiler-grpc; do
@@ -66,34 +67,49 @@ run_server() {  # run_server NAME PORT COMMAND... : start pinned, wait, check
   wait_port "$port" || { echo "$name did not start" >&2; cat "$work/$name.log" >&2; exit 1; }
 }
 
-echo "Courier (1 event-loop thread)..." >&2
+# All three servers run at once, each pinned to core 0 (an idle server costs nothing), and are
+# measured in turn, round after round: the machine's speed drifts over minutes, so interleaving
+# and taking medians keeps the comparison fair.
 run_server courier 50071 "$courier" --port 50071 --threads 1
 courier_pid=${pids[-1]}
-check_grpc 50071
-h2 "http://127.0.0.1:50071$path" -n 20000 -c 8 -m 16 -t 1 "${grpc_args[@]}" >/dev/null   # warm-up
-rss_before=$(rss_kb "$courier_pid")
-read -r courier_rps _ < <(h2 "http://127.0.0.1:50071$path" -n "$requests" -c 8 -m 16 -t 1 "${grpc_args[@]}")
-read -r _ courier_mean < <(h2 "http://127.0.0.1:50071$path" -n 20000 -c 1 -m 1 -t 1 "${grpc_args[@]}")
-h2 "http://127.0.0.1:50071$path" -n 100000 -c 8 -m 16 -t 1 "${grpc_args[@]}" >/dev/null
-rss_after=$(rss_kb "$courier_pid")
-
-echo "gRPC C++ (callback API)..." >&2
-run_server grpccpp 50072 taskset -c 0 "$cpp" 50072
-check_grpc 50072
-h2 "http://127.0.0.1:50072$path" -n 20000 -c 8 -m 16 -t 1 "${grpc_args[@]}" >/dev/null
-read -r cpp_rps _ < <(h2 "http://127.0.0.1:50072$path" -n "$requests" -c 8 -m 16 -t 1 "${grpc_args[@]}")
-read -r _ cpp_mean < <(h2 "http://127.0.0.1:50072$path" -n 20000 -c 1 -m 1 -t 1 "${grpc_args[@]}")
-
-echo "nghttpd (tiny file)..." >&2
+run_server grpccpp 50072 "$cpp" 50072
 run_server nghttpd 50073 nghttpd --no-tls -d "$work" 50073
-read -r nghttpd_rps _ < <(h2 "http://127.0.0.1:50073/tiny" -n "$requests" -c 8 -m 16 -t 1)
-read -r _ nghttpd_mean < <(h2 "http://127.0.0.1:50073/tiny" -n 20000 -c 1 -m 1 -t 1)
+check_grpc 50071
+check_grpc 50072
+
+courier_url="http://127.0.0.1:50071$path"
+cpp_url="http://127.0.0.1:50072$path"
+nghttpd_url="http://127.0.0.1:50073/tiny"
+for url in "$courier_url" "$cpp_url"; do h2 "$url" -n 20000 -c 8 -m 16 -t 1 "${grpc_args[@]}" >/dev/null; done  # warm-up
+h2 "$nghttpd_url" -n 20000 -c 8 -m 16 -t 1 >/dev/null
+rss_before=$(rss_kb "$courier_pid")
+declare -A rps mean
+for round in $(seq 1 "$rounds"); do
+  echo "round $round of $rounds..." >&2
+  for name in courier cpp nghttpd; do
+    case $name in
+      courier) url=$courier_url; args=("${grpc_args[@]}") ;;
+      cpp) url=$cpp_url; args=("${grpc_args[@]}") ;;
+      nghttpd) url=$nghttpd_url; args=() ;;
+    esac
+    read -r r _ < <(h2 "$url" -n "$requests" -c 8 -m 16 -t 1 "${args[@]}")
+    read -r _ m < <(h2 "$url" -n 20000 -c 1 -m 1 -t 1 "${args[@]}")
+    rps[$name]+="$r "
+    mean[$name]+="${m%us} "
+  done
+done
+h2 "$courier_url" -n 100000 -c 8 -m 16 -t 1 "${grpc_args[@]}" >/dev/null
+rss_after=$(rss_kb "$courier_pid")
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+courier_rps=$(echo "${rps[courier]}" | median); cpp_rps=$(echo "${rps[cpp]}" | median); nghttpd_rps=$(echo "${rps[nghttpd]}" | median)
+courier_mean=$(echo "${mean[courier]}" | median)us; cpp_mean=$(echo "${mean[cpp]}" | median)us; nghttpd_mean=$(echo "${mean[nghttpd]}" | median)us
 
 mkdir -p bench/results
 result="bench/results/unary-$(date +%Y-%m-%d-%H%M).txt"
 {
   echo "# bench/unary.sh on $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores; servers pinned to core 0 (1 thread), h2load on core 1"
   echo "# throughput: h2load -n $requests -c 8 -m 16 -t 1; latency: h2load -n 20000 -c 1 -m 1 -t 1"
+  echo "# medians of $rounds interleaved rounds; every round: Courier ${rps[courier]}| C++ ${rps[cpp]}| nghttpd ${rps[nghttpd]}"
   printf "%-26s %12s %14s\n" server "req/s" "mean @c=1"
   printf "%-26s %12s %14s\n" "Courier" "$courier_rps" "$courier_mean"
   printf "%-26s %12s %14s\n" "gRPC C++ 1.51 (callback)" "$cpp_rps" "$cpp_mean"
