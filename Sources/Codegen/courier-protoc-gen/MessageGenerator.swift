@@ -34,6 +34,10 @@ struct MessageGenerator {
             w.line("public init() {}")
             w.line()
             w.line("public static let protoMessageName = \"\(message.fullName)\"")
+            if symbols.mayNestWithoutBound(message.fullName) {
+                w.line("/// This message can contain itself: decoding checks the nesting depth first.")
+                w.line("public static var mayNestWithoutBound: Bool { true }")
+            }
             w.line()
             w.block("public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor>") { w in
                 w.line("courier_descriptor__\(Naming.cLowerName(message.fullName))()")

@@ -30,6 +30,34 @@ struct SymbolTable {
         return name
     }
 
+    /// Whether nesting is unbounded from `start`: some message reachable from it (through any
+    /// message field, repeated and map values included) can contain itself.
+    func mayNestWithoutBound(_ start: String) -> Bool {
+        var seen: Set<String> = []
+        var stack = [start]
+        while let name = stack.popLast() {
+            guard seen.insert(name).inserted, let message = messages[name] else { continue }
+            let children = message.fields.filter { $0.kind == .message }.map(\.typeName)
+            for child in children {
+                if child == name || reachesAny(name, from: child) { return true }
+                stack.append(child)
+            }
+        }
+        return false
+    }
+
+    /// Whether `target` is reachable from `start` through message fields of any label.
+    private func reachesAny(_ target: String, from start: String) -> Bool {
+        var seen: Set<String> = []
+        var stack = [start]
+        while let name = stack.popLast() {
+            if name == target { return true }
+            guard seen.insert(name).inserted, let message = messages[name] else { continue }
+            stack.append(contentsOf: message.fields.filter { $0.kind == .message }.map(\.typeName))
+        }
+        return false
+    }
+
     /// Whether a singular field of message type `from` can lead back to `target` through singular
     /// message fields: such a field must be boxed, or the Swift struct would contain itself.
     func reaches(_ target: String, from start: String) -> Bool {

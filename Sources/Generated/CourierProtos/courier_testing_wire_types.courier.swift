@@ -210,6 +210,8 @@ public struct Courier_Testing_Outer: ProtobufMessage {
     public init() {}
 
     public static let protoMessageName = "courier.testing.Outer"
+    /// This message can contain itself: decoding checks the nesting depth first.
+    public static var mayNestWithoutBound: Bool { true }
 
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
         courier_descriptor__courier__testing__outer()
@@ -302,6 +304,8 @@ public struct Courier_Testing_Outer: ProtobufMessage {
         public init() {}
 
         public static let protoMessageName = "courier.testing.Outer.Inner"
+        /// This message can contain itself: decoding checks the nesting depth first.
+        public static var mayNestWithoutBound: Bool { true }
 
         public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
             courier_descriptor__courier__testing__outer__inner()

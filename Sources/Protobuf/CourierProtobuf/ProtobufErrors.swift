@@ -4,11 +4,14 @@ public enum ProtobufDecodingError: Error, Equatable, CustomStringConvertible {
     case malformed(messageType: String)
     /// A `string` field held bytes that are not UTF-8, which proto3 forbids.
     case invalidUTF8(messageType: String, field: String)
+    /// Sub-messages nested deeper than the limit (unpacking them could overflow the stack).
+    case nestingTooDeep(messageType: String, limit: Int)
 
     public var description: String {
         switch self {
         case .malformed(let type): return "bytes are not a valid \(type)"
         case .invalidUTF8(let type, let field): return "field '\(field)' of \(type) is not valid UTF-8"
+        case .nestingTooDeep(let type, let limit): return "\(type) nests sub-messages deeper than \(limit) levels"
         }
     }
 }

@@ -15,12 +15,22 @@ public protocol ProtobufMessage: Sendable, Equatable {
     init(reading message: CMessageReader) throws(ProtobufDecodingError)
     /// Fills a C message that was initialised for `cDescriptor`.
     func write(to message: CMessageWriter) throws(ProtobufEncodingError)
+    /// True when the schema lets this message nest without bound (it can reach a message that
+    /// contains itself): decoding then checks the nesting depth first.
+    static var mayNestWithoutBound: Bool { get }
+}
+
+extension ProtobufMessage {
+    public static var mayNestWithoutBound: Bool { false }
 }
 
 extension ProtobufMessage {
     /// Decodes `bytes`; throws on bytes that are not a valid message. Never crashes, never leaks.
     @inlinable
     public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtobufDecodingError) {
+        if Self.mayNestWithoutBound && NestingLimit.exceeded(bytes, descriptor: Self.cDescriptor) {
+            throw .nestingTooDeep(messageType: Self.protoMessageName, limit: NestingLimit.limit)
+        }
         let decoded: Result<Self, ProtobufDecodingError> = Arena.withThreadArena { arena in
             var allocator = arena.protobufCAllocator()
             var empty: UInt8 = 0
