@@ -12,8 +12,8 @@ packages=(
   protobuf-compiler       # protoc (runs the Swift plugin)
   libprotoc-dev           # google/protobuf/compiler/plugin.proto, read by the plugin
   nghttp2-client          # h2load, for the benchmarks
-  python3-pip
 )
+python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

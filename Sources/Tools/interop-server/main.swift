@@ -6,6 +6,9 @@ import Courier
 import CourierInterop
 import Foundation
 
+// Line-buffered even into a pipe, so scripts and logs see each line as it happens.
+setvbuf(stdout, nil, _IOLBF, 0)
+
 var arguments = InteropArguments(CommandLine.arguments.dropFirst())
 let port = arguments.int("port") ?? 50051
 let host = arguments.string("host") ?? "127.0.0.1"
