@@ -6,8 +6,7 @@ import Courier
 import CourierInterop
 import Foundation
 
-// Line-buffered even into a pipe, so scripts and logs see each line as it happens.
-setvbuf(stdout, nil, _IOLBF, 0)
+StandardOutput.makeLineBuffered()
 
 var arguments = InteropArguments(CommandLine.arguments.dropFirst())
 let host = arguments.string("server_host") ?? "127.0.0.1"
