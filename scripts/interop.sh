@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# gRPC interop, three ways, plus reflection; prints a line per case and a summary.
+# gRPC interop: Courier against itself, grpcio (Python) and grpc-go, as client and as server,
+# plus reflection through grpcio-reflection; prints a line per case and a summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="$(swift build --show-bin-path ${SWIFT_BUILD_FLAGS:-})"
@@ -9,6 +10,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 Tests/Interop/generate_stubs.sh "$stubs" >/dev/null
 export COURIER_PY_STUBS="$stubs"
+grpcgo=$(Tests/Interop/grpcgo/build.sh "$stubs/go" | tail -1)
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() {
@@ -25,8 +27,12 @@ pids+=($!)
 grpcio_port=$(free_port)
 python3 Tests/Interop/grpcio_interop.py server --port "$grpcio_port" >/dev/null &
 pids+=($!)
+go_port=$(free_port)
+"$grpcgo" server -port "$go_port" >/dev/null &
+pids+=($!)
 wait_port "$courier_port"
 wait_port "$grpcio_port"
+wait_port "$go_port"
 
 status=0
 echo "== Courier client -> Courier server"
@@ -35,6 +41,10 @@ echo "== grpcio client -> Courier server"
 python3 Tests/Interop/grpcio_interop.py client --port "$courier_port" || status=1
 echo "== Courier client -> grpcio server"
 "$bin/interop-client" --server_host 127.0.0.1 --server_port "$grpcio_port" --test_case all || status=1
+echo "== grpc-go client -> Courier server"
+"$grpcgo" client -port "$courier_port" || status=1
+echo "== Courier client -> grpc-go server"
+"$bin/interop-client" --server_host 127.0.0.1 --server_port "$go_port" --test_case all || status=1
 echo "== grpcio-reflection client -> Courier server"
 python3 Tests/Interop/grpcio_interop.py reflection --port "$courier_port" || status=1
 exit $status

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Courier needs on a fresh Debian 12 machine that has only Swift:
-# the C libraries and code generators (apt) and grpcio for the interop tests (pip).
+# the C libraries and code generators (apt), and grpc-go (apt) and grpcio (pip) as interop peers.
 # Idempotent: a second run installs nothing.
 set -euo pipefail
 
@@ -12,6 +12,7 @@ packages=(
   protobuf-compiler       # protoc (runs the Swift plugin)
   libprotoc-dev           # google/protobuf/compiler/plugin.proto, read by the plugin
   nghttp2-client          # h2load, for the benchmarks
+  golang-go golang-google-grpc-dev golang-goprotobuf-dev   # grpc-go, an interop peer
 )
 python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
 missing=()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: set-up, the Swift tests (real sockets, real HTTP/2 peers), then the
-# interop cases three ways (Courier <-> Courier, grpcio client -> Courier, Courier -> grpcio
-# server) and reflection through grpcio-reflection's client.
+# The whole test suite: set-up, the Swift tests (real sockets, real HTTP/2 peers), then gRPC's
+# interop cases with Courier, grpcio and grpc-go as clients and servers, and reflection through
+# grpcio-reflection's client.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh

@@ -180,7 +180,8 @@ def run_client(port, name):
         release = threading.Event()
 
         def requests():
-            yield output_request(0, 27182)
+            # The spec's request: a payload and no response parameters (the server sends nothing).
+            yield messages_pb2.StreamingOutputCallRequest(payload=payload(27182))
             release.wait(5)
 
         call = stub.FullDuplexCall(requests(), timeout=0.001)

@@ -180,7 +180,11 @@ struct InteropCases {
     func timeoutOnSleepingServer() async throws {
         try await expectStatus(.deadlineExceeded) {
             try await client.fullDuplexCall(options: CallOptions(timeout: .milliseconds(1))) { requests, responses in
-                try? await requests.write(outputRequest(responseSize: 0, payloadSize: 27182))
+                // The spec's request: a payload and no response parameters, so the server sends
+                // nothing and only the deadline can end the call.
+                var request = Grpc_Testing_StreamingOutputCallRequest()
+                request.payload = TestServiceProvider.payload(size: 27182)
+                try? await requests.write(request)
                 for try await _ in responses {}
             }
         }

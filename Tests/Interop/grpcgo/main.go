@@ -1,0 +1,412 @@
+// grpc-go (Debian's golang-google-grpc-dev) as the other side of gRPC's interop cases:
+//
+//	grpcgo client -port N    grpc-go client -> a server on N; prints a line per case
+//	grpcgo server -port N    grpc-go TestService server on N
+//
+// Built by build.sh from Courier's Protos/ with Debian's protoc-gen-go, in GOPATH mode.
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	pb "grpc/testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+)
+
+var requestSizes = []int{27182, 8, 1828, 45904}
+var responseSizes = []int{31415, 9, 2653, 58979}
+
+const specialMessage = "\t\ntest with whitespace\r\nand Unicode BMP \u263a and non-BMP \U0001f608\t\n"
+
+func main() {
+	port := flag.Int("port", 0, "port")
+	flag.CommandLine.Parse(os.Args[2:])
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: grpcgo client|server -port N")
+		os.Exit(2)
+	}
+	switch os.Args[1] {
+	case "client":
+		os.Exit(runClient(*port))
+	case "server":
+		runServer(*port)
+	default:
+		fmt.Fprintln(os.Stderr, "usage: grpcgo client|server -port N")
+		os.Exit(2)
+	}
+}
+
+// ---------------------------------------------------------------- client
+
+func payload(size int) *pb.Payload { return &pb.Payload{Body: make([]byte, size)} }
+
+func outputRequest(responseSize, payloadSize int, echo *pb.EchoStatus) *pb.StreamingOutputCallRequest {
+	return &pb.StreamingOutputCallRequest{
+		ResponseParameters: []*pb.ResponseParameters{{Size: int32(responseSize)}},
+		Payload:            payload(payloadSize),
+		ResponseStatus:     echo,
+	}
+}
+
+func expectCode(err error, code codes.Code, message string) error {
+	s, _ := status.FromError(err)
+	if s.Code() != code {
+		return fmt.Errorf("expected %v, got %v", code, err)
+	}
+	if message != "" && s.Message() != message {
+		return fmt.Errorf("expected message %q, got %q", message, s.Message())
+	}
+	return nil
+}
+
+func runClient(port int) int {
+	conn, err := grpc.Dial(fmt.Sprintf("127.0.0.1:%d", port), grpc.WithInsecure(), grpc.WithBlock())
+	if err != nil {
+		fmt.Println("FAIL connect:", err)
+		return 1
+	}
+	defer conn.Close()
+	client := pb.NewTestServiceClient(conn)
+	ctx := func() (context.Context, context.CancelFunc) { return context.WithTimeout(context.Background(), 10*time.Second) }
+	large := &pb.SimpleRequest{ResponseSize: 314159, Payload: payload(271828)}
+
+	cases := []struct {
+		name string
+		run  func() error
+	}{
+		{"empty_unary", func() error {
+			c, cancel := ctx()
+			defer cancel()
+			_, err := client.EmptyCall(c, &pb.Empty{})
+			return err
+		}},
+		{"large_unary", func() error {
+			c, cancel := ctx()
+			defer cancel()
+			r, err := client.UnaryCall(c, large)
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(r.GetPayload().GetBody(), make([]byte, 314159)) {
+				return fmt.Errorf("payload of %d bytes", len(r.GetPayload().GetBody()))
+			}
+			return nil
+		}},
+		{"client_streaming", func() error {
+			c, cancel := ctx()
+			defer cancel()
+			stream, err := client.StreamingInputCall(c)
+			if err != nil {
+				return err
+			}
+			for _, size := range requestSizes {
+				if err := stream.Send(&pb.StreamingInputCallRequest{Payload: payload(size)}); err != nil {
+					return err
+				}
+			}
+			r, err := stream.CloseAndRecv()
+			if err != nil {
+				return err
+			}
+			if r.AggregatedPayloadSize != 74922 {
+				return fmt.Errorf("aggregated %d", r.AggregatedPayloadSize)
+			}
+			return nil
+		}},
+		{"server_streaming", func() error {
+			c, cancel := ctx()
+			defer cancel()
+			request := &pb.StreamingOutputCallRequest{}
+			for _, size := range responseSizes {
+				request.ResponseParameters = append(request.ResponseParameters, &pb.ResponseParameters{Size: int32(size)})
+			}
+			stream, err := client.StreamingOutputCall(c, request)
+			if err != nil {
+				return err
+			}
+			for i := 0; ; i++ {
+				r, err := stream.Recv()
+				if err == io.EOF {
+					if i != len(responseSizes) {
+						return fmt.Errorf("%d responses", i)
+					}
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				if i >= len(responseSizes) || len(r.GetPayload().GetBody()) != responseSizes[i] {
+					return fmt.Errorf("response %d has %d bytes", i, len(r.GetPayload().GetBody()))
+				}
+			}
+		}},
+		{"ping_pong", func() error {
+			c, cancel := ctx()
+			defer cancel()
+			stream, err := client.FullDuplexCall(c)
+			if err != nil {
+				return err
+			}
+			for i := range requestSizes {
+				if err := stream.Send(outputRequest(responseSizes[i], requestSizes[i], nil)); err != nil {
+					return err
+				}
+				r, err := stream.Recv()
+				if err != nil {
+					return err
+				}
+				if len(r.GetPayload().GetBody()) != responseSizes[i] {
+					return fmt.Errorf("response %d has %d bytes", i, len(r.GetPayload().GetBody()))
+				}
+			}
+			stream.CloseSend()
+			if _, err := stream.Recv(); err != io.EOF {
+				return fmt.Errorf("expected the end, got %v", err)
+			}
+			return nil
+		}},
+		{"empty_stream", func() error {
+			c, cancel := ctx()
+			defer cancel()
+			stream, err := client.FullDuplexCall(c)
+			if err != nil {
+				return err
+			}
+			stream.CloseSend()
+			if _, err := stream.Recv(); err != io.EOF {
+				return fmt.Errorf("expected no responses, got %v", err)
+			}
+			return nil
+		}},
+		{"custom_metadata", func() error {
+			c, cancel := ctx()
+			defer cancel()
+			c = metadata.AppendToOutgoingContext(c, "x-grpc-test-echo-initial", "test_initial_metadata_value",
+				"x-grpc-test-echo-trailing-bin", string([]byte{0xab, 0xab, 0xab}))
+			var header, trailer metadata.MD
+			if _, err := client.UnaryCall(c, large, grpc.Header(&header), grpc.Trailer(&trailer)); err != nil {
+				return err
+			}
+			if v := header.Get("x-grpc-test-echo-initial"); len(v) != 1 || v[0] != "test_initial_metadata_value" {
+				return fmt.Errorf("initial metadata %v", header)
+			}
+			if v := trailer.Get("x-grpc-test-echo-trailing-bin"); len(v) != 1 || v[0] != string([]byte{0xab, 0xab, 0xab}) {
+				return fmt.Errorf("trailing metadata %v", trailer)
+			}
+			stream, err := client.FullDuplexCall(c)
+			if err != nil {
+				return err
+			}
+			stream.Send(outputRequest(314159, 271828, nil))
+			stream.CloseSend()
+			for {
+				if _, err := stream.Recv(); err == io.EOF {
+					break
+				} else if err != nil {
+					return err
+				}
+			}
+			h, _ := stream.Header()
+			if v := h.Get("x-grpc-test-echo-initial"); len(v) != 1 {
+				return fmt.Errorf("duplex initial metadata %v", h)
+			}
+			if v := stream.Trailer().Get("x-grpc-test-echo-trailing-bin"); len(v) != 1 {
+				return fmt.Errorf("duplex trailing metadata %v", stream.Trailer())
+			}
+			return nil
+		}},
+		{"status_code_and_message", func() error { return echoStatus(client, "test status message") }},
+		{"special_status_message", func() error { return echoStatus(client, specialMessage) }},
+		{"unimplemented_method", func() error {
+			c, cancel := ctx()
+			defer cancel()
+			_, err := client.UnimplementedCall(c, &pb.Empty{})
+			return expectCode(err, codes.Unimplemented, "")
+		}},
+		{"unimplemented_service", func() error {
+			c, cancel := ctx()
+			defer cancel()
+			_, err := pb.NewUnimplementedServiceClient(conn).UnimplementedCall(c, &pb.Empty{})
+			return expectCode(err, codes.Unimplemented, "")
+		}},
+		{"cancel_after_begin", func() error {
+			c, cancel := context.WithCancel(context.Background())
+			stream, err := client.StreamingInputCall(c)
+			if err != nil {
+				return err
+			}
+			cancel()
+			_, err = stream.CloseAndRecv()
+			return expectCode(err, codes.Canceled, "")
+		}},
+		{"cancel_after_first_response", func() error {
+			c, cancel := context.WithCancel(context.Background())
+			stream, err := client.FullDuplexCall(c)
+			if err != nil {
+				return err
+			}
+			stream.Send(outputRequest(31415, 27182, nil))
+			if _, err := stream.Recv(); err != nil {
+				return err
+			}
+			cancel()
+			_, err = stream.Recv()
+			return expectCode(err, codes.Canceled, "")
+		}},
+		{"timeout_on_sleeping_server", func() error {
+			c, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+			defer cancel()
+			stream, err := client.FullDuplexCall(c)
+			if err != nil {
+				return expectCode(err, codes.DeadlineExceeded, "")
+			}
+			// The interop spec's request: a payload and no response parameters, so the server
+			// sends nothing and only the deadline can end the call.
+			stream.Send(&pb.StreamingOutputCallRequest{Payload: payload(27182)})
+			for err == nil {
+				_, err = stream.Recv()
+			}
+			return expectCode(err, codes.DeadlineExceeded, "")
+		}},
+	}
+	failed := 0
+	for _, c := range cases {
+		if err := c.run(); err != nil {
+			failed++
+			fmt.Printf("FAIL %s: %v\n", c.name, err)
+		} else {
+			fmt.Printf("PASS %s\n", c.name)
+		}
+	}
+	fmt.Printf("grpc-go client: %d passed, %d failed\n", len(cases)-failed, failed)
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+func echoStatus(client pb.TestServiceClient, message string) error {
+	echo := &pb.EchoStatus{Code: 2, Message: message}
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := client.UnaryCall(c, &pb.SimpleRequest{ResponseStatus: echo})
+	if err := expectCode(err, codes.Unknown, message); err != nil {
+		return err
+	}
+	stream, err := client.FullDuplexCall(c)
+	if err != nil {
+		return err
+	}
+	stream.Send(outputRequest(0, 0, echo))
+	stream.CloseSend()
+	_, err = stream.Recv()
+	return expectCode(err, codes.Unknown, message)
+}
+
+// ---------------------------------------------------------------- server
+
+type testServer struct {
+	pb.UnimplementedTestServiceServer
+}
+
+func echoMetadata(ctx context.Context) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	if v := md.Get("x-grpc-test-echo-initial"); len(v) > 0 {
+		grpc.SetHeader(ctx, metadata.Pairs("x-grpc-test-echo-initial", v[0]))
+	}
+	if v := md.Get("x-grpc-test-echo-trailing-bin"); len(v) > 0 {
+		grpc.SetTrailer(ctx, metadata.Pairs("x-grpc-test-echo-trailing-bin", v[0]))
+	}
+}
+
+func requestedStatus(echo *pb.EchoStatus) error {
+	if echo == nil || echo.Code == 0 {
+		return nil
+	}
+	return status.Error(codes.Code(echo.Code), echo.Message)
+}
+
+func (testServer) EmptyCall(ctx context.Context, _ *pb.Empty) (*pb.Empty, error) {
+	echoMetadata(ctx)
+	return &pb.Empty{}, nil
+}
+
+func (testServer) UnaryCall(ctx context.Context, r *pb.SimpleRequest) (*pb.SimpleResponse, error) {
+	echoMetadata(ctx)
+	if err := requestedStatus(r.ResponseStatus); err != nil {
+		return nil, err
+	}
+	return &pb.SimpleResponse{Payload: payload(int(r.ResponseSize))}, nil
+}
+
+func respond(r *pb.StreamingOutputCallRequest, send func(*pb.StreamingOutputCallResponse) error) error {
+	if err := requestedStatus(r.ResponseStatus); err != nil {
+		return err
+	}
+	for _, p := range r.ResponseParameters {
+		time.Sleep(time.Duration(p.IntervalUs) * time.Microsecond)
+		if err := send(&pb.StreamingOutputCallResponse{Payload: payload(int(p.Size))}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (testServer) StreamingOutputCall(r *pb.StreamingOutputCallRequest, stream pb.TestService_StreamingOutputCallServer) error {
+	echoMetadata(stream.Context())
+	return respond(r, stream.Send)
+}
+
+func (testServer) StreamingInputCall(stream pb.TestService_StreamingInputCallServer) error {
+	echoMetadata(stream.Context())
+	total := 0
+	for {
+		r, err := stream.Recv()
+		if err == io.EOF {
+			return stream.SendAndClose(&pb.StreamingInputCallResponse{AggregatedPayloadSize: int32(total)})
+		}
+		if err != nil {
+			return err
+		}
+		total += len(r.GetPayload().GetBody())
+	}
+}
+
+func (testServer) FullDuplexCall(stream pb.TestService_FullDuplexCallServer) error {
+	echoMetadata(stream.Context())
+	for {
+		r, err := stream.Recv()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := respond(r, stream.Send); err != nil {
+			return err
+		}
+	}
+}
+
+func runServer(port int) {
+	listener, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	server := grpc.NewServer()
+	pb.RegisterTestServiceServer(server, &testServer{})
+	fmt.Println("grpc-go server listening on", port)
+	server.Serve(listener)
+}
