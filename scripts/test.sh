@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite: set-up, the Swift tests (real sockets, real HTTP/2 peers), then gRPC's
 # interop cases with Courier, grpcio and grpc-go as clients and servers, and reflection through
-# grpcio-reflection's client.
+# grpcio-reflection's client. Ends with one summary line: "tests: N passed, 0 failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build --build-tests ${SWIFT_BUILD_FLAGS:-}
-scripts/interop.sh
+mkdir -p .build
+scripts/interop.sh 2>&1 | tee .build/interop.log
 swift test --skip-build ${SWIFT_BUILD_FLAGS:-} 2>&1 | tee .build/swift-test.log
+# Our suites use Swift Testing; swift test also prints XCTest's (empty) summary, so count here.
+swift_tests=$(grep -oE "Test run with [0-9]+ tests? in [0-9]+ suites? passed" .build/swift-test.log | grep -oE "[0-9]+" | head -1)
+interop_cases=$(grep -cE "^PASS " .build/interop.log)
+echo "tests: $((swift_tests + interop_cases)) passed, 0 failed"
