@@ -24,7 +24,6 @@ final class ClientStreamHandler: HTTP2StreamDelegate {
     private var completed = false
     private var deadlineTimer: Scheduled<Void>?
     private var writeWaiter: CheckedContinuation<Void, any Error>?
-    private var owedConsumption = 0
 
     private static let writeHighWater = 64 << 10
 
@@ -92,11 +91,9 @@ final class ClientStreamHandler: HTTP2StreamDelegate {
         complete(.failure(error))
     }
 
-    /// The stream's consumer took a message: return its bytes to flow control.
-    func responseConsumed() {
-        guard owedConsumption > 0, case .stream(let queue) = delivery, queue.bufferedCount < 8 else { return }
-        stream?.consume(owedConsumption)
-        owedConsumption = 0
+    /// Returns bytes the response queue owed to flow control, now that the caller has read.
+    func returnWindow(_ byteCount: Int) {
+        stream?.consume(byteCount)
     }
 
     // MARK: Receiving
@@ -157,7 +154,7 @@ final class ClientStreamHandler: HTTP2StreamDelegate {
                 stream.consume(data.count)
             case .stream(let queue):
                 try deframer.append(data) { queue.yield($0) }
-                if queue.bufferedCount < 32 { stream.consume(data.count) } else { owedConsumption += data.count }
+                stream.consume(queue.received(byteCount: data.count))
             }
         } catch {
             stream.consume(data.count)
@@ -173,6 +170,8 @@ final class ClientStreamHandler: HTTP2StreamDelegate {
 
     func stream(_ stream: HTTP2Stream, closedWithErrorCode errorCode: UInt32) {
         deadlineTimer?.cancel()
+        // Unread responses' bytes also hold the connection's window: give them back.
+        if case .stream(let queue) = delivery { stream.consume(queue.forgiveOwed()) }
         guard !completed else { return }
         switch errorCode {
         case HTTP2ErrorCode.refusedStream where !receivedHeaders:

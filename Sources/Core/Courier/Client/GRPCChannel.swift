@@ -192,8 +192,8 @@ public final class GRPCChannel: Sendable {
     private func openStreaming(_ method: MethodDescriptor, options: CallOptions, firstMessage: ByteBuffer?) async throws -> (ClientCall, AsyncMessageQueue<ByteBuffer>) {
         // Weak: the call owns the queue (through its handler), so the queue must not own the call.
         let consumed = NIOLockedValueBox<WeakReference<ClientCall>?>(nil)
-        let queue = AsyncMessageQueue<ByteBuffer> { _ in
-            consumed.withLockedValue { $0?.object }?.onLoop { $0.responseConsumed() }
+        let queue = AsyncMessageQueue<ByteBuffer> { owed in
+            consumed.withLockedValue { $0?.object }?.onLoop { $0.returnWindow(owed) }
         }
         let call = try await open(method, options: options, delivery: .stream(queue), firstMessage: firstMessage, endRequests: firstMessage != nil)
         consumed.withLockedValue { $0 = WeakReference(call) }

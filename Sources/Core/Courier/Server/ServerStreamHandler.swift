@@ -22,10 +22,6 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
     private var headersSent = false
     private var deadlineTimer: Scheduled<Void>?
     private var writeWaiter: CheckedContinuation<Void, any Error>?
-    /// Received bytes not yet returned to flow control because the handler is behind.
-    private var owedConsumption = 0
-    /// Tells the request queue's consumer (another thread) that window is owed; streaming only.
-    private var owing: NIOLockedValueBox<Bool>?
 
     /// The response headers and OK trailers of nearly every call, encoded once.
     private static let okHeaders = HTTP2HeaderList([HTTP2Header(":status", "200"), HTTP2Header("content-type", "application/grpc")])
@@ -123,12 +119,7 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
                 fail(error)
                 return
             }
-            if (requestQueue?.bufferedCount ?? 0) < 32 {
-                stream.consume(data.count)
-            } else {
-                owedConsumption += data.count
-                owing?.withLockedValue { $0 = true }
-            }
+            stream.consume(requestQueue?.received(byteCount: data.count) ?? data.count)
         } else {
             stream.consume(data.count)
             var first = singleRequest
@@ -147,14 +138,6 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
                 fail(RPCError(code: .internal, message: "\(handler.method.kind) call received more than one request message"))
             }
         }
-    }
-
-    /// Called (through the request queue) as the handler reads: returns owed window to the client.
-    private func handlerConsumedMessage() {
-        guard owedConsumption > 0, (requestQueue?.bufferedCount ?? 0) < 8 else { return }
-        stream.consume(owedConsumption)
-        owedConsumption = 0
-        owing?.withLockedValue { $0 = false }
     }
 
     func streamReceivedEnd(_ stream: HTTP2Stream) {
@@ -177,15 +160,11 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
     private func startHandler(singleRequest: ByteBuffer?) {
         guard let handler, let context else { return }
         if handler.method.kind.clientStreams {
-            // Weak: the handler owns the queue, so the queue's callback must not own the handler.
-            let handler = NIOLoopBound(WeakReference(self), eventLoop: eventLoop)
-            let owing = NIOLockedValueBox(false)
-            self.owing = owing
+            // Weak: the stream owns this handler, which owns the queue.
+            let stream = NIOLoopBound(WeakReference(self.stream), eventLoop: eventLoop)
             let loop = eventLoop
-            requestQueue = AsyncMessageQueue { _ in
-                if owing.withLockedValue({ $0 }) {
-                    loop.execute { handler.value.object?.handlerConsumedMessage() }
-                }
+            requestQueue = AsyncMessageQueue { owed in
+                loop.execute { stream.value.object?.consume(owed) }
             }
         }
         let call = ServerCall(
@@ -304,6 +283,8 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
 
     func stream(_ stream: HTTP2Stream, closedWithErrorCode errorCode: UInt32) {
         deadlineTimer?.cancel()
+        // Unread requests' bytes also hold the connection's window: give them back.
+        stream.consume(requestQueue?.forgiveOwed() ?? 0)
         if phase != .finished {
             // RST_STREAM from the client, or the connection went away: cancel the handler.
             phase = .finished
