@@ -51,7 +51,7 @@ let package = Package(
 
         // The Swift generator: a protoc plugin reading CodeGeneratorRequest through protobuf-c.
         .executableTarget(
-            name: "courier-protoc-gen", dependencies: ["CProtocPlugin", "CProtobufC"],
+            name: "courier-protoc-gen", dependencies: ["CProtocPlugin", "CProtobufC", "CourierProtobuf"],
             path: "Sources/Codegen/courier-protoc-gen"),
 
         // Runtime for generated messages: pack/unpack through protobuf-c's descriptors.

@@ -27,6 +27,30 @@ struct HTTP2SessionTests {
         #expect(session.openStream(headers: request, delegate: Recorder()) == nil)
     }
 
+    /// Two sessions wired back to back through bytes: each observer sees the other's frames,
+    /// decoded (what the debugging CLI's `--trace` prints).
+    @Test func frameObserversSeeSentAndReceivedFramesDecoded() {
+        final class Log { var frames: [HTTP2FrameTrace] = [] }
+        let clientLog = Log(), serverLog = Log()
+        let client = HTTP2Session(role: .client, configuration: HTTP2Configuration())
+        let server = HTTP2Session(role: .server, configuration: HTTP2Configuration())
+        client.frameObserver = { clientLog.frames.append($0) }
+        server.frameObserver = { serverLog.frames.append($0) }
+        _ = client.openStream(headers: request, delegate: Recorder())
+        var bytes = ByteBufferAllocator().buffer(capacity: 1024)
+        #expect(client.takeOutbound(into: &bytes))
+        #expect(server.receive(bytes) == nil)
+
+        let sentSettings = clientLog.frames.first { $0.direction == .sent && $0.type == HTTP2FrameType.settings.rawValue }
+        #expect(sentSettings?.detail.split(separator: " ").contains("MAX_CONCURRENT_STREAMS=1000") == true)
+        let sentHeaders = clientLog.frames.first { $0.direction == .sent && $0.type == HTTP2FrameType.headers.rawValue }
+        #expect(sentHeaders?.streamID == 1)
+        #expect(sentHeaders?.headers.first(":path") == "/a/b")
+        let receivedHeaders = serverLog.frames.first { $0.direction == .received && $0.type == HTTP2FrameType.headers.rawValue }
+        #expect(receivedHeaders?.headers.first(":path") == "/a/b", "HEADERS arrive decoded")
+        #expect(serverLog.frames.contains { $0.direction == .received && $0.type == HTTP2FrameType.settings.rawValue })
+    }
+
     @Test func aClientSessionStartsWithThePrefaceAndOurSettings() {
         let session = HTTP2Session(role: .client, configuration: HTTP2Configuration())
         var buffer = ByteBufferAllocator().buffer(capacity: 256)

@@ -1,3 +1,5 @@
+import CourierProtobuf
+
 /// Emits everything for one `.proto` file: the Swift source, and the C header through which that
 /// source finds protobuf-c's descriptors (Swift cannot take the address of a C `const` global).
 struct FileGenerator {
@@ -119,23 +121,4 @@ struct FileGenerator {
 struct GeneratorError: Error {
     let message: String
     init(_ message: String) { self.message = message }
-}
-
-/// Standard base64 for the embedded descriptors.
-enum Base64 {
-    static func encode(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-        var out: [UInt8] = []
-        var i = 0
-        while i < bytes.count {
-            let a = bytes[i], b = i + 1 < bytes.count ? bytes[i + 1] : nil, c = i + 2 < bytes.count ? bytes[i + 2] : nil
-            let n = UInt32(a) << 16 | UInt32(b ?? 0) << 8 | UInt32(c ?? 0)
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(b == nil ? UInt8(ascii: "=") : alphabet[Int(n >> 6 & 63)])
-            out.append(c == nil ? UInt8(ascii: "=") : alphabet[Int(n & 63)])
-            i += 3
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
 }

@@ -33,43 +33,28 @@ struct SymbolTable {
     /// Whether nesting is unbounded from `start`: some message reachable from it (through any
     /// message field, repeated and map values included) can contain itself.
     func mayNestWithoutBound(_ start: String) -> Bool {
-        var seen: Set<String> = []
-        var stack = [start]
-        while let name = stack.popLast() {
-            guard seen.insert(name).inserted, let message = messages[name] else { continue }
-            let children = message.fields.filter { $0.kind == .message }.map(\.typeName)
-            for child in children {
-                if child == name || reachesAny(name, from: child) { return true }
-                stack.append(child)
-            }
+        reachableMessages(from: start, through: { _ in true }).contains { message in
+            messages[message]?.fields.contains { $0.kind == .message && reaches(message, from: $0.typeName, singularOnly: false) } ?? false
         }
-        return false
     }
 
-    /// Whether `target` is reachable from `start` through message fields of any label.
-    private func reachesAny(_ target: String, from start: String) -> Bool {
-        var seen: Set<String> = []
-        var stack = [start]
-        while let name = stack.popLast() {
-            if name == target { return true }
-            guard seen.insert(name).inserted, let message = messages[name] else { continue }
-            stack.append(contentsOf: message.fields.filter { $0.kind == .message }.map(\.typeName))
-        }
-        return false
+    /// Whether a field of message type `start` can lead back to `target`. With `singularOnly`
+    /// (the default), only through singular message fields: such a field must be boxed, or the
+    /// Swift struct would contain itself (repeated fields live in an array, on the heap).
+    func reaches(_ target: String, from start: String, singularOnly: Bool = true) -> Bool {
+        reachableMessages(from: start, through: { !singularOnly || !$0.isRepeated }).contains(target)
     }
 
-    /// Whether a singular field of message type `from` can lead back to `target` through singular
-    /// message fields: such a field must be boxed, or the Swift struct would contain itself.
-    func reaches(_ target: String, from start: String) -> Bool {
+    /// `start` and every message reachable from it through message fields that pass `follow`.
+    private func reachableMessages(from start: String, through follow: (ProtoField) -> Bool) -> Set<String> {
         var seen: Set<String> = []
         var stack = [start]
         while let name = stack.popLast() {
-            if name == target { return true }
             guard seen.insert(name).inserted, let message = messages[name] else { continue }
-            for field in message.fields where field.kind == .message && !field.isRepeated {
+            for field in message.fields where field.kind == .message && follow(field) {
                 stack.append(field.typeName)
             }
         }
-        return false
+        return seen
     }
 }

@@ -21,8 +21,6 @@ public struct HTTP2Configuration: Sendable {
     public var keepaliveInterval: TimeAmount? = .seconds(30)
     /// Closes the connection when a keepalive PING is not acknowledged within this time.
     public var keepaliveTimeout: TimeAmount = .seconds(10)
-    /// Closes a connection that has had no open stream for this long; nil keeps it.
-    public var maxIdleTime: TimeAmount? = nil
     /// How long graceful shutdown waits for in-flight streams before closing anyway.
     public var gracefulShutdownTimeout: TimeAmount = .seconds(10)
 

@@ -36,8 +36,6 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         self.session.owner = self
     }
 
-    public var isActive: Bool { context?.channel.isActive ?? false }
-
     // MARK: Channel events
 
     public func handlerAdded(context: ChannelHandlerContext) {

@@ -52,9 +52,6 @@ public final class HTTP2Server: Sendable {
         }
     }
 
-    /// Number of open connections.
-    public var connectionCount: Int { state.withLockedValue { $0.connections.count } }
-
     /// Stops accepting, then shuts every connection down gracefully: in-flight calls finish (up
     /// to the configured grace time), new streams are refused. Returns when all are closed.
     public func shutdownGracefully() async {

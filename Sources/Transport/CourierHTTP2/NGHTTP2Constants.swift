@@ -54,8 +54,6 @@ enum NGHTTP2Result {
     static let dataFlagEOF = UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue)
     static let dataFlagNoEndStream = UInt32(NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue)
     static let headersCategoryRequest = NGHTTP2_HCAT_REQUEST
-    static let headersCategoryResponse = NGHTTP2_HCAT_RESPONSE
-    static let headersCategoryHeaders = NGHTTP2_HCAT_HEADERS
 
     static func message(_ code: Int) -> String { String(cString: nghttp2_strerror(Int32(code))) }
 }

@@ -20,15 +20,6 @@ enum GRPCMessageFramer {
             return buffer
         }
     }
-
-    /// Frames bytes that are already encoded.
-    static func frame(bytes: some Collection<UInt8>, allocator: ByteBufferAllocator) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: 5 + bytes.count)
-        buffer.writeInteger(UInt8(0))
-        buffer.writeInteger(UInt32(bytes.count))
-        buffer.writeBytes(bytes)
-        return buffer
-    }
 }
 
 /// Splits received DATA bytes into gRPC messages, enforcing the receive limit before buffering.

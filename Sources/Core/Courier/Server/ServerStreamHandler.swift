@@ -230,11 +230,7 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
             stream.finish(trailers: Self.okTrailers)
             return
         }
-        var trailers = [HTTP2Header("grpc-status", String(status?.code.rawValue ?? 0))]
-        if let message = status?.message, !message.isEmpty {
-            trailers.append(HTTP2Header("grpc-message", StatusMessageEncoding.encode(message)))
-        }
-        trailingMetadata.appendHeaders(to: &trailers)
+        let trailers = Self.statusFields(status, trailingMetadata)
         if headersSent {
             stream.finish(trailers: trailers)
         } else {
@@ -253,10 +249,19 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
     private func reject(httpStatus: Int, _ error: RPCError) {
         phase = .finished
         var headers = [HTTP2Header(":status", String(httpStatus)), HTTP2Header("content-type", "application/grpc")]
-        headers.append(HTTP2Header("grpc-status", String(error.code.rawValue)))
-        headers.append(HTTP2Header("grpc-message", StatusMessageEncoding.encode(error.message)))
+        headers += Self.statusFields(error, Metadata())
         if error.code == .unimplemented { headers.append(HTTP2Header("grpc-accept-encoding", "identity")) }
         stream.sendTrailersOnly(headers)
+    }
+
+    /// grpc-status, grpc-message (percent-encoded, when there is one) and trailing metadata.
+    private static func statusFields(_ status: RPCError?, _ trailingMetadata: Metadata) -> [HTTP2Header] {
+        var fields = [HTTP2Header("grpc-status", String(status?.code.rawValue ?? 0))]
+        if let message = status?.message, !message.isEmpty {
+            fields.append(HTTP2Header("grpc-message", StatusMessageEncoding.encode(message)))
+        }
+        trailingMetadata.appendHeaders(to: &fields)
+        return fields
     }
 
     private func deadlineExpired() {
