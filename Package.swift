@@ -9,7 +9,8 @@
 //   Sources/Transport   HTTP/2 over nghttp2 and SwiftNIO; knows streams, not gRPC
 //   Sources/Core        the gRPC call layer: status, metadata, deadlines, router, server, client
 //   Sources/Services    standard services: health and reflection
-//   Sources/Tools       interop-server, interop-client
+//   Sources/Reco        the recommendation services: History, Similarity, Candidates, SearchHome
+//   Sources/Tools       interop-server, interop-client, reco
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -25,9 +26,13 @@ let package = Package(
         .executable(name: "interop-server", targets: ["interop-server"]),
         .executable(name: "interop-client", targets: ["interop-client"]),
         .executable(name: "courier-protoc-gen", targets: ["courier-protoc-gen"]),
+        .executable(name: "reco", targets: ["reco"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         // C libraries, wrapped once at the edge.
@@ -87,6 +92,23 @@ let package = Package(
         .target(
             name: "CourierInterop", dependencies: ["Courier", "CourierProtos", "CourierServices"],
             path: "Sources/Tools/CourierInterop", swiftSettings: swiftSettings),
+        // The recommendation services, each a Courier service over its own store.
+        .target(
+            name: "Reco",
+            dependencies: [
+                "Courier", "CourierProtos", "CourierServices",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Sources/Reco/Reco", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "reco",
+            dependencies: ["Reco", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Tools/reco", swiftSettings: swiftSettings),
         .executableTarget(
             name: "interop-server", dependencies: ["CourierInterop"], path: "Sources/Tools/interop-server",
             swiftSettings: swiftSettings),
@@ -101,5 +123,8 @@ let package = Package(
             name: "CourierTests",
             dependencies: ["Courier", "CourierProtos", "CourierServices", "CourierInterop", "CourierHTTP2", "CNGHTTP2"],
             path: "Tests/CourierTests"),
+        .testTarget(
+            name: "RecoTests", dependencies: ["Reco", "Courier", "CourierProtos"],
+            path: "Tests/RecoTests"),
     ]
 )

@@ -15,6 +15,7 @@ extension CourierProtoFiles {
             "reco.v1.RankByKeywordRequest",
             "reco.v1.RankByShopRequest",
             "reco.v1.RankByHistoryRequest",
+            "reco.v1.RankByVectorRequest",
             "reco.v1.ScoredShop",
             "reco.v1.RankResponse",
             "reco.v1.RepresentativeKeywordsRequest",
@@ -26,6 +27,7 @@ extension CourierProtoFiles {
             "reco.v1.SimilarityService.RankByKeyword",
             "reco.v1.SimilarityService.RankByShop",
             "reco.v1.SimilarityService.RankByHistory",
+            "reco.v1.SimilarityService.RankByVector",
             "reco.v1.SimilarityService.RepresentativeKeywords",
             "reco.v1.SimilarityService.LoadPartDate",
         ],
@@ -35,25 +37,28 @@ extension CourierProtoFiles {
             "dGVTaG9wSWRzEhMKBXRvcF9rGAMgASgFUgR0b3BLIm8KEVJhbmtCeVNob3BSZXF1ZXN0EhcKB3Nob3BfaWQYASABKANSBnNo" +
             "b3BJZBIsChJjYW5kaWRhdGVfc2hvcF9pZHMYAiADKANSEGNhbmRpZGF0ZVNob3BJZHMSEwoFdG9wX2sYAyABKAVSBHRvcEsi" +
             "iQEKFFJhbmtCeUhpc3RvcnlSZXF1ZXN0Ei4KB2hpc3RvcnkYASADKAsyFC5yZWNvLnYxLkhpc3RvcnlJdGVtUgdoaXN0b3J5" +
-            "EiwKEmNhbmRpZGF0ZV9zaG9wX2lkcxgCIAMoA1IQY2FuZGlkYXRlU2hvcElkcxITCgV0b3BfaxgDIAEoBVIEdG9wSyJeCgpT" +
-            "Y29yZWRTaG9wEhcKB3Nob3BfaWQYASABKANSBnNob3BJZBIUCgVzY29yZRgCIAEoAlIFc2NvcmUSIQoMZHJpdmVyX2luZGV4" +
-            "GAMgASgFUgtkcml2ZXJJbmRleCLgAQoMUmFua1Jlc3BvbnNlEikKBXNob3BzGAEgAygLMhMucmVjby52MS5TY29yZWRTaG9w" +
-            "UgVzaG9wcxIoChB1bmtub3duX3Nob3BfaWRzGAIgAygDUg51bmtub3duU2hvcElkcxIpChB1bmtub3duX2tleXdvcmRzGAMg" +
-            "AygJUg91bmtub3duS2V5d29yZHMSMwoWdW5rbm93bl9xdWVyeV9zaG9wX2lkcxgEIAMoA1ITdW5rbm93blF1ZXJ5U2hvcElk" +
-            "cxIbCglwYXJ0X2RhdGUYBSABKAlSCHBhcnREYXRlIk8KHVJlcHJlc2VudGF0aXZlS2V5d29yZHNSZXF1ZXN0EhkKCHNob3Bf" +
-            "aWRzGAEgAygDUgdzaG9wSWRzEhMKBXRvcF9rGAIgASgFUgR0b3BLIj8KDVNjb3JlZEtleXdvcmQSGAoHa2V5d29yZBgBIAEo" +
-            "CVIHa2V5d29yZBIUCgVzY29yZRgCIAEoAlIFc2NvcmUimwEKHlJlcHJlc2VudGF0aXZlS2V5d29yZHNSZXNwb25zZRIyCghr" +
-            "ZXl3b3JkcxgBIAMoCzIWLnJlY28udjEuU2NvcmVkS2V5d29yZFIIa2V5d29yZHMSKAoQdW5rbm93bl9zaG9wX2lkcxgCIAMo" +
-            "A1IOdW5rbm93blNob3BJZHMSGwoJcGFydF9kYXRlGAMgASgJUghwYXJ0RGF0ZSIyChNMb2FkUGFydERhdGVSZXF1ZXN0EhsK" +
-            "CXBhcnRfZGF0ZRgBIAEoCVIIcGFydERhdGUiswEKFExvYWRQYXJ0RGF0ZVJlc3BvbnNlEhsKCXBhcnRfZGF0ZRgBIAEoCVII" +
-            "cGFydERhdGUSFAoFc2hvcHMYAiABKANSBXNob3BzEhoKCGtleXdvcmRzGAMgASgDUghrZXl3b3JkcxIeCgpkaW1lbnNpb25z" +
-            "GAQgASgFUgpkaW1lbnNpb25zEiwKEnByZXZpb3VzX3BhcnRfZGF0ZRgFIAEoCVIQcHJldmlvdXNQYXJ0RGF0ZTKaAwoRU2lt" +
-            "aWxhcml0eVNlcnZpY2USRQoNUmFua0J5S2V5d29yZBIdLnJlY28udjEuUmFua0J5S2V5d29yZFJlcXVlc3QaFS5yZWNvLnYx" +
-            "LlJhbmtSZXNwb25zZRI/CgpSYW5rQnlTaG9wEhoucmVjby52MS5SYW5rQnlTaG9wUmVxdWVzdBoVLnJlY28udjEuUmFua1Jl" +
-            "c3BvbnNlEkUKDVJhbmtCeUhpc3RvcnkSHS5yZWNvLnYxLlJhbmtCeUhpc3RvcnlSZXF1ZXN0GhUucmVjby52MS5SYW5rUmVz" +
-            "cG9uc2USaQoWUmVwcmVzZW50YXRpdmVLZXl3b3JkcxImLnJlY28udjEuUmVwcmVzZW50YXRpdmVLZXl3b3Jkc1JlcXVlc3Qa" +
-            "Jy5yZWNvLnYxLlJlcHJlc2VudGF0aXZlS2V5d29yZHNSZXNwb25zZRJLCgxMb2FkUGFydERhdGUSHC5yZWNvLnYxLkxvYWRQ" +
-            "YXJ0RGF0ZVJlcXVlc3QaHS5yZWNvLnYxLkxvYWRQYXJ0RGF0ZVJlc3BvbnNlYgZwcm90bzM=")
+            "EiwKEmNhbmRpZGF0ZV9zaG9wX2lkcxgCIAMoA1IQY2FuZGlkYXRlU2hvcElkcxITCgV0b3BfaxgDIAEoBVIEdG9wSyJwChNS" +
+            "YW5rQnlWZWN0b3JSZXF1ZXN0EhYKBnZlY3RvchgBIAMoAlIGdmVjdG9yEiwKEmNhbmRpZGF0ZV9zaG9wX2lkcxgCIAMoA1IQ" +
+            "Y2FuZGlkYXRlU2hvcElkcxITCgV0b3BfaxgDIAEoBVIEdG9wSyJeCgpTY29yZWRTaG9wEhcKB3Nob3BfaWQYASABKANSBnNo" +
+            "b3BJZBIUCgVzY29yZRgCIAEoAlIFc2NvcmUSIQoMZHJpdmVyX2luZGV4GAMgASgFUgtkcml2ZXJJbmRleCLgAQoMUmFua1Jl" +
+            "c3BvbnNlEikKBXNob3BzGAEgAygLMhMucmVjby52MS5TY29yZWRTaG9wUgVzaG9wcxIoChB1bmtub3duX3Nob3BfaWRzGAIg" +
+            "AygDUg51bmtub3duU2hvcElkcxIpChB1bmtub3duX2tleXdvcmRzGAMgAygJUg91bmtub3duS2V5d29yZHMSMwoWdW5rbm93" +
+            "bl9xdWVyeV9zaG9wX2lkcxgEIAMoA1ITdW5rbm93blF1ZXJ5U2hvcElkcxIbCglwYXJ0X2RhdGUYBSABKAlSCHBhcnREYXRl" +
+            "Ik8KHVJlcHJlc2VudGF0aXZlS2V5d29yZHNSZXF1ZXN0EhkKCHNob3BfaWRzGAEgAygDUgdzaG9wSWRzEhMKBXRvcF9rGAIg" +
+            "ASgFUgR0b3BLIj8KDVNjb3JlZEtleXdvcmQSGAoHa2V5d29yZBgBIAEoCVIHa2V5d29yZBIUCgVzY29yZRgCIAEoAlIFc2Nv" +
+            "cmUimwEKHlJlcHJlc2VudGF0aXZlS2V5d29yZHNSZXNwb25zZRIyCghrZXl3b3JkcxgBIAMoCzIWLnJlY28udjEuU2NvcmVk" +
+            "S2V5d29yZFIIa2V5d29yZHMSKAoQdW5rbm93bl9zaG9wX2lkcxgCIAMoA1IOdW5rbm93blNob3BJZHMSGwoJcGFydF9kYXRl" +
+            "GAMgASgJUghwYXJ0RGF0ZSIyChNMb2FkUGFydERhdGVSZXF1ZXN0EhsKCXBhcnRfZGF0ZRgBIAEoCVIIcGFydERhdGUiswEK" +
+            "FExvYWRQYXJ0RGF0ZVJlc3BvbnNlEhsKCXBhcnRfZGF0ZRgBIAEoCVIIcGFydERhdGUSFAoFc2hvcHMYAiABKANSBXNob3Bz" +
+            "EhoKCGtleXdvcmRzGAMgASgDUghrZXl3b3JkcxIeCgpkaW1lbnNpb25zGAQgASgFUgpkaW1lbnNpb25zEiwKEnByZXZpb3Vz" +
+            "X3BhcnRfZGF0ZRgFIAEoCVIQcHJldmlvdXNQYXJ0RGF0ZTLfAwoRU2ltaWxhcml0eVNlcnZpY2USRQoNUmFua0J5S2V5d29y" +
+            "ZBIdLnJlY28udjEuUmFua0J5S2V5d29yZFJlcXVlc3QaFS5yZWNvLnYxLlJhbmtSZXNwb25zZRI/CgpSYW5rQnlTaG9wEhou" +
+            "cmVjby52MS5SYW5rQnlTaG9wUmVxdWVzdBoVLnJlY28udjEuUmFua1Jlc3BvbnNlEkUKDVJhbmtCeUhpc3RvcnkSHS5yZWNv" +
+            "LnYxLlJhbmtCeUhpc3RvcnlSZXF1ZXN0GhUucmVjby52MS5SYW5rUmVzcG9uc2USQwoMUmFua0J5VmVjdG9yEhwucmVjby52" +
+            "MS5SYW5rQnlWZWN0b3JSZXF1ZXN0GhUucmVjby52MS5SYW5rUmVzcG9uc2USaQoWUmVwcmVzZW50YXRpdmVLZXl3b3JkcxIm" +
+            "LnJlY28udjEuUmVwcmVzZW50YXRpdmVLZXl3b3Jkc1JlcXVlc3QaJy5yZWNvLnYxLlJlcHJlc2VudGF0aXZlS2V5d29yZHNS" +
+            "ZXNwb25zZRJLCgxMb2FkUGFydERhdGUSHC5yZWNvLnYxLkxvYWRQYXJ0RGF0ZVJlcXVlc3QaHS5yZWNvLnYxLkxvYWRQYXJ0" +
+            "RGF0ZVJlc3BvbnNlYgZwcm90bzM=")
 }
 
 /// `reco.v1.RankByKeywordRequest`
@@ -143,6 +148,37 @@ public struct Reco_V1_RankByHistoryRequest: ProtobufMessage {
 
     public func write(to w: CMessageWriter) throws(ProtobufEncodingError) {
         try w.setRepeatedMessage(0, history)
+        w.setRepeatedScalar(1, candidateShopIds)
+        w.setScalar(2, topK)
+        w.setUnknownFields(unknownFields)
+    }
+}
+
+/// `reco.v1.RankByVectorRequest`
+public struct Reco_V1_RankByVectorRequest: ProtobufMessage {
+    public var vector: [Float] = []
+    public var candidateShopIds: [Int64] = []
+    public var topK: Int32 = 0
+    /// Fields received that this schema does not know; re-encoded unchanged.
+    public var unknownFields: [ProtobufUnknownField] = []
+
+    public init() {}
+
+    public static let protoMessageName = "reco.v1.RankByVectorRequest"
+
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+        courier_descriptor__reco__v1__rank_by_vector_request()
+    }
+
+    public init(reading r: CMessageReader) throws(ProtobufDecodingError) {
+        self.vector = r.repeatedScalar(0, as: Float.self)
+        self.candidateShopIds = r.repeatedScalar(1, as: Int64.self)
+        self.topK = r.scalar(2, as: Int32.self)
+        self.unknownFields = r.unknownFields()
+    }
+
+    public func write(to w: CMessageWriter) throws(ProtobufEncodingError) {
+        w.setRepeatedScalar(0, vector)
         w.setRepeatedScalar(1, candidateShopIds)
         w.setScalar(2, topK)
         w.setUnknownFields(unknownFields)
@@ -374,9 +410,10 @@ public enum Reco_V1_SimilarityService {
         public static let rankByKeyword = MethodDescriptor(service: "reco.v1.SimilarityService", method: "RankByKeyword", kind: .unary)
         public static let rankByShop = MethodDescriptor(service: "reco.v1.SimilarityService", method: "RankByShop", kind: .unary)
         public static let rankByHistory = MethodDescriptor(service: "reco.v1.SimilarityService", method: "RankByHistory", kind: .unary)
+        public static let rankByVector = MethodDescriptor(service: "reco.v1.SimilarityService", method: "RankByVector", kind: .unary)
         public static let representativeKeywords = MethodDescriptor(service: "reco.v1.SimilarityService", method: "RepresentativeKeywords", kind: .unary)
         public static let loadPartDate = MethodDescriptor(service: "reco.v1.SimilarityService", method: "LoadPartDate", kind: .unary)
-        public static let all: [MethodDescriptor] = [rankByKeyword, rankByShop, rankByHistory, representativeKeywords, loadPartDate]
+        public static let all: [MethodDescriptor] = [rankByKeyword, rankByShop, rankByHistory, rankByVector, representativeKeywords, loadPartDate]
     }
 
     public static let descriptor = ServiceDescriptor(name: name, methods: Method.all, file: CourierProtoFiles.reco_v1_similarity)
@@ -386,6 +423,7 @@ public enum Reco_V1_SimilarityService {
         func rankByKeyword(request: Reco_V1_RankByKeywordRequest, context: ServerContext) async throws -> Reco_V1_RankResponse
         func rankByShop(request: Reco_V1_RankByShopRequest, context: ServerContext) async throws -> Reco_V1_RankResponse
         func rankByHistory(request: Reco_V1_RankByHistoryRequest, context: ServerContext) async throws -> Reco_V1_RankResponse
+        func rankByVector(request: Reco_V1_RankByVectorRequest, context: ServerContext) async throws -> Reco_V1_RankResponse
         func representativeKeywords(request: Reco_V1_RepresentativeKeywordsRequest, context: ServerContext) async throws -> Reco_V1_RepresentativeKeywordsResponse
         func loadPartDate(request: Reco_V1_LoadPartDateRequest, context: ServerContext) async throws -> Reco_V1_LoadPartDateResponse
     }
@@ -412,6 +450,10 @@ public enum Reco_V1_SimilarityService {
             try await channel.unary(Method.rankByHistory, request: request, responseType: Reco_V1_RankResponse.self, options: options ?? defaultOptions).message
         }
 
+        public func rankByVector(_ request: Reco_V1_RankByVectorRequest, options: CallOptions? = nil) async throws -> Reco_V1_RankResponse {
+            try await channel.unary(Method.rankByVector, request: request, responseType: Reco_V1_RankResponse.self, options: options ?? defaultOptions).message
+        }
+
         public func representativeKeywords(_ request: Reco_V1_RepresentativeKeywordsRequest, options: CallOptions? = nil) async throws -> Reco_V1_RepresentativeKeywordsResponse {
             try await channel.unary(Method.representativeKeywords, request: request, responseType: Reco_V1_RepresentativeKeywordsResponse.self, options: options ?? defaultOptions).message
         }
@@ -430,6 +472,7 @@ extension Reco_V1_SimilarityService.ServiceProtocol {
             .unary(Reco_V1_SimilarityService.Method.rankByKeyword) { (request: Reco_V1_RankByKeywordRequest, context) async throws -> Reco_V1_RankResponse in try await self.rankByKeyword(request: request, context: context) },
             .unary(Reco_V1_SimilarityService.Method.rankByShop) { (request: Reco_V1_RankByShopRequest, context) async throws -> Reco_V1_RankResponse in try await self.rankByShop(request: request, context: context) },
             .unary(Reco_V1_SimilarityService.Method.rankByHistory) { (request: Reco_V1_RankByHistoryRequest, context) async throws -> Reco_V1_RankResponse in try await self.rankByHistory(request: request, context: context) },
+            .unary(Reco_V1_SimilarityService.Method.rankByVector) { (request: Reco_V1_RankByVectorRequest, context) async throws -> Reco_V1_RankResponse in try await self.rankByVector(request: request, context: context) },
             .unary(Reco_V1_SimilarityService.Method.representativeKeywords) { (request: Reco_V1_RepresentativeKeywordsRequest, context) async throws -> Reco_V1_RepresentativeKeywordsResponse in try await self.representativeKeywords(request: request, context: context) },
             .unary(Reco_V1_SimilarityService.Method.loadPartDate) { (request: Reco_V1_LoadPartDateRequest, context) async throws -> Reco_V1_LoadPartDateResponse in try await self.loadPartDate(request: request, context: context) },
         ]

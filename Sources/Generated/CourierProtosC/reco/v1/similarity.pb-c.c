@@ -142,6 +142,51 @@ void   reco__v1__rank_by_history_request__free_unpacked
   assert(message->base.descriptor == &reco__v1__rank_by_history_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   reco__v1__rank_by_vector_request__init
+                     (Reco__V1__RankByVectorRequest         *message)
+{
+  static const Reco__V1__RankByVectorRequest init_value = RECO__V1__RANK_BY_VECTOR_REQUEST__INIT;
+  *message = init_value;
+}
+size_t reco__v1__rank_by_vector_request__get_packed_size
+                     (const Reco__V1__RankByVectorRequest *message)
+{
+  assert(message->base.descriptor == &reco__v1__rank_by_vector_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t reco__v1__rank_by_vector_request__pack
+                     (const Reco__V1__RankByVectorRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &reco__v1__rank_by_vector_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t reco__v1__rank_by_vector_request__pack_to_buffer
+                     (const Reco__V1__RankByVectorRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &reco__v1__rank_by_vector_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Reco__V1__RankByVectorRequest *
+       reco__v1__rank_by_vector_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Reco__V1__RankByVectorRequest *)
+     protobuf_c_message_unpack (&reco__v1__rank_by_vector_request__descriptor,
+                                allocator, len, data);
+}
+void   reco__v1__rank_by_vector_request__free_unpacked
+                     (Reco__V1__RankByVectorRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &reco__v1__rank_by_vector_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   reco__v1__scored_shop__init
                      (Reco__V1__ScoredShop         *message)
 {
@@ -649,6 +694,70 @@ const ProtobufCMessageDescriptor reco__v1__rank_by_history_request__descriptor =
   (ProtobufCMessageInit) reco__v1__rank_by_history_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor reco__v1__rank_by_vector_request__field_descriptors[3] =
+{
+  {
+    "vector",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Reco__V1__RankByVectorRequest, n_vector),
+    offsetof(Reco__V1__RankByVectorRequest, vector),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "candidate_shop_ids",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Reco__V1__RankByVectorRequest, n_candidate_shop_ids),
+    offsetof(Reco__V1__RankByVectorRequest, candidate_shop_ids),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "top_k",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Reco__V1__RankByVectorRequest, top_k),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned reco__v1__rank_by_vector_request__field_indices_by_name[] = {
+  1,   /* field[1] = candidate_shop_ids */
+  2,   /* field[2] = top_k */
+  0,   /* field[0] = vector */
+};
+static const ProtobufCIntRange reco__v1__rank_by_vector_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor reco__v1__rank_by_vector_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "reco.v1.RankByVectorRequest",
+  "RankByVectorRequest",
+  "Reco__V1__RankByVectorRequest",
+  "reco.v1",
+  sizeof(Reco__V1__RankByVectorRequest),
+  3,
+  reco__v1__rank_by_vector_request__field_descriptors,
+  reco__v1__rank_by_vector_request__field_indices_by_name,
+  1,  reco__v1__rank_by_vector_request__number_ranges,
+  (ProtobufCMessageInit) reco__v1__rank_by_vector_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor reco__v1__scored_shop__field_descriptors[3] =
 {
   {
@@ -1097,20 +1206,22 @@ const ProtobufCMessageDescriptor reco__v1__load_part_date_response__descriptor =
   (ProtobufCMessageInit) reco__v1__load_part_date_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCMethodDescriptor reco__v1__similarity_service__method_descriptors[5] =
+static const ProtobufCMethodDescriptor reco__v1__similarity_service__method_descriptors[6] =
 {
   { "RankByKeyword", &reco__v1__rank_by_keyword_request__descriptor, &reco__v1__rank_response__descriptor },
   { "RankByShop", &reco__v1__rank_by_shop_request__descriptor, &reco__v1__rank_response__descriptor },
   { "RankByHistory", &reco__v1__rank_by_history_request__descriptor, &reco__v1__rank_response__descriptor },
+  { "RankByVector", &reco__v1__rank_by_vector_request__descriptor, &reco__v1__rank_response__descriptor },
   { "RepresentativeKeywords", &reco__v1__representative_keywords_request__descriptor, &reco__v1__representative_keywords_response__descriptor },
   { "LoadPartDate", &reco__v1__load_part_date_request__descriptor, &reco__v1__load_part_date_response__descriptor },
 };
 const unsigned reco__v1__similarity_service__method_indices_by_name[] = {
-  4,        /* LoadPartDate */
+  5,        /* LoadPartDate */
   2,        /* RankByHistory */
   0,        /* RankByKeyword */
   1,        /* RankByShop */
-  3         /* RepresentativeKeywords */
+  3,        /* RankByVector */
+  4         /* RepresentativeKeywords */
 };
 const ProtobufCServiceDescriptor reco__v1__similarity_service__descriptor =
 {
@@ -1119,7 +1230,7 @@ const ProtobufCServiceDescriptor reco__v1__similarity_service__descriptor =
   "SimilarityService",
   "Reco__V1__SimilarityService",
   "reco.v1",
-  5,
+  6,
   reco__v1__similarity_service__method_descriptors,
   reco__v1__similarity_service__method_indices_by_name
 };
@@ -1147,13 +1258,21 @@ void reco__v1__similarity_service__rank_by_history(ProtobufCService *service,
   assert(service->descriptor == &reco__v1__similarity_service__descriptor);
   service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void reco__v1__similarity_service__rank_by_vector(ProtobufCService *service,
+                                                  const Reco__V1__RankByVectorRequest *input,
+                                                  Reco__V1__RankResponse_Closure closure,
+                                                  void *closure_data)
+{
+  assert(service->descriptor == &reco__v1__similarity_service__descriptor);
+  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void reco__v1__similarity_service__representative_keywords(ProtobufCService *service,
                                                            const Reco__V1__RepresentativeKeywordsRequest *input,
                                                            Reco__V1__RepresentativeKeywordsResponse_Closure closure,
                                                            void *closure_data)
 {
   assert(service->descriptor == &reco__v1__similarity_service__descriptor);
-  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void reco__v1__similarity_service__load_part_date(ProtobufCService *service,
                                                   const Reco__V1__LoadPartDateRequest *input,
@@ -1161,7 +1280,7 @@ void reco__v1__similarity_service__load_part_date(ProtobufCService *service,
                                                   void *closure_data)
 {
   assert(service->descriptor == &reco__v1__similarity_service__descriptor);
-  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void reco__v1__similarity_service__init (Reco__V1__SimilarityService_Service *service,
                                          Reco__V1__SimilarityService_ServiceDestroy destroy)

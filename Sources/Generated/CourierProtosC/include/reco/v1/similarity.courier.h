@@ -6,6 +6,7 @@
 static inline const ProtobufCMessageDescriptor *courier_descriptor__reco__v1__rank_by_keyword_request(void) { return &reco__v1__rank_by_keyword_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *courier_descriptor__reco__v1__rank_by_shop_request(void) { return &reco__v1__rank_by_shop_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *courier_descriptor__reco__v1__rank_by_history_request(void) { return &reco__v1__rank_by_history_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *courier_descriptor__reco__v1__rank_by_vector_request(void) { return &reco__v1__rank_by_vector_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *courier_descriptor__reco__v1__scored_shop(void) { return &reco__v1__scored_shop__descriptor; }
 static inline const ProtobufCMessageDescriptor *courier_descriptor__reco__v1__rank_response(void) { return &reco__v1__rank_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *courier_descriptor__reco__v1__representative_keywords_request(void) { return &reco__v1__representative_keywords_request__descriptor; }

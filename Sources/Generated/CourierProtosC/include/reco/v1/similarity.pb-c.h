@@ -19,6 +19,7 @@ PROTOBUF_C__BEGIN_DECLS
 typedef struct Reco__V1__RankByKeywordRequest Reco__V1__RankByKeywordRequest;
 typedef struct Reco__V1__RankByShopRequest Reco__V1__RankByShopRequest;
 typedef struct Reco__V1__RankByHistoryRequest Reco__V1__RankByHistoryRequest;
+typedef struct Reco__V1__RankByVectorRequest Reco__V1__RankByVectorRequest;
 typedef struct Reco__V1__ScoredShop Reco__V1__ScoredShop;
 typedef struct Reco__V1__RankResponse Reco__V1__RankResponse;
 typedef struct Reco__V1__RepresentativeKeywordsRequest Reco__V1__RepresentativeKeywordsRequest;
@@ -73,6 +74,20 @@ struct  Reco__V1__RankByHistoryRequest
 };
 #define RECO__V1__RANK_BY_HISTORY_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&reco__v1__rank_by_history_request__descriptor) \
+    , 0,NULL, 0,NULL, 0 }
+
+
+struct  Reco__V1__RankByVectorRequest
+{
+  ProtobufCMessage base;
+  size_t n_vector;
+  float *vector;
+  size_t n_candidate_shop_ids;
+  int64_t *candidate_shop_ids;
+  int32_t top_k;
+};
+#define RECO__V1__RANK_BY_VECTOR_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&reco__v1__rank_by_vector_request__descriptor) \
     , 0,NULL, 0,NULL, 0 }
 
 
@@ -245,6 +260,25 @@ Reco__V1__RankByHistoryRequest *
 void   reco__v1__rank_by_history_request__free_unpacked
                      (Reco__V1__RankByHistoryRequest *message,
                       ProtobufCAllocator *allocator);
+/* Reco__V1__RankByVectorRequest methods */
+void   reco__v1__rank_by_vector_request__init
+                     (Reco__V1__RankByVectorRequest         *message);
+size_t reco__v1__rank_by_vector_request__get_packed_size
+                     (const Reco__V1__RankByVectorRequest   *message);
+size_t reco__v1__rank_by_vector_request__pack
+                     (const Reco__V1__RankByVectorRequest   *message,
+                      uint8_t             *out);
+size_t reco__v1__rank_by_vector_request__pack_to_buffer
+                     (const Reco__V1__RankByVectorRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Reco__V1__RankByVectorRequest *
+       reco__v1__rank_by_vector_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   reco__v1__rank_by_vector_request__free_unpacked
+                     (Reco__V1__RankByVectorRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Reco__V1__ScoredShop methods */
 void   reco__v1__scored_shop__init
                      (Reco__V1__ScoredShop         *message);
@@ -389,6 +423,9 @@ typedef void (*Reco__V1__RankByShopRequest_Closure)
 typedef void (*Reco__V1__RankByHistoryRequest_Closure)
                  (const Reco__V1__RankByHistoryRequest *message,
                   void *closure_data);
+typedef void (*Reco__V1__RankByVectorRequest_Closure)
+                 (const Reco__V1__RankByVectorRequest *message,
+                  void *closure_data);
 typedef void (*Reco__V1__ScoredShop_Closure)
                  (const Reco__V1__ScoredShop *message,
                   void *closure_data);
@@ -429,6 +466,10 @@ struct Reco__V1__SimilarityService_Service
                           const Reco__V1__RankByHistoryRequest *input,
                           Reco__V1__RankResponse_Closure closure,
                           void *closure_data);
+  void (*rank_by_vector)(Reco__V1__SimilarityService_Service *service,
+                         const Reco__V1__RankByVectorRequest *input,
+                         Reco__V1__RankResponse_Closure closure,
+                         void *closure_data);
   void (*representative_keywords)(Reco__V1__SimilarityService_Service *service,
                                   const Reco__V1__RepresentativeKeywordsRequest *input,
                                   Reco__V1__RepresentativeKeywordsResponse_Closure closure,
@@ -448,6 +489,7 @@ void reco__v1__similarity_service__init (Reco__V1__SimilarityService_Service *se
       function_prefix__ ## rank_by_keyword,\
       function_prefix__ ## rank_by_shop,\
       function_prefix__ ## rank_by_history,\
+      function_prefix__ ## rank_by_vector,\
       function_prefix__ ## representative_keywords,\
       function_prefix__ ## load_part_date  }
 void reco__v1__similarity_service__rank_by_keyword(ProtobufCService *service,
@@ -462,6 +504,10 @@ void reco__v1__similarity_service__rank_by_history(ProtobufCService *service,
                                                    const Reco__V1__RankByHistoryRequest *input,
                                                    Reco__V1__RankResponse_Closure closure,
                                                    void *closure_data);
+void reco__v1__similarity_service__rank_by_vector(ProtobufCService *service,
+                                                  const Reco__V1__RankByVectorRequest *input,
+                                                  Reco__V1__RankResponse_Closure closure,
+                                                  void *closure_data);
 void reco__v1__similarity_service__representative_keywords(ProtobufCService *service,
                                                            const Reco__V1__RepresentativeKeywordsRequest *input,
                                                            Reco__V1__RepresentativeKeywordsResponse_Closure closure,
@@ -476,6 +522,7 @@ void reco__v1__similarity_service__load_part_date(ProtobufCService *service,
 extern const ProtobufCMessageDescriptor reco__v1__rank_by_keyword_request__descriptor;
 extern const ProtobufCMessageDescriptor reco__v1__rank_by_shop_request__descriptor;
 extern const ProtobufCMessageDescriptor reco__v1__rank_by_history_request__descriptor;
+extern const ProtobufCMessageDescriptor reco__v1__rank_by_vector_request__descriptor;
 extern const ProtobufCMessageDescriptor reco__v1__scored_shop__descriptor;
 extern const ProtobufCMessageDescriptor reco__v1__rank_response__descriptor;
 extern const ProtobufCMessageDescriptor reco__v1__representative_keywords_request__descriptor;

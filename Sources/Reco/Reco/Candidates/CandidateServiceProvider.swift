@@ -1,0 +1,51 @@
+import Courier
+import CourierProtos
+import Logging
+
+/// `reco.v1.CandidateService`: the two-tower batch of the active part_date, delivery-filtered.
+public struct CandidateServiceProvider: Reco_V1_CandidateService.ServiceProtocol {
+    public let batches: ActiveBatch<CandidateBatch>
+    public let directory: PartDateDirectory?
+    public var selector = CandidateSelector()
+    private let logger: Logger
+
+    public init(batches: ActiveBatch<CandidateBatch>, directory: PartDateDirectory?, logger: Logger = Logger(label: "reco.candidates")) {
+        self.batches = batches
+        self.directory = directory
+        self.logger = logger
+    }
+
+    public func getCandidates(request: Reco_V1_CandidatesRequest, context: ServerContext) async throws -> Reco_V1_CandidatesResponse {
+        guard !request.userId.isEmpty else { throw RPCError(code: .invalidArgument, message: "user_id: must not be empty") }
+        guard request.limit >= 0 else { throw RPCError(code: .invalidArgument, message: "limit: must not be negative") }
+        if let location = request.location {
+            guard (-90...90).contains(location.latitude), (-180...180).contains(location.longitude) else {
+                throw RPCError(code: .invalidArgument, message: "location: latitude must be in [-90, 90] and longitude in [-180, 180]")
+            }
+        }
+        guard let batch = batches.batch else { throw RPCError(code: .unavailable, message: "no candidate batch loaded yet") }
+        return selector.select(from: batch, userId: request.userId, location: request.location, limit: Int(request.limit))
+    }
+
+    public func loadPartDate(request: Reco_V1_LoadPartDateRequest, context: ServerContext) async throws -> Reco_V1_LoadPartDateResponse {
+        guard let directory else {
+            throw RPCError(code: .failedPrecondition, message: "this Candidate service has no data directory")
+        }
+        let batch: CandidateBatch
+        do {
+            let (partDate, path) = try directory.resolve(request.partDate)
+            batch = try await Task.detached { try CandidateBatch.load(directory: path, partDate: partDate) }.value
+        } catch {
+            throw RPCError(code: .failedPrecondition, message: "\(error)")
+        }
+        let previous = batches.activate(batch)
+        logger.info("candidates activated", metadata: [
+            "part_date": "\(batch.partDate)", "users": "\(batch.twoTowerLists.count)", "shops": "\(batch.catalog.shops.count)",
+        ])
+        var response = Reco_V1_LoadPartDateResponse()
+        response.partDate = batch.partDate
+        response.shops = Int64(batch.catalog.shops.count)
+        response.previousPartDate = previous?.partDate ?? ""
+        return response
+    }
+}

@@ -1,0 +1,147 @@
+import CourierProtos
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// When the History log is flushed to disk. Every policy survives the process being killed.
+public enum HistorySyncPolicy: String, Sendable, CaseIterable {
+    /// fsync before every append returns.
+    case always
+    /// fsync at most once a second, from the maintenance task (Redis's appendfsync everysec).
+    case everySecond = "every-second"
+    /// Leave it to the kernel.
+    case never
+}
+
+/// The append-only file behind the embedded History store.
+///
+/// Each record is `[length: UInt32 LE][crc32: UInt32 LE][payload]`, the payload a
+/// `reco.v1.UserAction` in protobuf wire format (keyword already normalised, timestamp filled).
+/// A record is handed to the kernel with one `write(2)` before the append returns, so it survives
+/// the process being killed; `fsync` (policy below) covers the machine going down. Replay stops at
+/// the first torn or corrupt record (a crash mid-write) and cuts the file there.
+/// Not thread-safe: `LoggedHistoryStore` serialises every call.
+final class ActionLog {
+    let path: String
+    private var descriptor: Int32
+    private(set) var bytesWritten: Int = 0
+    private(set) var needsSync = false
+
+    private static let headerSize = 8
+    /// A record longer than this is corruption, not an action.
+    private static let maxRecordSize = 1 << 20
+
+    init(path: String) throws {
+        self.path = path
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        descriptor = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw Self.systemError("open", path) }
+    }
+
+    deinit { close(descriptor) }
+
+    /// Reads every intact record from the start, calling `body` for each; truncates a torn tail.
+    /// Returns how many bytes were cut.
+    @discardableResult
+    func replay(_ body: (Reco_V1_UserAction) -> Void) throws -> Int {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        var offset = 0
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            while offset + Self.headerSize <= bytes.count {
+                let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+                let crc = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
+                let start = offset + Self.headerSize
+                guard length <= Self.maxRecordSize, start + length <= bytes.count else { break }
+                let payload = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)])
+                guard CRC32.checksum(payload) == crc,
+                      let action = try? Reco_V1_UserAction(serializedBytes: payload) else { break }
+                body(action)
+                offset = start + length
+            }
+        }
+        let cut = data.count - offset
+        if cut > 0 {
+            guard ftruncate(descriptor, off_t(offset)) == 0 else { throw Self.systemError("ftruncate", path) }
+        }
+        bytesWritten = offset
+        return cut
+    }
+
+    /// Appends records with one write; returns once the kernel has them.
+    func append(_ actions: [RecordedAction]) throws {
+        var buffer: [UInt8] = []
+        for action in actions {
+            let payload = try action.message.serializedBytes()
+            Self.appendHeader(length: payload.count, crc: CRC32.checksum(payload), to: &buffer)
+            buffer += payload
+        }
+        try writeAll(buffer, to: descriptor)
+        bytesWritten += buffer.count
+        needsSync = true
+    }
+
+    func sync() throws {
+        guard needsSync else { return }
+        guard fsync(descriptor) == 0 else { throw Self.systemError("fsync", path) }
+        needsSync = false
+    }
+
+    /// Replaces the log with just `actions` (the live ones): written to a temporary file, synced,
+    /// then renamed over the log, so a crash at any point leaves one complete log.
+    func rewrite(with actions: [RecordedAction]) throws {
+        let temporary = path + ".compacting"
+        let fresh = open(temporary, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
+        guard fresh >= 0 else { throw Self.systemError("open", temporary) }
+        var buffer: [UInt8] = []
+        var written = 0
+        do {
+            for action in actions {
+                let payload = try action.message.serializedBytes()
+                Self.appendHeader(length: payload.count, crc: CRC32.checksum(payload), to: &buffer)
+                buffer += payload
+                if buffer.count > 1 << 20 {
+                    try writeAll(buffer, to: fresh)
+                    written += buffer.count
+                    buffer.removeAll(keepingCapacity: true)
+                }
+            }
+            try writeAll(buffer, to: fresh)
+            written += buffer.count
+            guard fsync(fresh) == 0 else { throw Self.systemError("fsync", temporary) }
+            guard rename(temporary, path) == 0 else { throw Self.systemError("rename", temporary) }
+        } catch {
+            close(fresh)
+            unlink(temporary)
+            throw error
+        }
+        close(descriptor)
+        descriptor = fresh
+        bytesWritten = written
+        needsSync = false
+    }
+
+    private static func appendHeader(length: Int, crc: UInt32, to buffer: inout [UInt8]) {
+        withUnsafeBytes(of: UInt32(length).littleEndian) { buffer += $0 }
+        withUnsafeBytes(of: crc.littleEndian) { buffer += $0 }
+    }
+
+    private func writeAll(_ bytes: [UInt8], to descriptor: Int32) throws {
+        try bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw Self.systemError("write", path)
+                }
+                offset += written
+            }
+        }
+    }
+
+    private static func systemError(_ call: String, _ path: String) -> ConfigurationError {
+        ConfigurationError("history log: \(call) \(path) failed: \(String(cString: strerror(errno)))")
+    }
+}

@@ -1,0 +1,54 @@
+import CourierProtos
+import Prometheus
+
+/// The Prometheus metrics of a reco process: per-method request counts and latencies by status,
+/// and how SearchHome answered. Exposed in the text format at `/metrics` (`MetricsHTTPServer`).
+public final class RecoMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    /// Latency buckets in seconds: 100 µs to 2.5 s.
+    private static let latencyBuckets: [Duration] = [
+        .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+        .milliseconds(150), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500),
+    ]
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+    }
+
+    /// One finished RPC as the server saw it.
+    public func recordRequest(method: String, code: String, duration: Duration) {
+        let labels = [("method", method), ("code", code)]
+        registry.makeCounter(name: "reco_rpc_requests_total", labels: labels, help: "RPCs handled, by method and gRPC status").increment()
+        registry.makeDurationHistogram(
+            name: "reco_rpc_duration_seconds", labels: labels, buckets: Self.latencyBuckets,
+            help: "RPC latency as the server saw it, by method and gRPC status"
+        ).recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    /// How SearchHome answered: the strategy, and the dependency that made it degrade, if any.
+    public func recordRecommendation(strategy: Reco_V1_Strategy?, degradedBy dependency: String?) {
+        registry.makeCounter(
+            name: "reco_recommendations_total", labels: [("strategy", Self.label(strategy))],
+            help: "Recommend answers by the strategy used"
+        ).increment()
+        if let dependency {
+            registry.makeCounter(
+                name: "reco_recommendations_degraded_total", labels: [("dependency", dependency)],
+                help: "Recommend answers that fell back because a dependency failed or ran out of time"
+            ).increment()
+        }
+    }
+
+    /// The text exposition format.
+    public func exposition() -> [UInt8] { registry.emitToBuffer() }
+
+    static func label(_ strategy: Reco_V1_Strategy?) -> String {
+        switch strategy {
+        case .rerank?: "rerank"
+        case .twoTower?: "two_tower"
+        case .popular?: "popular"
+        default: "none"
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import Courier
+import CourierProtos
+import Foundation
+import Logging
+
+/// `reco.v1.SearchHomeService`: the orchestrator the app calls.
+///
+/// One deadline covers the call (150 ms by default, or the caller's if sooner). Candidates and
+/// recent history are fetched concurrently within the first share of it; group B users with
+/// history get the candidates re-ranked by Similarity within what is left. When History or
+/// Similarity fails or runs out of time the answer is the two-tower list, flagged degraded: the
+/// user never sees an error while candidates exist.
+public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtocol {
+    public let peers: SearchHomePeers
+    public var configuration: SearchHomeConfiguration
+    public var metrics: RecoMetrics?
+    private let logger: Logger
+
+    public init(peers: SearchHomePeers, configuration: SearchHomeConfiguration = SearchHomeConfiguration(),
+                metrics: RecoMetrics? = nil, logger: Logger = Logger(label: "reco.searchhome")) {
+        self.peers = peers
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func recommend(request: Reco_V1_RecommendRequest, context: ServerContext) async throws -> Reco_V1_RecommendResponse {
+        guard !request.userId.isEmpty else { throw RPCError(code: .invalidArgument, message: "user_id: must not be empty") }
+        guard request.limit >= 0 else { throw RPCError(code: .invalidArgument, message: "limit: must not be negative") }
+        let peers = try self.peers.current()
+        let limit = request.limit == 0 ? configuration.defaultLimit : min(Int(request.limit), configuration.maxLimit)
+        let clock = ContinuousClock()
+        var budget = configuration.deadline
+        if let remaining = context.timeRemaining {
+            budget = min(budget, .nanoseconds(remaining.nanoseconds))
+        }
+        let deadline = clock.now + budget - configuration.reserve
+        let firstHop = budget * configuration.firstHopShare
+        let group = ExperimentGroup.of(userId: request.userId, rerankShare: configuration.rerankShare, salt: configuration.experimentSalt)
+
+        var response = Reco_V1_RecommendResponse()
+        response.group = group.rawValue
+
+        // First hop: candidates and (for group B) history, concurrently.
+        var candidatesRequest = Reco_V1_CandidatesRequest()
+        candidatesRequest.userId = request.userId
+        candidatesRequest.location = request.location
+        candidatesRequest.limit = Int32(configuration.candidateLimit)
+        async let candidateAnswer = peers.candidates.getCandidates(candidatesRequest, options: CallOptions(timeout: firstHop))
+        async let historyAnswer: Result<Reco_V1_SessionActivity, any Error>? = group == .b
+            ? fetchHistory(peers.history, userId: request.userId, timeout: firstHop) : nil
+
+        let candidateList: Reco_V1_CandidatesResponse
+        do {
+            candidateList = try await candidateAnswer
+        } catch {
+            _ = await historyAnswer
+            let status = RPCError(reporting: error)
+            metrics?.recordRecommendation(strategy: nil, degradedBy: "candidates")
+            throw RPCError(code: status.code == .deadlineExceeded ? .deadlineExceeded : .unavailable,
+                           message: "candidates: \(status.code): \(status.message)")
+        }
+        response.candidatePartDate = candidateList.partDate
+        response.strategy = candidateList.coldStart ? .popular : .twoTower
+        var shops = candidateList.candidates.map { candidate -> Reco_V1_RecommendedShop in
+            var shop = Reco_V1_RecommendedShop()
+            shop.shop = candidate.shop
+            shop.score = candidate.modelScore
+            shop.modelScore = candidate.modelScore
+            shop.source = candidate.source
+            return shop
+        }
+
+        if group == .b, let historyResult = await historyAnswer {
+            switch historyResult {
+            case .failure(let error):
+                degrade(&response, "history", error)
+            case .success(let activity):
+                let items = configuration.weighting.items(
+                    from: activity, sessionId: request.sessionId, nowMs: Int64(Date().timeIntervalSince1970 * 1000))
+                response.historyItems = Int32(items.count)
+                if !items.isEmpty && !shops.isEmpty {
+                    await rerank(&shops, by: items, using: peers.similarity, deadline: deadline, clock: clock, response: &response)
+                }
+            }
+        }
+
+        response.shops = Array(shops.prefix(limit))
+        metrics?.recordRecommendation(strategy: response.strategy, degradedBy: response.degraded ? response.degradedReason.prefix { $0 != ":" }.description : nil)
+        return response
+    }
+
+    private func fetchHistory(_ history: Reco_V1_HistoryService.Client, userId: String, timeout: Duration) async -> Result<Reco_V1_SessionActivity, any Error> {
+        var request = Reco_V1_HistoryRequest()
+        request.userId = userId
+        do {
+            return .success(try await history.userActivity(request, options: CallOptions(timeout: timeout)))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Orders `shops` by similarity to the history; shops without embeddings keep their order after
+    /// the scored ones. Leaves them as they are (and flags the answer degraded) on failure.
+    private func rerank(_ shops: inout [Reco_V1_RecommendedShop], by items: [Reco_V1_HistoryItem], using similarity: Reco_V1_SimilarityService.Client,
+                        deadline: ContinuousClock.Instant, clock: ContinuousClock, response: inout Reco_V1_RecommendResponse) async {
+        let remaining = deadline - clock.now
+        guard remaining > .zero else {
+            degrade(&response, "similarity", RPCError(code: .deadlineExceeded, message: "no time left for the re-rank"))
+            return
+        }
+        var request = Reco_V1_RankByHistoryRequest()
+        request.history = items
+        request.candidateShopIds = shops.map { $0.shop?.shopId ?? 0 }
+        let ranking: Reco_V1_RankResponse
+        do {
+            ranking = try await similarity.rankByHistory(request, options: CallOptions(timeout: remaining))
+        } catch {
+            degrade(&response, "similarity", error)
+            return
+        }
+        var positionOf: [Int64: Int] = [:]
+        for (position, shop) in shops.enumerated() { positionOf[shop.shop?.shopId ?? 0] = position }
+        var reordered: [Reco_V1_RecommendedShop] = []
+        reordered.reserveCapacity(shops.count)
+        var placed = [Bool](repeating: false, count: shops.count)
+        for scored in ranking.shops {
+            guard let position = positionOf[scored.shopId], !placed[position] else { continue }
+            placed[position] = true
+            var shop = shops[position]
+            shop.score = scored.score
+            if items.indices.contains(Int(scored.driverIndex)) { shop.drivenBy = items[Int(scored.driverIndex)] }
+            reordered.append(shop)
+        }
+        for (position, shop) in shops.enumerated() where !placed[position] { reordered.append(shop) }
+        shops = reordered
+        response.strategy = .rerank
+        response.embeddingPartDate = ranking.partDate
+    }
+
+    private func degrade(_ response: inout Reco_V1_RecommendResponse, _ dependency: String, _ error: any Error) {
+        let status = RPCError(reporting: error)
+        response.degraded = true
+        response.degradedReason = "\(dependency): \(status.code)"
+        logger.warning("recommendation degraded", metadata: [
+            "dependency": "\(dependency)", "code": "\(status.code)", "message": "\(status.message)",
+        ])
+    }
+}

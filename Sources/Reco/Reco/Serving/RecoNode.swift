@@ -1,0 +1,146 @@
+import Courier
+import CourierProtos
+import CourierServices
+import Foundation
+import Logging
+import Synchronization
+
+/// One `reco serve` process: the services of its role on one gRPC port, health and reflection,
+/// metrics on an HTTP port, and the stores behind them.
+public final class RecoNode: Sendable {
+    public let configuration: RecoNodeConfiguration
+    public let metrics: RecoMetrics
+    private let server: Server
+    private let health: HealthService
+    private let historyStore: LoggedHistoryStore?
+    private let peers: SearchHomePeers?
+    private let metricsServer: MetricsHTTPServer?
+    private let channels: [GRPCChannel]
+    private let logger: Logger
+    private let ports: Mutex<(grpc: Int, metrics: Int?)> = Mutex((0, nil))
+
+    /// Prepares the stores and services: generates demo data if the data directory has none,
+    /// loads the newest batches, replays the History log.
+    public init(configuration: RecoNodeConfiguration, logger: Logger = Logger(label: "reco")) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let metrics = RecoMetrics()
+        self.metrics = metrics
+        let role = configuration.role
+        let data = configuration.dataDirectory
+        let runs = { (service: RecoRole) in role == .all || role == service }
+
+        if (runs(.similarity) || runs(.candidates)) && PartDateDirectory(root: "\(data)/embeddings").completePartDates().isEmpty
+            && PartDateDirectory(root: "\(data)/candidates").completePartDates().isEmpty {
+            let summary = try DemoDataGenerator(configuration: configuration.demo).write(to: data)
+            logger.info("generated demo data", metadata: ["directory": "\(data)", "summary": "\(summary)"])
+        }
+
+        var services: [any CourierService] = []
+        if runs(.history) {
+            var storeConfiguration = LoggedHistoryStore.Configuration(logPath: configuration.historyLogPath)
+            storeConfiguration.retentionMs = Int64(configuration.historyRetention.components.seconds * 1000)
+            storeConfiguration.sync = configuration.historySync
+            let store = try LoggedHistoryStore(configuration: storeConfiguration, logger: Logger(label: "reco.history"))
+            historyStore = store
+            services.append(HistoryServiceProvider(store: store, weights: configuration.weights))
+        } else {
+            historyStore = nil
+        }
+        if runs(.similarity) {
+            let directory = PartDateDirectory(root: "\(data)/embeddings")
+            let (partDate, path) = try directory.resolve("")
+            let table = try EmbeddingTable.load(directory: path, partDate: partDate)
+            logger.info("embeddings loaded", metadata: [
+                "part_date": "\(partDate)", "shops": "\(table.shopIds.count)", "keywords": "\(table.keywords.count)",
+                "dimensions": "\(table.dimensions)",
+            ])
+            services.append(SimilarityServiceProvider(embeddings: ActiveBatch(table), directory: directory))
+        }
+        if runs(.candidates) {
+            let directory = PartDateDirectory(root: "\(data)/candidates")
+            let (partDate, path) = try directory.resolve("")
+            let batch = try CandidateBatch.load(directory: path, partDate: partDate)
+            logger.info("candidates loaded", metadata: [
+                "part_date": "\(partDate)", "users": "\(batch.twoTowerLists.count)", "shops": "\(batch.catalog.shops.count)",
+            ])
+            services.append(CandidateServiceProvider(batches: ActiveBatch(batch), directory: directory))
+        }
+        var channels: [GRPCChannel] = []
+        if runs(.searchhome) {
+            let peers = SearchHomePeers()
+            if role == .searchhome {
+                func client(_ address: String?, _ flag: String) throws -> GRPCChannel {
+                    guard let address else { throw ConfigurationError("--service searchhome needs \(flag) host:port") }
+                    let (host, port) = try parseAddress(address, flag: flag)
+                    var channelConfiguration = ChannelConfiguration()
+                    channelConfiguration.connections = configuration.peerConnections
+                    let channel = GRPCChannel(host: host, port: port, configuration: channelConfiguration)
+                    channels.append(channel)
+                    return channel
+                }
+                peers.connect(.init(
+                    history: .init(channel: try client(configuration.historyAddress, "--history")),
+                    similarity: .init(channel: try client(configuration.similarityAddress, "--similarity")),
+                    candidates: .init(channel: try client(configuration.candidatesAddress, "--candidates"))))
+            }
+            self.peers = peers
+            services.append(SearchHomeServiceProvider(peers: peers, configuration: configuration.searchHome, metrics: metrics))
+        } else {
+            peers = nil
+        }
+        self.channels = channels
+
+        let health = HealthService()
+        for service in services { health.setStatus(.serving, for: service.serviceDescriptor.name) }
+        services.append(health)
+        self.health = health
+        var serverConfiguration = ServerConfiguration()
+        serverConfiguration.threads = configuration.threads
+        server = Server(
+            services: services + ServerReflection.services(describing: services),
+            configuration: serverConfiguration, interceptors: [MetricsInterceptor(metrics: metrics)])
+        metricsServer = configuration.metricsPort.map { _ in MetricsHTTPServer(metrics: metrics) }
+    }
+
+    /// Binds the ports (0: any free port) and starts serving. Returns the gRPC port.
+    @discardableResult
+    public func start() async throws -> Int {
+        let port = try await server.start(host: configuration.host, port: configuration.port)
+        if configuration.role == .all, let peers {
+            // Every hop is a real RPC through this process's own port.
+            var channelConfiguration = ChannelConfiguration()
+            channelConfiguration.connections = configuration.peerConnections
+            let channel = GRPCChannel(host: configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host, port: port, configuration: channelConfiguration)
+            peers.connect(.init(history: .init(channel: channel), similarity: .init(channel: channel), candidates: .init(channel: channel)))
+            channelsStartedLate.withLock { $0.append(channel) }
+        }
+        var metricsPort: Int?
+        if let metricsServer, let wanted = configuration.metricsPort {
+            metricsPort = try await metricsServer.start(host: configuration.host, port: wanted)
+        }
+        historyStore?.startMaintenance()
+        ports.withLock { $0 = (port, metricsPort) }
+        logger.info("reco serving", metadata: [
+            "role": "\(configuration.role.rawValue)", "address": "\(configuration.host):\(port)",
+            "metrics": "\(metricsPort.map { "http://\(configuration.host):\($0)/metrics" } ?? "off")",
+            "services": "\(server.services.map(\.name).joined(separator: ","))",
+        ])
+        return port
+    }
+
+    private let channelsStartedLate: Mutex<[GRPCChannel]> = Mutex([])
+
+    public var grpcPort: Int { ports.withLock { $0.grpc } }
+    public var metricsPort: Int? { ports.withLock { $0.metrics } }
+
+    /// Stops taking calls, lets in-flight calls finish, syncs the History log.
+    public func shutdown() async {
+        health.enterShutdown()
+        await server.shutdownGracefully()
+        for channel in channels + channelsStartedLate.withLock({ $0 }) { await channel.close() }
+        await metricsServer?.close()
+        historyStore?.stopMaintenance()
+        logger.info("reco stopped")
+    }
+}

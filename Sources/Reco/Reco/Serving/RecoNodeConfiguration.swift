@@ -1,0 +1,39 @@
+import Courier
+import NIOCore
+
+/// Everything `reco serve` needs to know; every field has an embedded default.
+public struct RecoNodeConfiguration: Sendable {
+    public var role: RecoRole = .all
+    public var host = "127.0.0.1"
+    public var port = 50061
+    /// Event loop threads of the gRPC server.
+    public var threads = System.coreCount
+    /// Prometheus `/metrics` over HTTP/1.1; nil turns it off.
+    public var metricsPort: Int? = 9464
+    /// Embeddings, candidate batches, the History log. Demo data is generated here when it has none.
+    public var dataDirectory = "reco-data"
+    public var demo = DemoDataGenerator.Configuration()
+    /// Peers of SearchHome when it runs alone ("host:port").
+    public var historyAddress: String?
+    public var similarityAddress: String?
+    public var candidatesAddress: String?
+    /// Connections SearchHome opens to each peer.
+    public var peerConnections = 1
+    public var historyRetention: Duration = .seconds(3600)
+    public var historySync: HistorySyncPolicy = .everySecond
+    public var weights = ActionWeights()
+    public var searchHome = SearchHomeConfiguration()
+
+    public init() {}
+
+    var historyLogPath: String { "\(dataDirectory)/history/actions.log" }
+}
+
+/// "host:port" split, with a clear error.
+func parseAddress(_ address: String, flag: String) throws -> (host: String, port: Int) {
+    guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
+          (1...65535).contains(port), colon != address.startIndex else {
+        throw ConfigurationError("\(flag): expected host:port, got \"\(address)\"")
+    }
+    return (String(address[..<colon]), port)
+}

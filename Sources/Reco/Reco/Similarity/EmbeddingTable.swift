@@ -1,0 +1,74 @@
+import Foundation
+
+/// One part_date of embeddings: shops and keywords in one vector space, normalised at load.
+public final class EmbeddingTable: Sendable {
+    public let partDate: String
+    public let shopIds: [Int64]
+    public let keywords: [String]
+    let shops: VectorMatrix
+    let keywordVectors: VectorMatrix
+    private let shopRows: [Int64: Int32]
+    private let keywordRows: [String: Int32]
+
+    public var dimensions: Int { shops.dimensions }
+
+    public init(partDate: String, shopIds: [Int64], shopVectors: [Float], keywords: [String], keywordVectors: [Float], dimensions: Int) throws {
+        guard dimensions > 0 else { throw EmbeddingLoadError("\(partDate): dimensions must be positive") }
+        guard shopVectors.count == shopIds.count * dimensions else {
+            throw EmbeddingLoadError("\(partDate): \(shopIds.count) shop ids but \(shopVectors.count / dimensions) shop vectors")
+        }
+        guard keywordVectors.count == keywords.count * dimensions else {
+            throw EmbeddingLoadError("\(partDate): \(keywords.count) keywords but \(keywordVectors.count / dimensions) keyword vectors")
+        }
+        self.partDate = partDate
+        self.shopIds = shopIds
+        self.keywords = keywords
+        shops = VectorMatrix(rows: shopIds.count, dimensions: dimensions, values: shopVectors)
+        self.keywordVectors = VectorMatrix(rows: keywords.count, dimensions: dimensions, values: keywordVectors)
+        var shopRows: [Int64: Int32] = [:]
+        shopRows.reserveCapacity(shopIds.count)
+        for (row, id) in shopIds.enumerated() {
+            guard shopRows.updateValue(Int32(row), forKey: id) == nil else { throw EmbeddingLoadError("\(partDate): shop \(id) appears twice") }
+        }
+        var keywordRows: [String: Int32] = [:]
+        keywordRows.reserveCapacity(keywords.count)
+        for (row, keyword) in keywords.enumerated() {
+            guard keywordRows.updateValue(Int32(row), forKey: keyword) == nil else {
+                throw EmbeddingLoadError("\(partDate): keyword \"\(keyword)\" appears twice")
+            }
+        }
+        self.shopRows = shopRows
+        self.keywordRows = keywordRows
+    }
+
+    func shopRow(_ id: Int64) -> Int? { shopRows[id].map(Int.init) }
+    func keywordRow(_ keyword: String) -> Int? { keywordRows[keyword].map(Int.init) }
+
+    /// Loads `<directory>/shops.ids`, `shops.npy`, `keywords.ids`, `keywords.npy` (see
+    /// docs/data-format.md).
+    public static func load(directory: String, partDate: String) throws -> EmbeddingTable {
+        let shopIds = try readLines(directory + "/shops.ids").enumerated().map { line, text in
+            guard let id = Int64(text) else { throw EmbeddingLoadError("\(directory)/shops.ids:\(line + 1): not a shop id: \(text)") }
+            return id
+        }
+        let keywords = try readLines(directory + "/keywords.ids").map(KeywordNormalizer.normalize)
+        let shops = try NumpyFloatMatrix.read(path: directory + "/shops.npy")
+        let keywordMatrix = try NumpyFloatMatrix.read(path: directory + "/keywords.npy")
+        guard shops.columns == keywordMatrix.columns || keywordMatrix.rows == 0 else {
+            throw EmbeddingLoadError("\(directory): shops have \(shops.columns) dimensions, keywords \(keywordMatrix.columns)")
+        }
+        return try EmbeddingTable(
+            partDate: partDate, shopIds: shopIds, shopVectors: shops.values, keywords: keywords,
+            keywordVectors: keywordMatrix.values, dimensions: shops.columns)
+    }
+
+    private static func readLines(_ path: String) throws -> [String] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        return text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+    }
+}
+
+public struct EmbeddingLoadError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

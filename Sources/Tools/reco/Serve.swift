@@ -1,0 +1,75 @@
+import ArgumentParser
+import Courier
+import Foundation
+import Logging
+import Reco
+
+extension RecoRole: ExpressibleByArgument {}
+extension HistorySyncPolicy: ExpressibleByArgument {}
+
+enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the recommendation services (all of them on one port by default).")
+
+    @Option(help: "Which service to run: \(RecoRole.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var service: RecoRole = .all
+    @Option(help: "Address to bind.") var host = "127.0.0.1"
+    @Option(help: "gRPC port (0: any free port).") var port = 50061
+    @Option(help: "Event loop threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Prometheus /metrics port over HTTP/1.1 (0: any free port, -1: off).") var metricsPort = 9464
+    @Option(help: "Data directory: embeddings/, candidates/, history/ (demo data is generated when empty).")
+    var dataDir = "reco-data"
+    @Option(help: "Seed of the generated demo data.") var seed: UInt64 = 42
+    @Option(help: "HistoryService address, for --service searchhome.") var history: String?
+    @Option(help: "SimilarityService address, for --service searchhome.") var similarity: String?
+    @Option(help: "CandidateService address, for --service searchhome.") var candidates: String?
+    @Option(help: "Connections SearchHome opens to each peer.") var peerConnections = 1
+    @Option(help: "How long History keeps actions, seconds.") var historyTtl = 3600
+    @Option(help: "When the History log is fsynced: always, every-second, never.") var historySync: HistorySyncPolicy = .everySecond
+    @Option(help: "Implicit-feedback weights, e.g. click=1,view=0.5,cart=1.5,order=2,search=1.") var weights: String?
+    @Option(help: "Share of users in group B (re-rank), 0...1.") var rerankShare = 0.5
+    @Option(help: "Budget of one Recommend call, milliseconds.") var deadlineMs = 150
+    @Option(help: "Log format: text or json.") var logFormat: LogFormat = .text
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+
+    func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level: unknown level \(logLevel)") }
+        let format = logFormat
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        guard (0...1).contains(rerankShare) else { throw ValidationError("--rerank-share: must be within 0...1") }
+        guard historyTtl > 0, historyTtl <= 86_400 else { throw ValidationError("--history-ttl: must be 1...86400 seconds") }
+        guard deadlineMs > 0 else { throw ValidationError("--deadline-ms: must be positive") }
+
+        var configuration = RecoNodeConfiguration()
+        configuration.role = service
+        configuration.host = host
+        configuration.port = port
+        configuration.threads = threads
+        configuration.metricsPort = metricsPort < 0 ? nil : metricsPort
+        configuration.dataDirectory = dataDir
+        configuration.demo.seed = seed
+        configuration.historyAddress = history
+        configuration.similarityAddress = similarity
+        configuration.candidatesAddress = candidates
+        configuration.peerConnections = peerConnections
+        configuration.historyRetention = .seconds(historyTtl)
+        configuration.historySync = historySync
+        if let weights { configuration.weights = try ActionWeights(parsing: weights) }
+        configuration.searchHome.rerankShare = rerankShare
+        configuration.searchHome.deadline = .milliseconds(deadlineMs)
+
+        let node = try RecoNode(configuration: configuration)
+        let bound = try await node.start()
+        print("reco listening on \(host):\(bound)")
+        await ShutdownSignal.wait()
+        await node.shutdown()
+    }
+}

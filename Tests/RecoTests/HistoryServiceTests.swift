@@ -1,0 +1,162 @@
+import Courier
+import CourierProtos
+import Foundation
+import Reco
+import Testing
+
+@Suite("HistoryService over a real socket", .timeLimit(.minutes(1)))
+struct HistoryServiceTests {
+    /// A History service over a fresh log in a temporary folder, and a client to it.
+    func withHistory(clock: TestClock? = nil, retentionMs: Int64 = 3_600_000,
+                     _ body: (Reco_V1_HistoryService.Client, LoggedHistoryStore) async throws -> Void) async throws {
+        let directory = NSTemporaryDirectory() + "reco-history-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = LoggedHistoryStore.Configuration(logPath: directory + "/history/actions.log")
+        configuration.retentionMs = retentionMs
+        let clockFunction: @Sendable () -> Int64
+        if let clock { clockFunction = clock.function } else { clockFunction = { nowMs() } }
+        let store = try LoggedHistoryStore(configuration: configuration, clock: clockFunction)
+        let provider = HistoryServiceProvider(store: store, clock: clockFunction)
+        try await withServer([provider]) { (port: Int) async throws -> Void in
+            try await withChannel(port: port) { (channel: GRPCChannel) async throws -> Void in
+                try await body(Reco_V1_HistoryService.Client(channel: channel), store)
+            }
+        }
+    }
+
+    func request(user: String = "u1", session: String = "", windowSeconds: Int64 = 0, limit: Int32 = 0) -> Reco_V1_HistoryRequest {
+        var request = Reco_V1_HistoryRequest()
+        request.userId = user
+        request.sessionId = session
+        request.windowSeconds = windowSeconds
+        request.limit = limit
+        return request
+    }
+
+    @Test("recorded actions come back newest first, weighted by kind, keywords normalised")
+    func recordAndQuery() async throws {
+        try await withHistory { history, _ in
+            let now = nowMs()
+            _ = try await history.record(action("e1", kind: .shopClick, shop: 11, at: now - 5000))
+            _ = try await history.record(action("e2", kind: .keywordSearch, keyword: "  아이스   아메리카노 ", at: now - 4000))
+            _ = try await history.record(action("e3", kind: .shopView, shop: 12, at: now - 3000))
+            // "마라탕" typed as conjoining jamo (NFD) is the same keyword as the precomposed one.
+            let decomposed = "마라탕".decomposedStringWithCanonicalMapping
+            #expect(decomposed.unicodeScalars.count > 3)
+            let recorded = try await history.record(action("e4", session: "s2", kind: .keywordSearch, keyword: decomposed, at: now - 2000))
+            #expect(recorded.normalizedKeyword == "마라탕")
+            #expect(recorded.normalizedKeyword.unicodeScalars.count == 3)
+            _ = try await history.record(action("e5", session: "s2", kind: .order, shop: 13, at: now - 1000))
+            _ = try await history.record(action("e6", session: "s2", kind: .addToCart, shop: 14, at: now - 1500))
+
+            let keywords = try await history.userKeywords(request())
+            #expect(keywords.keywords.map(\.keyword) == ["마라탕", "아이스 아메리카노"])
+            #expect(keywords.keywords.allSatisfy { $0.weight == 1.0 })
+
+            let shops = try await history.userShops(request())
+            #expect(shops.shops.map(\.shopId) == [13, 14, 12, 11])
+            #expect(shops.shops.map(\.weight) == [2.0, 1.5, 0.5, 1.0])
+            #expect(shops.shops.map(\.kind) == [.order, .addToCart, .shopView, .shopClick])
+
+            let session = try await history.sessionHistory(request(session: "s2"))
+            #expect(session.keywords.map(\.keyword) == ["마라탕"])
+            #expect(session.shops.map(\.shopId) == [13, 14])
+
+            let limited = try await history.userShops(request(limit: 2))
+            #expect(limited.shops.map(\.shopId) == [13, 14])
+        }
+    }
+
+    @Test("a repeated event id is dropped as a duplicate")
+    func duplicates() async throws {
+        try await withHistory { history, _ in
+            let first = try await history.record(action("same", kind: .shopClick, shop: 1))
+            let second = try await history.record(action("same", kind: .shopClick, shop: 2))
+            #expect(!first.duplicate)
+            #expect(second.duplicate)
+            #expect(try await history.userShops(request()).shops.map(\.shopId) == [1])
+        }
+    }
+
+    @Test("malformed actions are INVALID_ARGUMENT naming the field")
+    func malformed() async throws {
+        try await withHistory { history, _ in
+            let cases: [(Reco_V1_UserAction, String)] = [
+                (action("", kind: .shopClick, shop: 1), "event_id"),
+                (action("e", user: "", kind: .shopClick, shop: 1), "user_id"),
+                (action("e", session: "", kind: .shopClick, shop: 1), "session_id"),
+                (action("e", kind: .unspecified, shop: 1), "kind"),
+                (action("e", kind: .keywordSearch, shop: 1), "keyword"),
+                (action("e", kind: .keywordSearch, keyword: "   "), "keyword"),
+                (action("e", kind: .shopClick, keyword: "치킨"), "shop_id"),
+                (action("e", kind: .shopClick, shop: -3), "shop_id"),
+                (action("e", kind: .shopClick, shop: 1, at: nowMs() + 3_600_000), "timestamp_ms"),
+                (action("e", kind: .shopClick, shop: 1, at: nowMs() - 2 * 3_600_000), "timestamp_ms"),
+            ]
+            for (bad, field) in cases {
+                let error = await #expect(throws: RPCError.self) { try await history.record(bad) }
+                #expect(error?.code == .invalidArgument)
+                #expect(error?.message.hasPrefix(field + ":") == true, "\(error?.message ?? "") should name \(field)")
+            }
+            // The server keeps serving.
+            let good = try await history.record(action("ok", kind: .shopClick, shop: 1))
+            #expect(!good.duplicate)
+        }
+    }
+
+    @Test("Ingest applies a stream, counting rejections and duplicates without ending it")
+    func ingestStream() async throws {
+        try await withHistory { history, _ in
+            let summary = try await history.ingest { writer in
+                for index in 0..<50 {
+                    try await writer.write(action("i\(index)", kind: .shopClick, shop: Int64(100 + index)))
+                }
+                try await writer.write(action("bad", user: "", kind: .shopClick, shop: 1))
+                try await writer.write(action("i3", kind: .shopClick, shop: 1))
+                try await writer.write(action("late", kind: .shopClick, shop: 1, at: nowMs() - 2 * 3_600_000))
+                try await writer.write(action("k", kind: .keywordSearch, keyword: "치킨"))
+                writer.finish()
+            }
+            #expect(summary.accepted == 51)
+            #expect(summary.duplicates == 1)
+            #expect(summary.rejected == 1)
+            #expect(summary.expired == 1)
+            #expect(summary.rejections.count == 1)
+            #expect(summary.rejections.first?.index == 50)
+            #expect(summary.rejections.first?.field == "user_id")
+            let shops = try await history.userShops(request())
+            #expect(shops.shops.count == 50)
+            #expect(shops.shops.first?.shopId == 149)
+        }
+    }
+
+    @Test("the window: older entries are not returned; a narrower window returns fewer")
+    func window() async throws {
+        let clock = TestClock(nowMs())
+        try await withHistory(clock: clock) { history, store in
+            let now = clock.now
+            _ = try await history.record(action("old", kind: .shopClick, shop: 1, at: now - 59 * 60_000))
+            _ = try await history.record(action("new", kind: .shopClick, shop: 2, at: now - 60_000))
+            #expect(try await history.userShops(request()).shops.map(\.shopId) == [2, 1])
+            #expect(try await history.userShops(request(windowSeconds: 600)).shops.map(\.shopId) == [2])
+            // Asking for more than the retention window gets the retention window.
+            #expect(try await history.userShops(request(windowSeconds: 86_400)).shops.map(\.shopId) == [2, 1])
+            // Two minutes later the first has passed the hour: no longer returned, then swept.
+            clock.advance(byMs: 2 * 60_000)
+            #expect(try await history.userShops(request()).shops.map(\.shopId) == [2])
+            #expect(store.liveCount == 2)
+            store.maintain(sweep: true)
+            #expect(store.liveCount == 1)
+        }
+    }
+
+    @Test("bad queries are INVALID_ARGUMENT")
+    func badQueries() async throws {
+        try await withHistory { history, _ in
+            for bad in [request(user: ""), request(windowSeconds: -1), request(limit: -1)] {
+                let error = await #expect(throws: RPCError.self) { try await history.userActivity(bad) }
+                #expect(error?.code == .invalidArgument)
+            }
+        }
+    }
+}
