@@ -20,7 +20,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "gRPC port (0: any free port).") var port = 50061
     @Option(help: "Event loop threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Prometheus /metrics port over HTTP/1.1 (0: any free port, -1: off).") var metricsPort = 9464
+    @Option(help: "Prometheus /metrics port over HTTP/1.1 (0: any free port).") var metricsPort = 9464
+    @Flag(help: "Serve no /metrics endpoint.") var noMetrics = false
     @Option(help: "Data directory: embeddings/, candidates/, history/ (demo data is generated when empty).")
     var dataDir = "reco-data"
     @Option(help: "Seed of the generated demo data.") var seed: UInt64 = 42
@@ -33,6 +34,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Implicit-feedback weights, e.g. click=1,view=0.5,cart=1.5,order=2,search=1.") var weights: String?
     @Option(help: "Share of users in group B (re-rank), 0...1.") var rerankShare = 0.5
     @Option(help: "Budget of one Recommend call, milliseconds.") var deadlineMs = 150
+    @Option(help: "Write the bound gRPC port to this file once serving (for scripts and tests).")
+    var portFile: String?
     @Option(help: "Log format: text or json.") var logFormat: LogFormat = .text
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
@@ -53,7 +56,7 @@ struct Serve: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.threads = threads
-        configuration.metricsPort = metricsPort < 0 ? nil : metricsPort
+        configuration.metricsPort = noMetrics ? nil : metricsPort
         configuration.dataDirectory = dataDir
         configuration.demo.seed = seed
         configuration.historyAddress = history
@@ -69,6 +72,11 @@ struct Serve: AsyncParsableCommand {
         let node = try RecoNode(configuration: configuration)
         let bound = try await node.start()
         print("reco listening on \(host):\(bound)")
+        fflush(nil)
+        if let portFile {
+            try "\(bound)\n".write(toFile: portFile + ".tmp", atomically: false, encoding: .utf8)
+            rename(portFile + ".tmp", portFile)
+        }
         await ShutdownSignal.wait()
         await node.shutdown()
     }
