@@ -7,6 +7,11 @@ public final class CandidateBatch: Sendable {
     public struct ScoredShop: Sendable {
         public var shopId: Int64
         public var score: Float
+
+        public init(shopId: Int64, score: Float) {
+            self.shopId = shopId
+            self.score = score
+        }
     }
 
     public let partDate: String

@@ -38,7 +38,7 @@ public final class RecoNode: Sendable {
 
         var services: [any CourierService] = []
         if runs(.history) {
-            var storeConfiguration = LoggedHistoryStore.Configuration(logPath: configuration.historyLogPath)
+            var storeConfiguration = LoggedHistoryStore.Configuration(logPath: configuration.resolvedHistoryLogPath)
             storeConfiguration.retentionMs = Int64(configuration.historyRetention.components.seconds * 1000)
             storeConfiguration.sync = configuration.historySync
             let store = try LoggedHistoryStore(configuration: storeConfiguration, logger: Logger(label: "reco.history"))

@@ -26,7 +26,10 @@ public struct RecoNodeConfiguration: Sendable {
 
     public init() {}
 
-    var historyLogPath: String { "\(dataDirectory)/history/actions.log" }
+    /// The History log; by default `<data>/history/actions.log`.
+    public var historyLogPath: String?
+
+    var resolvedHistoryLogPath: String { historyLogPath ?? "\(dataDirectory)/history/actions.log" }
 }
 
 /// "host:port" split, with a clear error.

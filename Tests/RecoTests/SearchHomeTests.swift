@@ -1,0 +1,259 @@
+import Courier
+import CourierProtos
+import Foundation
+import NIOCore
+import NIOPosix
+import Reco
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("SearchHome end to end through real sockets", .timeLimit(.minutes(2)))
+struct SearchHomeTests {
+    static let categories: [Int64: String] = {
+        let batch = try! CandidateBatch.load(directory: SharedDemoData.root + "/candidates/2026-11-22", partDate: "2026-11-22")
+        return batch.catalog.shops.mapValues(\.category)
+    }()
+
+    static var home: Reco_V1_Location {
+        var location = Reco_V1_Location()
+        location.latitude = DemoDataGenerator.center.latitude
+        location.longitude = DemoDataGenerator.center.longitude
+        return location
+    }
+
+    /// A `reco serve`-style node (all services, or one role) on free ports, over the shared demo data.
+    func withNode<R>(_ role: RecoRole = .all, rerankShare: Double = 1, peers: (history: Int, similarity: Int, candidates: Int)? = nil,
+                     _ body: (RecoNode) async throws -> R) async throws -> R {
+        try await withTemporaryDirectory { scratch in
+            var configuration = RecoNodeConfiguration()
+            configuration.role = role
+            configuration.port = 0
+            configuration.metricsPort = 0
+            configuration.threads = 1
+            configuration.dataDirectory = SharedDemoData.root
+            configuration.historyLogPath = scratch + "/actions.log"
+            configuration.searchHome.rerankShare = rerankShare
+            if let peers {
+                configuration.historyAddress = "127.0.0.1:\(peers.history)"
+                configuration.similarityAddress = "127.0.0.1:\(peers.similarity)"
+                configuration.candidatesAddress = "127.0.0.1:\(peers.candidates)"
+            }
+            let node = try RecoNode(configuration: configuration)
+            try await node.start()
+            do {
+                let result = try await body(node)
+                await node.shutdown()
+                return result
+            } catch {
+                await node.shutdown()
+                throw error
+            }
+        }
+    }
+
+    func recommend(_ client: Reco_V1_SearchHomeService.Client, user: String, limit: Int32 = 10) async throws -> Reco_V1_RecommendResponse {
+        var request = Reco_V1_RecommendRequest()
+        request.userId = user
+        request.sessionId = "session-1"
+        request.location = Self.home
+        request.limit = limit
+        return try await client.recommend(request)
+    }
+
+    func search(_ history: Reco_V1_HistoryService.Client, user: String, keyword: String) async throws {
+        _ = try await history.record(action(UUID().uuidString, user: user, session: "session-1", kind: .keywordSearch, keyword: keyword))
+    }
+
+    func categories(_ response: Reco_V1_RecommendResponse) -> [String] {
+        response.shops.map { Self.categories[$0.shop?.shopId ?? 0] ?? "?" }
+    }
+
+    @Test("seed scenario: the burger regular searches 마라탕 and the next answer puts 마라탕 and 중식 first")
+    func seedScenario() async throws {
+        try await withNode { node in
+            try await withChannel(port: node.grpcPort) { channel in
+                let searchHome = Reco_V1_SearchHomeService.Client(channel: channel)
+                let before = try await recommend(searchHome, user: DemoDataGenerator.burgerRegular)
+                #expect(before.group == "B")
+                #expect(before.strategy == .twoTower)
+                #expect(!before.degraded)
+                #expect(before.historyItems == 0)
+                #expect(before.shops.count == 10)
+                let tastes = categories(before).filter { $0 == "버거" || $0 == "치킨" }.count
+                #expect(tastes >= 8, "two-tower top 10 should be burgers and chicken: \(categories(before))")
+                // The two-tower order is the model's: scores descending.
+                #expect(before.shops.map(\.modelScore) == before.shops.map(\.modelScore).sorted(by: >))
+
+                try await search(Reco_V1_HistoryService.Client(channel: channel), user: DemoDataGenerator.burgerRegular, keyword: "마라탕")
+                let after = try await recommend(searchHome, user: DemoDataGenerator.burgerRegular)
+                #expect(after.strategy == .rerank)
+                #expect(!after.degraded)
+                #expect(after.historyItems == 1)
+                #expect(after.embeddingPartDate == "2026-11-22")
+                let top = categories(after)
+                #expect(top.first == "마라탕", "\(top)")
+                #expect(top.prefix(5).allSatisfy { $0 == "마라탕" || $0 == "중식" }, "\(top)")
+                #expect(after.shops.first?.drivenBy?.target == .keyword("마라탕"))
+                #expect(after.shops.map(\.score) == after.shops.map(\.score).sorted(by: >))
+            }
+            // Prometheus saw it.
+            let metrics = try await httpGet(port: try #require(node.metricsPort), path: "/metrics")
+            #expect(metrics.contains("reco_rpc_requests_total"))
+            #expect(metrics.contains("reco.v1.SearchHomeService/Recommend"))
+            #expect(metrics.contains("reco_recommendations_total{strategy=\"rerank\"} 1"))
+        }
+    }
+
+    @Test("group A keeps the two-tower order even with history; the split is a stable hash")
+    func groupA() async throws {
+        try await withNode(rerankShare: 0) { node in
+            try await withChannel(port: node.grpcPort) { channel in
+                let searchHome = Reco_V1_SearchHomeService.Client(channel: channel)
+                let before = try await recommend(searchHome, user: DemoDataGenerator.burgerRegular)
+                try await search(Reco_V1_HistoryService.Client(channel: channel), user: DemoDataGenerator.burgerRegular, keyword: "마라탕")
+                let after = try await recommend(searchHome, user: DemoDataGenerator.burgerRegular)
+                #expect(after.group == "A")
+                #expect(after.strategy == .twoTower)
+                #expect(after.shops.map { $0.shop?.shopId } == before.shops.map { $0.shop?.shopId })
+            }
+        }
+        // Half and half, and the same answer every time.
+        let groups = (0..<10_000).map { ExperimentGroup.of(userId: "user-\($0)", rerankShare: 0.5, salt: "s") }
+        let share = Double(groups.filter { $0 == .b }.count) / 10_000
+        #expect(abs(share - 0.5) < 0.03)
+        #expect((0..<100).allSatisfy { ExperimentGroup.of(userId: "user-\($0)", rerankShare: 0.5, salt: "s") == groups[$0] })
+    }
+
+    @Test("a user with no two-tower list gets popular shops")
+    func coldStart() async throws {
+        try await withNode { node in
+            try await withChannel(port: node.grpcPort) { channel in
+                let response = try await recommend(Reco_V1_SearchHomeService.Client(channel: channel), user: "someone-new")
+                #expect(response.strategy == .popular)
+                #expect(response.shops.count == 10)
+                #expect(response.shops.allSatisfy { $0.source == .popular })
+                let popularity = response.shops.map { $0.shop?.popularity ?? 0 }
+                #expect(popularity == popularity.sorted(by: >))
+            }
+        }
+    }
+
+    @Test("Similarity killed or stalled: Recommend still answers in time with the two-tower list, flagged degraded")
+    func similarityDown() async throws {
+        // History and candidates from one node; Similarity as its own process; SearchHome alone.
+        try await withNode { backends in
+            let similarityProcess = try await RecoProcess(["--service", "similarity", "--data-dir", SharedDemoData.root])
+            defer { similarityProcess.kill() }
+            let peers = (history: backends.grpcPort, similarity: similarityProcess.port, candidates: backends.grpcPort)
+            try await withNode(.searchhome, peers: peers) { node in
+                try await withChannel(port: node.grpcPort) { channel in
+                    let searchHome = Reco_V1_SearchHomeService.Client(channel: channel)
+                    try await withChannel(port: backends.grpcPort) { backendChannel in
+                        try await search(Reco_V1_HistoryService.Client(channel: backendChannel), user: DemoDataGenerator.burgerRegular, keyword: "마라탕")
+                    }
+                    let healthy = try await recommend(searchHome, user: DemoDataGenerator.burgerRegular)
+                    #expect(healthy.strategy == .rerank)
+                    #expect(categories(healthy).first == "마라탕")
+
+                    similarityProcess.kill()
+                    let start = ContinuousClock.now
+                    let degraded = try await recommend(searchHome, user: DemoDataGenerator.burgerRegular)
+                    let elapsed = ContinuousClock.now - start
+                    #expect(degraded.degraded)
+                    #expect(degraded.degradedReason.hasPrefix("similarity:"), "\(degraded.degradedReason)")
+                    #expect(degraded.strategy == .twoTower)
+                    #expect(degraded.shops.count == 10)
+                    #expect(degraded.shops.map(\.modelScore) == degraded.shops.map(\.modelScore).sorted(by: >))
+                    #expect(elapsed < .milliseconds(250), "answered in \(elapsed)")
+                }
+            }
+
+            // A Similarity that accepts connections and never answers.
+            let stalled = try StalledListener()
+            defer { stalled.close() }
+            let stalledPeers = (history: backends.grpcPort, similarity: stalled.port, candidates: backends.grpcPort)
+            try await withNode(.searchhome, peers: stalledPeers) { node in
+                try await withChannel(port: node.grpcPort) { channel in
+                    let start = ContinuousClock.now
+                    let response = try await recommend(Reco_V1_SearchHomeService.Client(channel: channel), user: DemoDataGenerator.burgerRegular)
+                    let elapsed = ContinuousClock.now - start
+                    #expect(response.degraded)
+                    #expect(response.degradedReason == "similarity: DEADLINE_EXCEEDED")
+                    #expect(response.strategy == .twoTower)
+                    #expect(response.shops.count == 10)
+                    #expect(elapsed < .milliseconds(250), "answered in \(elapsed)")
+                }
+            }
+        }
+    }
+
+    @Test("Candidates stalled: DEADLINE_EXCEEDED within the budget, not a hang")
+    func candidatesDown() async throws {
+        let stalled = try StalledListener()
+        defer { stalled.close() }
+        try await withNode(.searchhome, peers: (stalled.port, stalled.port, stalled.port)) { node in
+            try await withChannel(port: node.grpcPort) { channel in
+                let error = await #expect(throws: RPCError.self) {
+                    try await recommend(Reco_V1_SearchHomeService.Client(channel: channel), user: "u")
+                }
+                #expect(error?.code == .deadlineExceeded)
+                #expect(error?.message.hasPrefix("candidates:") == true)
+            }
+        }
+    }
+}
+
+/// A TCP listener that never accepts: connections complete in the kernel's backlog and then
+/// nothing is ever read or written — a stalled peer.
+final class StalledListener {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.descriptor = descriptor
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(descriptor, 64) == 0 else { throw ProcessError("stalled listener: bind/listen failed") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() { Glibc.close(descriptor) }
+}
+
+/// GET over HTTP/1.1 on 127.0.0.1; returns the body.
+func httpGet(port: Int, path: String) async throws -> String {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = UInt16(port).bigEndian
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { throw ProcessError("connect to \(port) failed") }
+    let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+    _ = request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
+    var response: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        if count <= 0 { break }
+        response += buffer[0..<count]
+    }
+    let text = String(decoding: response, as: UTF8.self)
+    guard text.hasPrefix("HTTP/1.1 200") else { throw ProcessError("GET \(path): \(text.prefix(100))") }
+    return text
+}
