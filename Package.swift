@@ -93,10 +93,11 @@ let package = Package(
             name: "CourierInterop", dependencies: ["Courier", "CourierProtos", "CourierServices"],
             path: "Sources/Tools/CourierInterop", swiftSettings: swiftSettings),
         // The recommendation services, each a Courier service over its own store.
+        .target(name: "CVectorKernels", path: "Sources/Reco/CVectorKernels"),
         .target(
             name: "Reco",
             dependencies: [
-                "Courier", "CourierProtos", "CourierServices",
+                "Courier", "CourierProtos", "CourierServices", "CVectorKernels",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -109,6 +110,10 @@ let package = Package(
             name: "reco",
             dependencies: ["Reco", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Tools/reco", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "reco-bench",
+            dependencies: ["Reco", "Courier", "CourierProtos", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "bench/reco-bench", swiftSettings: swiftSettings),
         .executableTarget(
             name: "interop-server", dependencies: ["CourierInterop"], path: "Sources/Tools/interop-server",
             swiftSettings: swiftSettings),

@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// A ranking of candidate shops, best first.
 public struct ShopRanking: Sendable {
     public struct Scored: Sendable, Equatable {
@@ -22,46 +24,47 @@ public struct WeightedQuery {
 extension EmbeddingTable {
     /// Ranks candidates against one unit query vector: score = dot = 1 - cosine distance.
     public func rank(query: UnsafePointer<Float>, candidates: [Int64], topK: Int) -> ShopRanking {
-        var unknown: [Int64] = []
-        var entries: [TopK.Entry] = []
-        entries.reserveCapacity(candidates.count)
-        let dimensions = self.dimensions
-        for (position, id) in candidates.enumerated() {
-            guard let row = shopRow(id) else { unknown.append(id); continue }
-            let score = VectorKernels.dot(query, shops.row(row), count: dimensions)
-            entries.append(TopK.Entry(score: score, position: Int32(position)))
+        let (rows, positions, unknown) = resolve(candidates)
+        var scores = [Float](repeating: 0, count: rows.count)
+        scores.withUnsafeMutableBufferPointer { scores in
+            rows.withUnsafeBufferPointer { rows in
+                courier_score_rows(shops.base, dimensions, rows.baseAddress, rows.count, query, scores.baseAddress)
+            }
         }
-        let best = TopK.select(entries, k: topK)
         return ShopRanking(
-            shops: best.map { .init(shopId: candidates[Int($0.position)], score: $0.score, driverIndex: 0) },
+            shops: TopK.indexes(of: scores, k: topK).map {
+                .init(shopId: candidates[Int(positions[Int($0)])], score: scores[Int($0)], driverIndex: 0)
+            },
             unknownShopIds: unknown)
     }
 
     /// Ranks candidates against weighted queries: score = sum(w_i * cos_i) / sum(w_i); the driver is
     /// the query with the largest w_i * cos_i.
     func rank(queries: [WeightedQuery], candidates: [Int64], topK: Int) -> ShopRanking {
-        var unknown: [Int64] = []
-        var entries: [TopK.Entry] = []
-        entries.reserveCapacity(candidates.count)
-        let totalWeight = queries.reduce(Float(0)) { $0 + $1.weight }
-        let scale = totalWeight > 0 ? 1 / totalWeight : 0
+        let (rows, positions, unknown) = resolve(candidates)
         let dimensions = self.dimensions
-        for (position, id) in candidates.enumerated() {
-            guard let row = shopRow(id) else { unknown.append(id); continue }
-            let shop = shops.row(row)
-            var sum: Float = 0
-            var bestContribution = -Float.infinity
-            var driver: Int32 = 0
+        // The query vectors side by side, as the kernel reads them.
+        var packed = [Float](repeating: 0, count: queries.count * dimensions)
+        packed.withUnsafeMutableBufferPointer { packed in
             for (index, query) in queries.enumerated() {
-                let contribution = query.weight * VectorKernels.dot(query.vector, shop, count: dimensions)
-                sum += contribution
-                if contribution > bestContribution { bestContribution = contribution; driver = Int32(index) }
+                (packed.baseAddress! + index * dimensions).update(from: query.vector, count: dimensions)
             }
-            entries.append(TopK.Entry(score: sum * scale, position: Int32(position), driver: driver))
         }
-        let best = TopK.select(entries, k: topK)
+        let weights = queries.map(\.weight)
+        let totalWeight = weights.reduce(0, +)
+        var scores = [Float](repeating: 0, count: rows.count)
+        var drivers = [Int32](repeating: 0, count: rows.count)
+        scores.withUnsafeMutableBufferPointer { scores in
+            drivers.withUnsafeMutableBufferPointer { drivers in
+                courier_score_rows_weighted(
+                    shops.base, dimensions, rows, rows.count, packed, weights, queries.count,
+                    totalWeight > 0 ? 1 / totalWeight : 0, scores.baseAddress, drivers.baseAddress)
+            }
+        }
         return ShopRanking(
-            shops: best.map { .init(shopId: candidates[Int($0.position)], score: $0.score, driverIndex: Int($0.driver)) },
+            shops: TopK.indexes(of: scores, k: topK).map {
+                .init(shopId: candidates[Int(positions[Int($0)])], score: scores[Int($0)], driverIndex: Int(drivers[Int($0)]))
+            },
             unknownShopIds: unknown)
     }
 
@@ -78,16 +81,23 @@ extension EmbeddingTable {
         }
         guard known > 0 else { return ([], unknown) }
         let dimensions = self.dimensions
-        let best: [TopK.Entry] = centroid.withUnsafeMutableBufferPointer { centroid in
+        let best: [(String, Float)] = centroid.withUnsafeMutableBufferPointer { centroid in
             VectorKernels.normalize(centroid.baseAddress!, count: dimensions)
-            var entries: [TopK.Entry] = []
-            entries.reserveCapacity(keywordVectors.rows)
-            for row in 0..<keywordVectors.rows {
-                let score = VectorKernels.dot(centroid.baseAddress!, keywordVectors.row(row), count: dimensions)
-                entries.append(TopK.Entry(score: score, position: Int32(row)))
+            let scores = (0..<keywordVectors.rows).map { row in
+                VectorKernels.dot(centroid.baseAddress!, keywordVectors.row(row), count: dimensions)
             }
-            return TopK.select(entries, k: topK)
+            return TopK.indexes(of: scores, k: topK).map { (keywords[Int($0)], scores[Int($0)]) }
         }
-        return (best.map { (keywords[Int($0.position)], $0.score) }, unknown)
+        return (best, unknown)
+    }
+}
+
+extension EmbeddingTable {
+    /// Ranks candidates against a keyword (normalised first); nil when the keyword is unknown.
+    public func rank(keyword: String, candidates: [Int64], topK: Int) -> ShopRanking {
+        guard let row = keywordRow(KeywordNormalizer.normalize(keyword)) else {
+            return ShopRanking(shops: [], unknownShopIds: candidates.filter { shopRow($0) == nil })
+        }
+        return rank(query: keywordVectors.row(row), candidates: candidates, topK: topK)
     }
 }

@@ -7,7 +7,7 @@ public final class EmbeddingTable: Sendable {
     public let keywords: [String]
     let shops: VectorMatrix
     let keywordVectors: VectorMatrix
-    private let shopRows: [Int64: Int32]
+    private let shopRows: ShopRowIndex
     private let keywordRows: [String: Int32]
 
     public var dimensions: Int { shops.dimensions }
@@ -25,10 +25,10 @@ public final class EmbeddingTable: Sendable {
         self.keywords = keywords
         shops = VectorMatrix(rows: shopIds.count, dimensions: dimensions, values: shopVectors)
         self.keywordVectors = VectorMatrix(rows: keywords.count, dimensions: dimensions, values: keywordVectors)
-        var shopRows: [Int64: Int32] = [:]
-        shopRows.reserveCapacity(shopIds.count)
-        for (row, id) in shopIds.enumerated() {
-            guard shopRows.updateValue(Int32(row), forKey: id) == nil else { throw EmbeddingLoadError("\(partDate): shop \(id) appears twice") }
+        do {
+            shopRows = try ShopRowIndex(ids: shopIds)
+        } catch {
+            throw EmbeddingLoadError("\(partDate): shop \(error.id) appears twice")
         }
         var keywordRows: [String: Int32] = [:]
         keywordRows.reserveCapacity(keywords.count)
@@ -37,12 +37,18 @@ public final class EmbeddingTable: Sendable {
                 throw EmbeddingLoadError("\(partDate): keyword \"\(keyword)\" appears twice")
             }
         }
-        self.shopRows = shopRows
         self.keywordRows = keywordRows
     }
 
-    func shopRow(_ id: Int64) -> Int? { shopRows[id].map(Int.init) }
+    func shopRow(_ id: Int64) -> Int? { shopRows.row(of: id).map(Int.init) }
+
+    /// Rows of the known candidates, and the positions (in `candidates`) they came from; unknown
+    /// ids listed apart.
     func keywordRow(_ keyword: String) -> Int? { keywordRows[keyword].map(Int.init) }
+
+    func resolve(_ candidates: [Int64]) -> (rows: [Int32], positions: [Int32], unknown: [Int64]) {
+        shopRows.resolve(candidates)
+    }
 
     /// Loads `<directory>/shops.ids`, `shops.npy`, `keywords.ids`, `keywords.npy` (see
     /// docs/data-format.md).

@@ -48,6 +48,9 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
             throw RPCError(code: .invalidArgument,
                            message: "vector: has \(request.vector.count) dimensions, part_date \(table.partDate) has \(table.dimensions)")
         }
+        guard request.vector.allSatisfy(\.isFinite) else {
+            throw RPCError(code: .invalidArgument, message: "vector: every component must be a finite number")
+        }
         let query = VectorMatrix(rows: 1, dimensions: table.dimensions, values: request.vector)
         let ranking = table.rank(query: query.row(0), candidates: request.candidateShopIds, topK: Int(try topK(request.topK)))
         return withExtendedLifetime(query) { Self.response(ranking, table: table) }

@@ -24,6 +24,8 @@ public final class VectorMatrix: @unchecked Sendable {
     @inline(__always)
     func row(_ index: Int) -> UnsafePointer<Float> { UnsafePointer(storage + index * dimensions) }
 
+    var base: UnsafePointer<Float> { UnsafePointer(storage) }
+
     /// Cosine similarity of two rows (both unit length).
     func similarity(_ a: Int, _ b: Int) -> Float {
         VectorKernels.dot(row(a), row(b), count: dimensions)

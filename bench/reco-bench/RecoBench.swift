@@ -1,0 +1,12 @@
+// reco-bench: the recommendation system's benchmarks (figures printed, never asserted).
+//   reco-bench similarity --data DIR [--queries N] [--candidates 1000] [--top-k 100]
+//       in-process exact ranking on the embeddings of DIR
+//   reco-bench similarity-rpc --port P ...   the same queries as RankByKeyword calls over Courier
+import ArgumentParser
+
+@main
+struct RecoBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reco-bench", abstract: "Benchmarks of the recommendation services.",
+        subcommands: [SimilarityInProcess.self, SimilarityOverRPC.self])
+}
