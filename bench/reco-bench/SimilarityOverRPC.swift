@@ -30,7 +30,7 @@ struct SimilarityOverRPC: AsyncParsableCommand {
         let start = clock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in 0..<concurrency {
-                group.addTask {
+                group.addTask(executorPreference: channel.taskExecutor) {
                     for index in stride(from: worker, to: measured.count, by: concurrency) {
                         let response = try await similarity.rankByKeyword(measured[index])
                         guard response.shops.count == workload.topK else { throw ValidationError("short answer: \(response.shops.count)") }

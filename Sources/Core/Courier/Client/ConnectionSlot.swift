@@ -14,13 +14,16 @@ final class ConnectionSlot: Sendable {
     private let state = NIOLockedValueBox(State.idle)
     let host: String
     let port: Int
-    let group: any EventLoopGroup
+    /// Every connection of this slot lives on this loop, so tasks can prefer its thread.
+    let eventLoop: any EventLoop
+    let executor: EventLoopTaskExecutor
     let configuration: ChannelConfiguration
 
     init(host: String, port: Int, group: any EventLoopGroup, configuration: ChannelConfiguration) {
         self.host = host
         self.port = port
-        self.group = group
+        self.eventLoop = group.next()
+        self.executor = EventLoopTaskExecutor(eventLoop)
         self.configuration = configuration
     }
 
@@ -60,7 +63,7 @@ final class ConnectionSlot: Sendable {
         let handler: NIOLoopBound<HTTP2Connection>
         do {
             (channel, handler) = try await HTTP2ClientConnector.connect(
-                host: host, port: port, group: group, configuration: configuration.http2,
+                host: host, port: port, group: eventLoop, configuration: configuration.http2,
                 connectTimeout: configuration.connectTimeout)
         } catch {
             throw RPCError(code: .unavailable, message: "cannot connect to \(host):\(port): \(error)")

@@ -32,6 +32,10 @@ public final class GRPCChannel: Sendable {
         }
     }
 
+    /// The executor of the first connection's event loop. Calls made from a task that prefers it
+    /// (`Task(executorPreference:)`, `withTaskExecutorPreference`) run without a thread hop.
+    public var taskExecutor: any TaskExecutor { slots[0].executor }
+
     /// Closes every connection; calls after this fail with UNAVAILABLE.
     public func close() async {
         for slot in slots { await slot.close() }
@@ -146,7 +150,7 @@ public final class GRPCChannel: Sendable {
                         let metadata = call.metadata
                         let maxReceive = configuration.maxReceiveMessageSize
                         let connectionHandler = connection.handler
-                        connection.eventLoop.execute {
+                        let start = {
                             let handler = ClientStreamHandler(
                                 eventLoop: connection.eventLoop, delivery: .single(continuation),
                                 maxReceiveMessageSize: maxReceive, metadata: metadata)
@@ -155,6 +159,8 @@ public final class GRPCChannel: Sendable {
                             handler.write(framed, whenWritable: nil)
                             handler.finishRequests()
                         }
+                        // Already on the connection's thread (a task preferring its executor): start now.
+                        if connection.eventLoop.inEventLoop { start() } else { connection.eventLoop.execute(start) }
                     }
                 } onCancel: {
                     call.cancel()

@@ -38,6 +38,10 @@ public final class Server: Sendable {
         self.transport = HTTP2Server(group: group, configuration: configuration.http2, acceptor: acceptor)
     }
 
+    /// The server's event loops: give them to a `GRPCChannel` so calls a handler makes leave from
+    /// the thread the handler runs on.
+    public var eventLoopGroup: any EventLoopGroup { group }
+
     /// The services this server answers, as registered.
     public var services: [ServiceDescriptor] { core.router.services }
 

@@ -111,7 +111,10 @@ public final class RecoNode: Sendable {
             // Every hop is a real RPC through this process's own port.
             var channelConfiguration = ChannelConfiguration()
             channelConfiguration.connections = configuration.peerConnections
-            let channel = GRPCChannel(host: configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host, port: port, configuration: channelConfiguration)
+            // On the server's own event loops: a handler's calls to its peers leave from its thread.
+            let channel = GRPCChannel(
+                host: configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host, port: port,
+                configuration: channelConfiguration, group: server.eventLoopGroup)
             peers.connect(.init(history: .init(channel: channel), similarity: .init(channel: channel), candidates: .init(channel: channel)))
             channelsStartedLate.withLock { $0.append(channel) }
         }
