@@ -27,12 +27,14 @@ let package = Package(
         .executable(name: "interop-client", targets: ["interop-client"]),
         .executable(name: "courier-protoc-gen", targets: ["courier-protoc-gen"]),
         .executable(name: "reco", targets: ["reco"]),
+        .executable(name: "loadtest", targets: ["loadtest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // C libraries, wrapped once at the edge.
@@ -110,6 +112,14 @@ let package = Package(
             name: "reco",
             dependencies: ["Reco", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Tools/reco", swiftSettings: swiftSettings),
+        // The load-test client (top-level loadtest/): open-loop load, freshness, HDR percentiles.
+        .executableTarget(
+            name: "loadtest",
+            dependencies: [
+                "Courier", "CourierProtos", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "loadtest", swiftSettings: swiftSettings),
         .executableTarget(
             name: "reco-bench",
             dependencies: ["Reco", "Courier", "CourierProtos", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -13,7 +13,7 @@ import Glibc
 struct SearchHomeTests {
     static let categories: [Int64: String] = {
         let batch = try! CandidateBatch.load(directory: SharedDemoData.root + "/candidates/2026-11-22", partDate: "2026-11-22")
-        return batch.catalog.shops.mapValues(\.category)
+        return Dictionary(uniqueKeysWithValues: batch.catalog.shops.map { ($0.shopId, $0.category) })
     }()
 
     static var home: Reco_V1_Location {

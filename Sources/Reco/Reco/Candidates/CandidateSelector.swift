@@ -13,34 +13,36 @@ public struct CandidateSelector: Sendable {
 
     public func select(from batch: CandidateBatch, userId: String, location: Reco_V1_Location?, limit requested: Int) -> Reco_V1_CandidatesResponse {
         let limit = requested == 0 ? defaultLimit : min(requested, maxLimit)
+        let catalog = batch.catalog
+        let point = location.map(ShopCatalog.Point.init)
         var response = Reco_V1_CandidatesResponse()
         response.partDate = batch.partDate
-        var chosen = Set<Int64>()
+        response.candidates.reserveCapacity(limit)
+        var chosen = [Bool](repeating: false, count: catalog.count)
         if let list = batch.twoTowerLists[userId] {
             for item in list {
-                guard response.candidates.count < limit, let shop = batch.catalog.shops[item.shopId],
-                      batch.catalog.delivers(shop, to: location), chosen.insert(item.shopId).inserted else { continue }
-                response.candidates.append(candidate(shop, source: .twoTower, score: item.score, location: location, batch: batch))
+                guard response.candidates.count < limit, let slot = catalog.slot(of: item.shopId), !chosen[slot],
+                      catalog.delivers(slot: slot, to: point) else { continue }
+                chosen[slot] = true
+                response.candidates.append(candidate(slot, source: .twoTower, score: item.score, point: point, catalog: catalog))
             }
         } else {
             response.coldStart = true
         }
         if response.candidates.count < limit {
-            for shop in batch.catalog.deliverableByPopularity(to: location) {
-                guard response.candidates.count < limit else { break }
-                guard chosen.insert(shop.shopId).inserted else { continue }
-                response.candidates.append(candidate(shop, source: .popular, score: Float(shop.popularity), location: location, batch: batch))
+            for slot in catalog.popularSlots(deliveringTo: point, limit: limit - response.candidates.count, excluded: chosen) {
+                response.candidates.append(candidate(slot, source: .popular, score: Float(catalog.shops[slot].popularity), point: point, catalog: catalog))
             }
         }
         return response
     }
 
-    private func candidate(_ shop: Reco_V1_Shop, source: Reco_V1_CandidateSource, score: Float, location: Reco_V1_Location?, batch: CandidateBatch) -> Reco_V1_Candidate {
+    private func candidate(_ slot: Int, source: Reco_V1_CandidateSource, score: Float, point: ShopCatalog.Point?, catalog: ShopCatalog) -> Reco_V1_Candidate {
         var candidate = Reco_V1_Candidate()
-        candidate.shop = shop
+        candidate.shop = catalog.shops[slot]
         candidate.source = source
         candidate.modelScore = score
-        candidate.distanceM = batch.catalog.distance(of: shop, from: location)
+        candidate.distanceM = point.map { catalog.distance(slot: slot, from: $0) } ?? 0
         return candidate
     }
 }

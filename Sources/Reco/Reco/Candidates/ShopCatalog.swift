@@ -3,9 +3,16 @@ import Foundation
 
 /// Every shop of a part_date with where it is and how far it delivers, indexed on a grid of
 /// roughly 1 km cells so "shops that deliver here" looks at the neighbourhood, not the city.
+///
+/// Shops are kept in one array ordered by popularity (most popular first), so a shop's slot is
+/// also its popularity rank: a neighbourhood is ordered by sorting integers.
 public struct ShopCatalog: Sendable {
-    public let shops: [Int64: Reco_V1_Shop]
-    private let cells: [Cell: [Int64]]
+    /// By slot, most popular first (ties by id).
+    public let shops: [Reco_V1_Shop]
+    private let geometry: [ShopGeometry]
+    private let slots: ShopRowIndex
+    /// Slots of the shops in each cell, ascending (most popular first).
+    private let cells: [Cell: [Int32]]
     private let maxRadiusMetres: Double
     private static let cellDegrees = 0.01
 
@@ -14,51 +21,102 @@ public struct ShopCatalog: Sendable {
         var longitude: Int
     }
 
-    public init(shops: [Reco_V1_Shop]) {
-        var byId: [Int64: Reco_V1_Shop] = [:]
-        var cells: [Cell: [Int64]] = [:]
+    /// What the delivery check needs, precomputed: radians, cos(latitude), radius.
+    private struct ShopGeometry: Sendable {
+        var latitude: Double
+        var longitude: Double
+        var cosLatitude: Double
+        var radius: Double
+        var located: Bool
+    }
+
+    public init(shops unordered: [Reco_V1_Shop]) {
+        let ordered = unordered.sorted { ($0.popularity, -$0.shopId) > ($1.popularity, -$1.shopId) }
+        var cells: [Cell: [Int32]] = [:]
+        var geometry: [ShopGeometry] = []
+        geometry.reserveCapacity(ordered.count)
         var maxRadius = 0.0
-        for shop in shops {
-            byId[shop.shopId] = shop
-            if let location = shop.location { cells[Self.cell(of: location), default: []].append(shop.shopId) }
+        for (slot, shop) in ordered.enumerated() {
+            if let location = shop.location {
+                cells[Self.cell(of: location), default: []].append(Int32(slot))
+                let latitude = location.latitude * .pi / 180
+                geometry.append(ShopGeometry(latitude: latitude, longitude: location.longitude * .pi / 180,
+                                             cosLatitude: cos(latitude), radius: shop.deliveryRadiusM, located: true))
+            } else {
+                geometry.append(ShopGeometry(latitude: 0, longitude: 0, cosLatitude: 1, radius: 0, located: false))
+            }
             maxRadius = max(maxRadius, shop.deliveryRadiusM)
         }
-        self.shops = byId
+        self.shops = ordered
+        self.geometry = geometry
+        // Ids were unique in every batch we load; a repeat keeps the more popular entry's slot.
+        self.slots = (try? ShopRowIndex(ids: ordered.map(\.shopId))) ?? ShopRowIndex(firstOccurrenceOf: ordered.map(\.shopId))
         self.cells = cells
         self.maxRadiusMetres = maxRadius
     }
 
-    /// Whether `shop` delivers to `location` (every shop does when there is no location).
-    public func delivers(_ shop: Reco_V1_Shop, to location: Reco_V1_Location?) -> Bool {
-        guard let location else { return true }
-        guard let shopLocation = shop.location else { return false }
-        return Geo.distance(location, shopLocation) <= shop.deliveryRadiusM
-    }
+    public var count: Int { shops.count }
 
-    public func distance(of shop: Reco_V1_Shop, from location: Reco_V1_Location?) -> Double {
-        guard let location, let shopLocation = shop.location else { return 0 }
-        return Geo.distance(location, shopLocation)
-    }
+    /// The slot of a shop id, if the catalogue has it.
+    public func slot(of id: Int64) -> Int? { slots.row(of: id).map(Int.init) }
 
-    /// Shops that deliver to `location`, most popular first (ties by id). Without a location,
-    /// all shops.
-    public func deliverableByPopularity(to location: Reco_V1_Location?) -> [Reco_V1_Shop] {
-        var found: [Reco_V1_Shop] = []
-        if let location {
-            let latitudeSpan = Int((maxRadiusMetres / 111_000 / Self.cellDegrees).rounded(.up))
-            let metresPerLongitudeDegree = max(1, 111_320 * cos(location.latitude * .pi / 180))
-            let longitudeSpan = Int((maxRadiusMetres / metresPerLongitudeDegree / Self.cellDegrees).rounded(.up))
-            let center = Self.cell(of: location)
-            for dLat in -latitudeSpan...latitudeSpan {
-                for dLon in -longitudeSpan...longitudeSpan {
-                    guard let ids = cells[Cell(latitude: center.latitude + dLat, longitude: center.longitude + dLon)] else { continue }
-                    for id in ids where delivers(shops[id]!, to: location) { found.append(shops[id]!) }
-                }
-            }
-        } else {
-            found = Array(shops.values)
+    public func shop(_ id: Int64) -> Reco_V1_Shop? { slot(of: id).map { shops[$0] } }
+
+    /// Where a user is, in the form the delivery check uses.
+    public struct Point: Sendable {
+        let latitude: Double
+        let longitude: Double
+        let cosLatitude: Double
+
+        public init(_ location: Reco_V1_Location) {
+            latitude = location.latitude * .pi / 180
+            longitude = location.longitude * .pi / 180
+            cosLatitude = cos(latitude)
         }
-        return found.sorted { ($0.popularity, -$0.shopId) > ($1.popularity, -$1.shopId) }
+    }
+
+    /// Great-circle (haversine) distance in metres from `point` to the shop in `slot`.
+    public func distance(slot: Int, from point: Point) -> Double {
+        let shop = geometry[slot]
+        let sinLatitude = sin((shop.latitude - point.latitude) / 2)
+        let sinLongitude = sin((shop.longitude - point.longitude) / 2)
+        let h = sinLatitude * sinLatitude + point.cosLatitude * shop.cosLatitude * sinLongitude * sinLongitude
+        return 2 * Geo.earthRadiusMetres * asin(min(1, h.squareRoot()))
+    }
+
+    /// Whether the shop in `slot` delivers to `point` (every shop does when there is no point).
+    public func delivers(slot: Int, to point: Point?) -> Bool {
+        guard let point else { return true }
+        guard geometry[slot].located else { return false }
+        return distance(slot: slot, from: point) <= geometry[slot].radius
+    }
+
+    /// Up to `limit` slots of shops that deliver to `point`, most popular first, skipping slots
+    /// `excluded` marks. Without a point, the most popular shops overall.
+    public func popularSlots(deliveringTo point: Point?, limit: Int, excluded: [Bool]) -> [Int] {
+        var found: [Int] = []
+        guard limit > 0 else { return found }
+        guard let point else {
+            for slot in shops.indices where !excluded[slot] {
+                found.append(slot)
+                if found.count == limit { break }
+            }
+            return found
+        }
+        let latitudeSpan = Int((maxRadiusMetres / 111_000 / Self.cellDegrees).rounded(.up))
+        let metresPerLongitudeDegree = max(1, 111_320 * point.cosLatitude)
+        let longitudeSpan = Int((maxRadiusMetres / metresPerLongitudeDegree / Self.cellDegrees).rounded(.up))
+        let center = Cell(latitude: Int((point.latitude * 180 / .pi / Self.cellDegrees).rounded(.down)),
+                          longitude: Int((point.longitude * 180 / .pi / Self.cellDegrees).rounded(.down)))
+        var nearby: [Int32] = []
+        for dLat in -latitudeSpan...latitudeSpan {
+            for dLon in -longitudeSpan...longitudeSpan {
+                guard let cell = cells[Cell(latitude: center.latitude + dLat, longitude: center.longitude + dLon)] else { continue }
+                for slot in cell where !excluded[Int(slot)] && delivers(slot: Int(slot), to: point) { nearby.append(slot) }
+            }
+        }
+        nearby.sort()
+        return nearby.prefix(limit).map(Int.init)
     }
 
     private static func cell(of location: Reco_V1_Location) -> Cell {

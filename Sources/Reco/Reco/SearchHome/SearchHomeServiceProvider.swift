@@ -142,7 +142,8 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         let status = RPCError(reporting: error)
         response.degraded = true
         response.degradedReason = "\(dependency): \(status.code)"
-        logger.warning("recommendation degraded", metadata: [
+        // Debug, not warning: under overload every call degrades, and the metrics count them.
+        logger.debug("recommendation degraded", metadata: [
             "dependency": "\(dependency)", "code": "\(status.code)", "message": "\(status.message)",
         ])
     }

@@ -34,6 +34,13 @@ struct ShopRowIndex: Sendable {
         }
     }
 
+    /// Keeps the first row of an id that appears more than once.
+    init(firstOccurrenceOf ids: [Int64]) {
+        var rows: [Int64: Int32] = [:]
+        for (row, id) in ids.enumerated() where rows[id] == nil { rows[id] = Int32(row) }
+        storage = .sparse(rows)
+    }
+
     struct DuplicateId: Error {
         let id: Int64
     }

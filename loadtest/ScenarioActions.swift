@@ -1,0 +1,69 @@
+import CourierProtos
+
+/// The simulated users' actions: who, what kind (the mix of a food app: mostly clicks and views),
+/// which shop or keyword. Keywords are the demo data set's (`reco demo-data`).
+struct ScenarioActions: @unchecked Sendable {
+    // @unchecked: immutable after init (the tuple is not declared Sendable).
+    let users: Int
+    let shops: Int
+    let runId: String
+    /// Where users are (nil: requests carry no location), and how far they spread, in degrees.
+    let center: (latitude: Double, longitude: Double)?
+    let spread: Double
+
+    static let keywords = [
+        "치킨", "양념치킨", "피자", "고르곤졸라", "햄버거", "수제버거", "짜장면", "짬뽕", "탕수육", "마라탕", "마라샹궈",
+        "아이스 아메리카노", "카페라떼", "케이크", "마카롱", "떡볶이", "김밥", "김치찌개", "비빔밥", "족발", "보쌈",
+        "샐러드", "포케", "초밥", "돈카츠", "라멘",
+    ]
+
+    /// Where a user asks from: their own stable spot around the centre.
+    func location(ofUser index: Int) -> Reco_V1_Location? {
+        guard let center else { return nil }
+        var random = SeededGenerator(seed: UInt64(index % users) &* 0x9E37_79B9_7F4A_7C15 &+ 1)
+        var location = Reco_V1_Location()
+        location.latitude = center.latitude + Double.random(in: -spread...spread, using: &random)
+        location.longitude = center.longitude + Double.random(in: -spread...spread, using: &random)
+        return location
+    }
+
+    /// Demo user ids: "user-burger" and "user-0001"... (as `reco demo-data` names them).
+    func userId(_ index: Int) -> String {
+        index % users == 0 ? "user-burger" : "user-" + String(index % users).leftPadded(to: 4)
+    }
+
+    func random(sequence: Int, using random: inout some RandomNumberGenerator) -> Reco_V1_UserAction {
+        var action = Reco_V1_UserAction()
+        let user = Int.random(in: 0..<users, using: &random)
+        action.eventId = "\(runId)-\(sequence)"
+        action.userId = userId(user)
+        action.sessionId = "\(runId)-session-\(user)"
+        let roll = Double.random(in: 0..<1, using: &random)
+        switch roll {
+        case ..<0.15:
+            action.kind = .keywordSearch
+            action.target = .keyword(Self.keywords.randomElement(using: &random)!)
+        default:
+            action.kind = roll < 0.60 ? .shopClick : roll < 0.92 ? .shopView : roll < 0.97 ? .addToCart : .order
+            action.target = .shopId(Int64(1001 + Int.random(in: 0..<shops, using: &random)))
+        }
+        return action
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+}
+
+/// SplitMix64: a user's spot is the same on every run.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Courier
+import CourierProtos
+import Foundation
+
+struct ScenarioCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scenario",
+        abstract: "Users act through HistoryService.Ingest while SearchHomeService.Recommend runs at a fixed rate; measures latency and freshness against a budget.")
+
+    @Option(help: "The reco server (SearchHome and History), host:port.") var target = "127.0.0.1:50061"
+    @Option(help: "Recommend calls per second (open loop).") var rate: Double = 2000
+    @Option(help: "Measured duration, e.g. 30s.") var duration = DurationArgument(argument: "30s")!
+    @Option(help: "Warm-up before measuring (same load, not counted).") var warmup = DurationArgument(argument: "2s")!
+    @Option(help: "User actions per second through Ingest (open loop).") var eventRate: Double = 200
+    @Option(help: "Simulated users (demo ids user-burger, user-0001...).") var users = 1000
+    @Option(help: "Shop ids 1001... that actions pick from.") var shops = 3000
+    @Option(help: "Shops per Recommend.") var limit: Int32 = 20
+    @Option(help: "Centre of the users' locations, latitude,longitude (the demo city).") var location = "37.5665,126.9780"
+    @Option(help: "Users are spread this many degrees around the centre.") var spread = 0.05
+    @Flag(help: "Send Recommend without a location (no delivery filter).") var noLocation = false
+    @Option(help: "Deadline of each Recommend call.") var deadline = DurationArgument(argument: "1s")!
+    @Option(help: "HTTP/2 connections to the target.") var connections = 1
+    @Option(help: "How often a sampled search is followed until Recommend reflects it.") var probeInterval = DurationArgument(argument: "100ms")!
+    @Option(help: "How often a probe asks Recommend while it waits.") var probePoll = DurationArgument(argument: "2ms")!
+    @Option(help: "Give up on a probe after this long.") var probeTimeout = DurationArgument(argument: "5s")!
+    @Option(help: "Freshness budget: exit non-zero when the p99 misses it.") var budget = DurationArgument(argument: "1s")!
+    @Option(help: "Most Recommend calls in flight; beyond it the client counts the call as dropped.") var maxInFlight = 20_000
+    @Flag(help: "Print the result as JSON.") var json = false
+    @Option(help: "Write a self-contained HTML report here.") var report: String?
+
+    func validate() throws {
+        guard rate > 0, eventRate >= 0, users > 0, shops > 0, connections > 0 else {
+            throw ValidationError("--rate, --users, --shops and --connections must be positive, --event-rate not negative")
+        }
+        guard location.split(separator: ",").count == 2, location.split(separator: ",").allSatisfy({ Double($0) != nil }) else {
+            throw ValidationError("--location: expected latitude,longitude, got \(location)")
+        }
+        guard target.split(separator: ":").count == 2, Int(target.split(separator: ":")[1]) != nil else {
+            throw ValidationError("--target: expected host:port, got \(target)")
+        }
+    }
+
+    func run() async throws {
+        let parts = target.split(separator: ":")
+        var configuration = ChannelConfiguration()
+        configuration.connections = connections
+        let channel = GRPCChannel(host: String(parts[0]), port: Int(parts[1])!, configuration: configuration)
+        defer { Task { await channel.close() } }
+        let scenario = ScenarioRun(
+            channel: channel, settings: .init(
+                rate: rate, duration: duration.duration, warmup: warmup.duration, eventRate: eventRate,
+                limit: limit, deadline: deadline.duration, probeInterval: probeInterval.duration,
+                probePoll: probePoll.duration, probeTimeout: probeTimeout.duration, maxInFlight: maxInFlight),
+            actions: ScenarioActions(
+                users: users, shops: shops, runId: "lt\(UInt32.random(in: 0...UInt32.max))",
+                center: noLocation ? nil : (Double(location.split(separator: ",")[0])!, Double(location.split(separator: ",")[1])!),
+                spread: spread))
+        let result = try await scenario.run(progress: isatty(STDERR_FILENO) == 1)
+        let summary = ScenarioSummary(result: result, settings: scenario.settings, target: target, budget: budget.duration)
+        if json {
+            print(try summary.json())
+        } else {
+            print(summary.table())
+        }
+        if let report {
+            try ScenarioReport.html(summary: summary, result: result).write(toFile: report, atomically: true, encoding: .utf8)
+            FileHandle.standardError.write(Data("report: \(report)\n".utf8))
+        }
+        if !summary.passed { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,202 @@
+import Courier
+import CourierProtos
+import Foundation
+import Synchronization
+
+/// One scenario run: the open-loop Recommend load, the Ingest event stream and the freshness
+/// probes, all against one channel.
+struct ScenarioRun: Sendable {
+    struct Settings: Sendable {
+        var rate: Double
+        var duration: Duration
+        var warmup: Duration
+        var eventRate: Double
+        var limit: Int32
+        var deadline: Duration
+        var probeInterval: Duration
+        var probePoll: Duration
+        var probeTimeout: Duration
+        var maxInFlight: Int
+    }
+
+    struct Result: Sendable {
+        var recommend: LatencyRecorder.Snapshot
+        var freshness: LatencyRecorder.Snapshot
+        var recommendSent: Int
+        var dropped: Int
+        var probesStarted: Int
+        var probesTimedOut: Int
+        var probesSkipped: Int
+        var probeRecommends: Int
+        var ingest: Reco_V1_IngestSummary?
+        var ingestError: String?
+        var eventsSent: Int
+        var measured: Duration
+    }
+
+    let channel: GRPCChannel
+    let settings: Settings
+    let actions: ScenarioActions
+
+    func run(progress: Bool) async throws -> Result {
+        let clock = ContinuousClock()
+        let start = clock.now + .milliseconds(20)
+        let measureFrom = start + settings.warmup
+        let end = measureFrom + settings.duration
+        let recommendLatency = LatencyRecorder(start: measureFrom)
+        let freshness = LatencyRecorder(start: measureFrom)
+        let counters = Counters()
+        let searchHome = Reco_V1_SearchHomeService.Client(channel: channel)
+        let history = Reco_V1_HistoryService.Client(channel: channel)
+        let (events, eventSink) = AsyncStream<Reco_V1_UserAction>.makeStream()
+        let executor = channel.taskExecutor
+
+        // The event stream: one Ingest call for the whole run, fed by the generator and the probes.
+        let ingest = Task(executorPreference: executor) { () -> Swift.Result<Reco_V1_IngestSummary, any Error> in
+            do {
+                return .success(try await history.ingest { writer in
+                    for await action in events { try await writer.write(action) }
+                    writer.finish()
+                })
+            } catch {
+                return .failure(error)
+            }
+        }
+
+        let generator = Task(executorPreference: executor) {
+            guard settings.eventRate > 0 else { return }
+            let schedule = OpenLoopSchedule(start: start, ratePerSecond: settings.eventRate)
+            var random = SystemRandomNumberGenerator()
+            var sent = 0
+            while clock.now < end {
+                let due = schedule.due(by: clock.now)
+                while sent < due {
+                    eventSink.yield(actions.random(sequence: sent, using: &random))
+                    sent += 1
+                }
+                counters.eventsSent.store(sent, ordering: .relaxed)
+                try? await Task.sleep(until: schedule.intendedTime(of: sent), tolerance: .microseconds(200))
+            }
+        }
+
+        let probes = Task(executorPreference: executor) {
+            await withDiscardingTaskGroup { group in
+                var number = 0
+                while clock.now < end {
+                    number += 1
+                    let probe = FreshnessProbe(
+                        number: number, runId: actions.runId, searchHome: searchHome, events: eventSink, settings: settings,
+                        location: actions.location(ofUser: number))
+                    let measured = clock.now >= measureFrom
+                    group.addTask(executorPreference: executor) {
+                        let outcome = await probe.run()
+                        counters.probeRecommends.add(outcome.recommends, ordering: .relaxed)
+                        guard measured else { return }
+                        switch outcome.result {
+                        case .reflected(let sent, let latency):
+                            freshness.record(latency, at: sent)
+                            counters.probesStarted.add(1, ordering: .relaxed)
+                        case .timedOut(let sent):
+                            // Counted at the timeout, a lower bound of its freshness, so it weighs on the percentiles.
+                            freshness.record(settings.probeTimeout, at: sent)
+                            counters.probesStarted.add(1, ordering: .relaxed)
+                            counters.probesTimedOut.add(1, ordering: .relaxed)
+                        case .skipped:
+                            counters.probesSkipped.add(1, ordering: .relaxed)
+                        case .failed(let error):
+                            counters.probesStarted.add(1, ordering: .relaxed)
+                            freshness.recordError(error)
+                        }
+                    }
+                    try? await Task.sleep(for: settings.probeInterval)
+                }
+            }
+        }
+
+        let reporter = progress ? Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                let snapshot = recommendLatency.snapshot
+                let elapsed = clock.now - start
+                let line = String(format: "\r  %5.1fs  recommend sent %d  ok %d  errors %d  p99 %.2f ms  probes %d ",
+                                  elapsed.seconds, counters.recommendSent.load(ordering: .relaxed), Int(snapshot.histogram.totalCount),
+                                  snapshot.errors.values.reduce(0, +), Double(snapshot.histogram.valueAtPercentile(99)) / 1000,
+                                  counters.probesStarted.load(ordering: .relaxed))
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+        } : nil
+
+        // The Recommend load: every call launched at its intended time, measured from it.
+        let schedule = OpenLoopSchedule(start: start, ratePerSecond: settings.rate)
+        let options = CallOptions(timeout: settings.deadline)
+        let limit = settings.limit
+        let userCount = actions.users
+        await withDiscardingTaskGroup { group in
+            var launched = 0
+            while true {
+                let now = clock.now
+                if now >= end { break }
+                let due = schedule.due(by: now)
+                while launched < due {
+                    let intended = schedule.intendedTime(of: launched)
+                    let measured = intended >= measureFrom && intended < end
+                    launched += 1
+                    if counters.inFlight.load(ordering: .relaxed) >= settings.maxInFlight {
+                        if measured { counters.dropped.add(1, ordering: .relaxed) }
+                        continue
+                    }
+                    if measured { counters.recommendSent.add(1, ordering: .relaxed) }
+                    var request = Reco_V1_RecommendRequest()
+                    let user = Int.random(in: 0..<userCount)
+                    request.userId = actions.userId(user)
+                    request.location = actions.location(ofUser: user)
+                    request.sessionId = "\(actions.runId)-session"
+                    request.limit = limit
+                    counters.inFlight.add(1, ordering: .relaxed)
+                    let call = request
+                    group.addTask(executorPreference: executor) { @Sendable in
+                        do {
+                            _ = try await searchHome.recommend(call, options: options)
+                            if measured { recommendLatency.record(clock.now - intended, at: intended) }
+                        } catch {
+                            if measured { recommendLatency.recordError(error) }
+                        }
+                        counters.inFlight.subtract(1, ordering: .relaxed)
+                    }
+                }
+                try? await Task.sleep(until: schedule.intendedTime(of: launched), tolerance: .microseconds(100))
+            }
+        }
+
+        _ = await generator.value
+        _ = await probes.value
+        eventSink.finish()
+        let ingestResult = await ingest.value
+        reporter?.cancel()
+        if progress { FileHandle.standardError.write(Data("\n".utf8)) }
+
+        var result = Result(
+            recommend: recommendLatency.snapshot, freshness: freshness.snapshot,
+            recommendSent: counters.recommendSent.load(ordering: .relaxed), dropped: counters.dropped.load(ordering: .relaxed),
+            probesStarted: counters.probesStarted.load(ordering: .relaxed), probesTimedOut: counters.probesTimedOut.load(ordering: .relaxed),
+            probesSkipped: counters.probesSkipped.load(ordering: .relaxed), probeRecommends: counters.probeRecommends.load(ordering: .relaxed),
+            ingest: nil, ingestError: nil, eventsSent: counters.eventsSent.load(ordering: .relaxed), measured: settings.duration)
+        switch ingestResult {
+        case .success(let summary): result.ingest = summary
+        case .failure(let error): result.ingestError = "\(RPCError(reporting: error))"
+        }
+        return result
+    }
+}
+
+/// Counters shared by the run's tasks.
+final class Counters: Sendable {
+    let recommendSent = Atomic<Int>(0)
+    let dropped = Atomic<Int>(0)
+    let inFlight = Atomic<Int>(0)
+    let probesStarted = Atomic<Int>(0)
+    let probesTimedOut = Atomic<Int>(0)
+    let probesSkipped = Atomic<Int>(0)
+    let probeRecommends = Atomic<Int>(0)
+    let eventsSent = Atomic<Int>(0)
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Histogram
+
+/// The figures of a scenario run, as the table, the JSON and the report show them.
+struct ScenarioSummary: Codable, Sendable {
+    struct Percentiles: Codable, Sendable {
+        var p50: Double
+        var p90: Double
+        var p99: Double
+        var p99_9: Double
+        var max: Double
+        var mean: Double
+
+        init(_ histogram: Histogram<UInt64>) {
+            func ms(_ micros: UInt64) -> Double { Double(micros) / 1000 }
+            p50 = ms(histogram.valueAtPercentile(50))
+            p90 = ms(histogram.valueAtPercentile(90))
+            p99 = ms(histogram.valueAtPercentile(99))
+            p99_9 = ms(histogram.valueAtPercentile(99.9))
+            max = ms(histogram.max)
+            mean = histogram.totalCount == 0 ? 0 : histogram.mean / 1000
+        }
+    }
+
+    struct Recommend: Codable, Sendable {
+        var sent: Int
+        var ok: Int
+        var errors: [String: Int]
+        var dropped: Int
+        var throughputPerSecond: Double
+        var latencyMs: Percentiles
+    }
+
+    struct Freshness: Codable, Sendable {
+        var probes: Int
+        var reflected: Int
+        var timedOut: Int
+        var skipped: Int
+        var errors: [String: Int]
+        var pollingRecommends: Int
+        var latencyMs: Percentiles
+    }
+
+    struct Ingest: Codable, Sendable {
+        var sent: Int
+        var accepted: Int64
+        var duplicates: Int64
+        var rejected: Int64
+        var expired: Int64
+        var error: String?
+    }
+
+    var target: String
+    var rate: Double
+    var durationSeconds: Double
+    var eventRate: Double
+    var recommend: Recommend
+    var freshness: Freshness
+    var ingest: Ingest
+    var budgetMs: Double
+    var passed: Bool
+
+    init(result: ScenarioRun.Result, settings: ScenarioRun.Settings, target: String, budget: Duration) {
+        self.target = target
+        rate = settings.rate
+        durationSeconds = settings.duration.seconds
+        eventRate = settings.eventRate
+        let ok = Int(result.recommend.histogram.totalCount)
+        recommend = Recommend(
+            sent: result.recommendSent, ok: ok, errors: result.recommend.errors, dropped: result.dropped,
+            throughputPerSecond: Double(ok) / settings.duration.seconds, latencyMs: Percentiles(result.recommend.histogram))
+        let freshnessCount = Int(result.freshness.histogram.totalCount)
+        freshness = Freshness(
+            probes: result.probesStarted, reflected: freshnessCount - result.probesTimedOut, timedOut: result.probesTimedOut,
+            skipped: result.probesSkipped, errors: result.freshness.errors, pollingRecommends: result.probeRecommends,
+            latencyMs: Percentiles(result.freshness.histogram))
+        ingest = Ingest(
+            sent: result.eventsSent, accepted: result.ingest?.accepted ?? 0, duplicates: result.ingest?.duplicates ?? 0,
+            rejected: result.ingest?.rejected ?? 0, expired: result.ingest?.expired ?? 0, error: result.ingestError)
+        budgetMs = budget.seconds * 1000
+        passed = freshnessCount > 0 && freshness.latencyMs.p99 <= budgetMs && freshness.errors.isEmpty
+    }
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    func table() -> String {
+        func row(_ name: String, _ p: Percentiles) -> String {
+            String(format: "  %-11@ %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f", name as NSString, p.p50, p.p90, p.p99, p.p99_9, p.max, p.mean)
+        }
+        func errors(_ errors: [String: Int]) -> String {
+            errors.isEmpty ? "none" : errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        }
+        var lines: [String] = []
+        lines.append("scenario against \(target): \(String(format: "%.0f", rate)) Recommend/s (open loop) and \(String(format: "%.0f", eventRate)) events/s through Ingest for \(String(format: "%.0f", durationSeconds)) s")
+        lines.append("")
+        lines.append("  latency ms        p50       p90       p99     p99.9       max      mean")
+        lines.append(row("Recommend", recommend.latencyMs))
+        lines.append(row("freshness", freshness.latencyMs))
+        lines.append("")
+        lines.append("  Recommend: \(recommend.sent) sent, \(recommend.ok) ok (\(String(format: "%.0f", recommend.throughputPerSecond))/s), errors: \(errors(recommend.errors)), dropped by the client: \(recommend.dropped)")
+        lines.append("  freshness: \(freshness.probes) probes, \(freshness.reflected) reflected, \(freshness.timedOut) timed out, errors: \(errors(freshness.errors)) (\(freshness.pollingRecommends) polling Recommends, not in the figures above)")
+        if let error = ingest.error {
+            lines.append("  Ingest: \(ingest.sent) sent, stream failed: \(error)")
+        } else {
+            lines.append("  Ingest: \(ingest.sent) sent, \(ingest.accepted) accepted, \(ingest.duplicates) duplicates, \(ingest.rejected) rejected, \(ingest.expired) expired")
+        }
+        lines.append("")
+        lines.append("  budget: freshness p99 \(String(format: "%.3f", freshness.latencyMs.p99)) ms <= \(String(format: "%.0f", budgetMs)) ms: \(passed ? "PASS" : "FAIL")")
+        return lines.joined(separator: "\n")
+    }
+}
