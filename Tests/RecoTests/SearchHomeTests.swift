@@ -25,7 +25,7 @@ struct SearchHomeTests {
 
     /// A `reco serve`-style node (all services, or one role) on free ports, over the shared demo data.
     /// Generous, because tests run debug builds (and under AddressSanitizer) side by side on two cores.
-    static let deadline: Duration = .milliseconds(600)
+    static let deadline: Duration = .seconds(2)
 
     func withNode<R>(_ role: RecoRole = .all, rerankShare: Double = 1, peers: (history: Int, similarity: Int, candidates: Int)? = nil,
                      _ body: (RecoNode) async throws -> R) async throws -> R {
@@ -170,7 +170,7 @@ struct SearchHomeTests {
                     #expect(degraded.strategy == .twoTower)
                     #expect(degraded.shops.count == 10)
                     #expect(degraded.shops.map(\.modelScore) == degraded.shops.map(\.modelScore).sorted(by: >))
-                    #expect(elapsed < Self.deadline + .milliseconds(100), "answered in \(elapsed)")
+                    #expect(elapsed < Self.deadline + .milliseconds(200), "answered in \(elapsed)")
                 }
             }
 
@@ -187,7 +187,7 @@ struct SearchHomeTests {
                     #expect(response.degradedReason == "similarity: DEADLINE_EXCEEDED")
                     #expect(response.strategy == .twoTower)
                     #expect(response.shops.count == 10)
-                    #expect(elapsed < Self.deadline + .milliseconds(100), "answered in \(elapsed)")
+                    #expect(elapsed < Self.deadline + .milliseconds(200), "answered in \(elapsed)")
                 }
             }
         }

@@ -15,27 +15,35 @@ extension CourierProtoFiles {
             "reco.v1.CandidatesRequest",
             "reco.v1.Shop",
             "reco.v1.Candidate",
+            "reco.v1.GetShopsRequest",
+            "reco.v1.GetShopsResponse",
             "reco.v1.CandidatesResponse",
             "reco.v1.CandidateSource",
             "reco.v1.CandidateService",
             "reco.v1.CandidateService.GetCandidates",
+            "reco.v1.CandidateService.GetShops",
             "reco.v1.CandidateService.LoadPartDate",
         ],
         descriptorBase64:
             "ChhyZWNvL3YxL2NhbmRpZGF0ZXMucHJvdG8SB3JlY28udjEaFHJlY28vdjEvY29tbW9uLnByb3RvGhhyZWNvL3YxL3NpbWls" +
-            "YXJpdHkucHJvdG8icQoRQ2FuZGlkYXRlc1JlcXVlc3QSFwoHdXNlcl9pZBgBIAEoCVIGdXNlcklkEi0KCGxvY2F0aW9uGAIg" +
-            "ASgLMhEucmVjby52MS5Mb2NhdGlvblIIbG9jYXRpb24SFAoFbGltaXQYAyABKAVSBWxpbWl0IsoBCgRTaG9wEhcKB3Nob3Bf" +
-            "aWQYASABKANSBnNob3BJZBISCgRuYW1lGAIgASgJUgRuYW1lEhoKCGNhdGVnb3J5GAMgASgJUghjYXRlZ29yeRItCghsb2Nh" +
-            "dGlvbhgEIAEoCzIRLnJlY28udjEuTG9jYXRpb25SCGxvY2F0aW9uEioKEWRlbGl2ZXJ5X3JhZGl1c19tGAUgASgBUg9kZWxp" +
-            "dmVyeVJhZGl1c00SHgoKcG9wdWxhcml0eRgGIAEoAVIKcG9wdWxhcml0eSKgAQoJQ2FuZGlkYXRlEiEKBHNob3AYASABKAsy" +
-            "DS5yZWNvLnYxLlNob3BSBHNob3ASMAoGc291cmNlGAIgASgOMhgucmVjby52MS5DYW5kaWRhdGVTb3VyY2VSBnNvdXJjZRIf" +
-            "Cgttb2RlbF9zY29yZRgDIAEoAlIKbW9kZWxTY29yZRIdCgpkaXN0YW5jZV9tGAQgASgBUglkaXN0YW5jZU0ihAEKEkNhbmRp" +
-            "ZGF0ZXNSZXNwb25zZRIyCgpjYW5kaWRhdGVzGAEgAygLMhIucmVjby52MS5DYW5kaWRhdGVSCmNhbmRpZGF0ZXMSHQoKY29s" +
-            "ZF9zdGFydBgCIAEoCFIJY29sZFN0YXJ0EhsKCXBhcnRfZGF0ZRgDIAEoCVIIcGFydERhdGUqcQoPQ2FuZGlkYXRlU291cmNl" +
-            "EiAKHENBTkRJREFURV9TT1VSQ0VfVU5TUEVDSUZJRUQQABIeChpDQU5ESURBVEVfU09VUkNFX1RXT19UT1dFUhABEhwKGENB" +
-            "TkRJREFURV9TT1VSQ0VfUE9QVUxBUhACMqkBChBDYW5kaWRhdGVTZXJ2aWNlEkgKDUdldENhbmRpZGF0ZXMSGi5yZWNvLnYx" +
-            "LkNhbmRpZGF0ZXNSZXF1ZXN0GhsucmVjby52MS5DYW5kaWRhdGVzUmVzcG9uc2USSwoMTG9hZFBhcnREYXRlEhwucmVjby52" +
-            "MS5Mb2FkUGFydERhdGVSZXF1ZXN0Gh0ucmVjby52MS5Mb2FkUGFydERhdGVSZXNwb25zZWIGcHJvdG8z")
+            "YXJpdHkucHJvdG8inQEKEUNhbmRpZGF0ZXNSZXF1ZXN0EhcKB3VzZXJfaWQYASABKAlSBnVzZXJJZBItCghsb2NhdGlvbhgC" +
+            "IAEoCzIRLnJlY28udjEuTG9jYXRpb25SCGxvY2F0aW9uEhQKBWxpbWl0GAMgASgFUgVsaW1pdBIqChFvbWl0X3Nob3BfZGV0" +
+            "YWlscxgEIAEoCFIPb21pdFNob3BEZXRhaWxzIsoBCgRTaG9wEhcKB3Nob3BfaWQYASABKANSBnNob3BJZBISCgRuYW1lGAIg" +
+            "ASgJUgRuYW1lEhoKCGNhdGVnb3J5GAMgASgJUghjYXRlZ29yeRItCghsb2NhdGlvbhgEIAEoCzIRLnJlY28udjEuTG9jYXRp" +
+            "b25SCGxvY2F0aW9uEioKEWRlbGl2ZXJ5X3JhZGl1c19tGAUgASgBUg9kZWxpdmVyeVJhZGl1c00SHgoKcG9wdWxhcml0eRgG" +
+            "IAEoAVIKcG9wdWxhcml0eSK5AQoJQ2FuZGlkYXRlEiEKBHNob3AYASABKAsyDS5yZWNvLnYxLlNob3BSBHNob3ASMAoGc291" +
+            "cmNlGAIgASgOMhgucmVjby52MS5DYW5kaWRhdGVTb3VyY2VSBnNvdXJjZRIfCgttb2RlbF9zY29yZRgDIAEoAlIKbW9kZWxT" +
+            "Y29yZRIdCgpkaXN0YW5jZV9tGAQgASgBUglkaXN0YW5jZU0SFwoHc2hvcF9pZBgFIAEoA1IGc2hvcElkIiwKD0dldFNob3Bz" +
+            "UmVxdWVzdBIZCghzaG9wX2lkcxgBIAMoA1IHc2hvcElkcyJ+ChBHZXRTaG9wc1Jlc3BvbnNlEiMKBXNob3BzGAEgAygLMg0u" +
+            "cmVjby52MS5TaG9wUgVzaG9wcxIoChB1bmtub3duX3Nob3BfaWRzGAIgAygDUg51bmtub3duU2hvcElkcxIbCglwYXJ0X2Rh" +
+            "dGUYAyABKAlSCHBhcnREYXRlIoQBChJDYW5kaWRhdGVzUmVzcG9uc2USMgoKY2FuZGlkYXRlcxgBIAMoCzISLnJlY28udjEu" +
+            "Q2FuZGlkYXRlUgpjYW5kaWRhdGVzEh0KCmNvbGRfc3RhcnQYAiABKAhSCWNvbGRTdGFydBIbCglwYXJ0X2RhdGUYAyABKAlS" +
+            "CHBhcnREYXRlKnEKD0NhbmRpZGF0ZVNvdXJjZRIgChxDQU5ESURBVEVfU09VUkNFX1VOU1BFQ0lGSUVEEAASHgoaQ0FORElE" +
+            "QVRFX1NPVVJDRV9UV09fVE9XRVIQARIcChhDQU5ESURBVEVfU09VUkNFX1BPUFVMQVIQAjLqAQoQQ2FuZGlkYXRlU2Vydmlj" +
+            "ZRJICg1HZXRDYW5kaWRhdGVzEhoucmVjby52MS5DYW5kaWRhdGVzUmVxdWVzdBobLnJlY28udjEuQ2FuZGlkYXRlc1Jlc3Bv" +
+            "bnNlEj8KCEdldFNob3BzEhgucmVjby52MS5HZXRTaG9wc1JlcXVlc3QaGS5yZWNvLnYxLkdldFNob3BzUmVzcG9uc2USSwoM" +
+            "TG9hZFBhcnREYXRlEhwucmVjby52MS5Mb2FkUGFydERhdGVSZXF1ZXN0Gh0ucmVjby52MS5Mb2FkUGFydERhdGVSZXNwb25z" +
+            "ZWIGcHJvdG8z")
 }
 
 /// `reco.v1.CandidateSource`
@@ -74,6 +82,7 @@ public struct Reco_V1_CandidatesRequest: ProtobufMessage {
     public var userId: String = ""
     public var location: Reco_V1_Location? = nil
     public var limit: Int32 = 0
+    public var omitShopDetails: Bool = false
     /// Fields received that this schema does not know; re-encoded unchanged.
     public var unknownFields: [ProtobufUnknownField] = []
 
@@ -89,6 +98,7 @@ public struct Reco_V1_CandidatesRequest: ProtobufMessage {
         self.userId = try r.string(0)
         self.location = try r.message(1, as: Reco_V1_Location.self)
         self.limit = r.scalar(2, as: Int32.self)
+        self.omitShopDetails = r.bool(3)
         self.unknownFields = r.unknownFields()
     }
 
@@ -96,6 +106,7 @@ public struct Reco_V1_CandidatesRequest: ProtobufMessage {
         try w.setString(0, userId)
         try w.setMessage(1, location)
         w.setScalar(2, limit)
+        w.setBool(3, omitShopDetails)
         w.setUnknownFields(unknownFields)
     }
 }
@@ -146,6 +157,7 @@ public struct Reco_V1_Candidate: ProtobufMessage {
     public var source: Reco_V1_CandidateSource = .init()
     public var modelScore: Float = 0
     public var distanceM: Double = 0
+    public var shopId: Int64 = 0
     /// Fields received that this schema does not know; re-encoded unchanged.
     public var unknownFields: [ProtobufUnknownField] = []
 
@@ -162,6 +174,7 @@ public struct Reco_V1_Candidate: ProtobufMessage {
         self.source = Reco_V1_CandidateSource(rawValue: r.enumValue(1))
         self.modelScore = r.scalar(2, as: Float.self)
         self.distanceM = r.scalar(3, as: Double.self)
+        self.shopId = r.scalar(4, as: Int64.self)
         self.unknownFields = r.unknownFields()
     }
 
@@ -170,6 +183,63 @@ public struct Reco_V1_Candidate: ProtobufMessage {
         w.setEnumValue(1, source.rawValue)
         w.setScalar(2, modelScore)
         w.setScalar(3, distanceM)
+        w.setScalar(4, shopId)
+        w.setUnknownFields(unknownFields)
+    }
+}
+
+/// `reco.v1.GetShopsRequest`
+public struct Reco_V1_GetShopsRequest: ProtobufMessage {
+    public var shopIds: [Int64] = []
+    /// Fields received that this schema does not know; re-encoded unchanged.
+    public var unknownFields: [ProtobufUnknownField] = []
+
+    public init() {}
+
+    public static let protoMessageName = "reco.v1.GetShopsRequest"
+
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+        courier_descriptor__reco__v1__get_shops_request()
+    }
+
+    public init(reading r: CMessageReader) throws(ProtobufDecodingError) {
+        self.shopIds = r.repeatedScalar(0, as: Int64.self)
+        self.unknownFields = r.unknownFields()
+    }
+
+    public func write(to w: CMessageWriter) throws(ProtobufEncodingError) {
+        w.setRepeatedScalar(0, shopIds)
+        w.setUnknownFields(unknownFields)
+    }
+}
+
+/// `reco.v1.GetShopsResponse`
+public struct Reco_V1_GetShopsResponse: ProtobufMessage {
+    public var shops: [Reco_V1_Shop] = []
+    public var unknownShopIds: [Int64] = []
+    public var partDate: String = ""
+    /// Fields received that this schema does not know; re-encoded unchanged.
+    public var unknownFields: [ProtobufUnknownField] = []
+
+    public init() {}
+
+    public static let protoMessageName = "reco.v1.GetShopsResponse"
+
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+        courier_descriptor__reco__v1__get_shops_response()
+    }
+
+    public init(reading r: CMessageReader) throws(ProtobufDecodingError) {
+        self.shops = try r.repeatedMessage(0, as: Reco_V1_Shop.self)
+        self.unknownShopIds = r.repeatedScalar(1, as: Int64.self)
+        self.partDate = try r.string(2)
+        self.unknownFields = r.unknownFields()
+    }
+
+    public func write(to w: CMessageWriter) throws(ProtobufEncodingError) {
+        try w.setRepeatedMessage(0, shops)
+        w.setRepeatedScalar(1, unknownShopIds)
+        try w.setString(2, partDate)
         w.setUnknownFields(unknownFields)
     }
 }
@@ -211,8 +281,9 @@ public enum Reco_V1_CandidateService {
 
     public enum Method {
         public static let getCandidates = MethodDescriptor(service: "reco.v1.CandidateService", method: "GetCandidates", kind: .unary)
+        public static let getShops = MethodDescriptor(service: "reco.v1.CandidateService", method: "GetShops", kind: .unary)
         public static let loadPartDate = MethodDescriptor(service: "reco.v1.CandidateService", method: "LoadPartDate", kind: .unary)
-        public static let all: [MethodDescriptor] = [getCandidates, loadPartDate]
+        public static let all: [MethodDescriptor] = [getCandidates, getShops, loadPartDate]
     }
 
     public static let descriptor = ServiceDescriptor(name: name, methods: Method.all, file: CourierProtoFiles.reco_v1_candidates)
@@ -220,6 +291,7 @@ public enum Reco_V1_CandidateService {
     /// Implement this to serve `reco.v1.CandidateService`; register the value with a `Server`.
     public protocol ServiceProtocol: CourierService {
         func getCandidates(request: Reco_V1_CandidatesRequest, context: ServerContext) async throws -> Reco_V1_CandidatesResponse
+        func getShops(request: Reco_V1_GetShopsRequest, context: ServerContext) async throws -> Reco_V1_GetShopsResponse
         func loadPartDate(request: Reco_V1_LoadPartDateRequest, context: ServerContext) async throws -> Reco_V1_LoadPartDateResponse
     }
 
@@ -237,6 +309,10 @@ public enum Reco_V1_CandidateService {
             try await channel.unary(Method.getCandidates, request: request, responseType: Reco_V1_CandidatesResponse.self, options: options ?? defaultOptions).message
         }
 
+        public func getShops(_ request: Reco_V1_GetShopsRequest, options: CallOptions? = nil) async throws -> Reco_V1_GetShopsResponse {
+            try await channel.unary(Method.getShops, request: request, responseType: Reco_V1_GetShopsResponse.self, options: options ?? defaultOptions).message
+        }
+
         public func loadPartDate(_ request: Reco_V1_LoadPartDateRequest, options: CallOptions? = nil) async throws -> Reco_V1_LoadPartDateResponse {
             try await channel.unary(Method.loadPartDate, request: request, responseType: Reco_V1_LoadPartDateResponse.self, options: options ?? defaultOptions).message
         }
@@ -249,6 +325,7 @@ extension Reco_V1_CandidateService.ServiceProtocol {
     public var methodHandlers: [MethodHandler] {
         [
             .unary(Reco_V1_CandidateService.Method.getCandidates) { (request: Reco_V1_CandidatesRequest, context) async throws -> Reco_V1_CandidatesResponse in try await self.getCandidates(request: request, context: context) },
+            .unary(Reco_V1_CandidateService.Method.getShops) { (request: Reco_V1_GetShopsRequest, context) async throws -> Reco_V1_GetShopsResponse in try await self.getShops(request: request, context: context) },
             .unary(Reco_V1_CandidateService.Method.loadPartDate) { (request: Reco_V1_LoadPartDateRequest, context) async throws -> Reco_V1_LoadPartDateResponse in try await self.loadPartDate(request: request, context: context) },
         ]
     }

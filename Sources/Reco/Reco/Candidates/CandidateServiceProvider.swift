@@ -24,7 +24,22 @@ public struct CandidateServiceProvider: Reco_V1_CandidateService.ServiceProtocol
             }
         }
         guard let batch = batches.batch else { throw RPCError(code: .unavailable, message: "no candidate batch loaded yet") }
-        return selector.select(from: batch, userId: request.userId, location: request.location, limit: Int(request.limit))
+        return selector.select(
+            from: batch, userId: request.userId, location: request.location, limit: Int(request.limit),
+            withDetails: !request.omitShopDetails)
+    }
+
+    public func getShops(request: Reco_V1_GetShopsRequest, context: ServerContext) async throws -> Reco_V1_GetShopsResponse {
+        guard request.shopIds.count <= selector.maxLimit else {
+            throw RPCError(code: .invalidArgument, message: "shop_ids: at most \(selector.maxLimit) per call")
+        }
+        guard let batch = batches.batch else { throw RPCError(code: .unavailable, message: "no candidate batch loaded yet") }
+        var response = Reco_V1_GetShopsResponse()
+        response.partDate = batch.partDate
+        for id in request.shopIds {
+            if let shop = batch.catalog.shop(id) { response.shops.append(shop) } else { response.unknownShopIds.append(id) }
+        }
+        return response
     }
 
     public func loadPartDate(request: Reco_V1_LoadPartDateRequest, context: ServerContext) async throws -> Reco_V1_LoadPartDateResponse {

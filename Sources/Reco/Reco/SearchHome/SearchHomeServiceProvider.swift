@@ -46,6 +46,8 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         candidatesRequest.userId = request.userId
         candidatesRequest.location = request.location
         candidatesRequest.limit = Int32(configuration.candidateLimit)
+        // Ids and scores only: details are fetched for the few shops the answer shows.
+        candidatesRequest.omitShopDetails = true
         async let candidateAnswer = peers.candidates.getCandidates(candidatesRequest, options: CallOptions(timeout: firstHop))
         async let historyAnswer: Result<Reco_V1_SessionActivity, any Error>? = group == .b
             ? fetchHistory(peers.history, userId: request.userId, timeout: firstHop) : nil
@@ -64,7 +66,9 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         response.strategy = candidateList.coldStart ? .popular : .twoTower
         var shops = candidateList.candidates.map { candidate -> Reco_V1_RecommendedShop in
             var shop = Reco_V1_RecommendedShop()
-            shop.shop = candidate.shop
+            var details = Reco_V1_Shop()
+            details.shopId = candidate.shopId
+            shop.shop = details
             shop.score = candidate.modelScore
             shop.modelScore = candidate.modelScore
             shop.source = candidate.source
@@ -86,6 +90,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         }
 
         response.shops = Array(shops.prefix(limit))
+        await fillDetails(&response, using: peers.candidates, deadline: deadline + configuration.reserve, clock: clock)
         metrics?.recordRecommendation(strategy: response.strategy, degradedBy: response.degraded ? response.degradedReason.prefix { $0 != ":" }.description : nil)
         return response
     }
@@ -136,6 +141,26 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         shops = reordered
         response.strategy = .rerank
         response.embeddingPartDate = ranking.partDate
+    }
+
+    /// Replaces the id-only shops of the answer with their details (one GetShops call). On failure
+    /// the answer keeps the ids and says it degraded.
+    private func fillDetails(_ response: inout Reco_V1_RecommendResponse, using candidates: Reco_V1_CandidateService.Client,
+                             deadline: ContinuousClock.Instant, clock: ContinuousClock) async {
+        guard !response.shops.isEmpty else { return }
+        var request = Reco_V1_GetShopsRequest()
+        request.shopIds = response.shops.map { $0.shop?.shopId ?? 0 }
+        let remaining = deadline - clock.now
+        do {
+            guard remaining > .zero else { throw RPCError(code: .deadlineExceeded, message: "no time left for shop details") }
+            let details = try await candidates.getShops(request, options: CallOptions(timeout: remaining))
+            let byId = Dictionary(details.shops.map { ($0.shopId, $0) }, uniquingKeysWith: { first, _ in first })
+            for index in response.shops.indices {
+                if let shop = byId[response.shops[index].shop?.shopId ?? 0] { response.shops[index].shop = shop }
+            }
+        } catch {
+            degrade(&response, "shop details", error)
+        }
     }
 
     private func degrade(_ response: inout Reco_V1_RecommendResponse, _ dependency: String, _ error: any Error) {

@@ -142,6 +142,96 @@ void   reco__v1__candidate__free_unpacked
   assert(message->base.descriptor == &reco__v1__candidate__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   reco__v1__get_shops_request__init
+                     (Reco__V1__GetShopsRequest         *message)
+{
+  static const Reco__V1__GetShopsRequest init_value = RECO__V1__GET_SHOPS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t reco__v1__get_shops_request__get_packed_size
+                     (const Reco__V1__GetShopsRequest *message)
+{
+  assert(message->base.descriptor == &reco__v1__get_shops_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t reco__v1__get_shops_request__pack
+                     (const Reco__V1__GetShopsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &reco__v1__get_shops_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t reco__v1__get_shops_request__pack_to_buffer
+                     (const Reco__V1__GetShopsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &reco__v1__get_shops_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Reco__V1__GetShopsRequest *
+       reco__v1__get_shops_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Reco__V1__GetShopsRequest *)
+     protobuf_c_message_unpack (&reco__v1__get_shops_request__descriptor,
+                                allocator, len, data);
+}
+void   reco__v1__get_shops_request__free_unpacked
+                     (Reco__V1__GetShopsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &reco__v1__get_shops_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   reco__v1__get_shops_response__init
+                     (Reco__V1__GetShopsResponse         *message)
+{
+  static const Reco__V1__GetShopsResponse init_value = RECO__V1__GET_SHOPS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t reco__v1__get_shops_response__get_packed_size
+                     (const Reco__V1__GetShopsResponse *message)
+{
+  assert(message->base.descriptor == &reco__v1__get_shops_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t reco__v1__get_shops_response__pack
+                     (const Reco__V1__GetShopsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &reco__v1__get_shops_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t reco__v1__get_shops_response__pack_to_buffer
+                     (const Reco__V1__GetShopsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &reco__v1__get_shops_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Reco__V1__GetShopsResponse *
+       reco__v1__get_shops_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Reco__V1__GetShopsResponse *)
+     protobuf_c_message_unpack (&reco__v1__get_shops_response__descriptor,
+                                allocator, len, data);
+}
+void   reco__v1__get_shops_response__free_unpacked
+                     (Reco__V1__GetShopsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &reco__v1__get_shops_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   reco__v1__candidates_response__init
                      (Reco__V1__CandidatesResponse         *message)
 {
@@ -187,7 +277,7 @@ void   reco__v1__candidates_response__free_unpacked
   assert(message->base.descriptor == &reco__v1__candidates_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor reco__v1__candidates_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor reco__v1__candidates_request__field_descriptors[4] =
 {
   {
     "user_id",
@@ -225,16 +315,29 @@ static const ProtobufCFieldDescriptor reco__v1__candidates_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "omit_shop_details",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Reco__V1__CandidatesRequest, omit_shop_details),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned reco__v1__candidates_request__field_indices_by_name[] = {
   2,   /* field[2] = limit */
   1,   /* field[1] = location */
+  3,   /* field[3] = omit_shop_details */
   0,   /* field[0] = user_id */
 };
 static const ProtobufCIntRange reco__v1__candidates_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor reco__v1__candidates_request__descriptor =
 {
@@ -244,7 +347,7 @@ const ProtobufCMessageDescriptor reco__v1__candidates_request__descriptor =
   "Reco__V1__CandidatesRequest",
   "reco.v1",
   sizeof(Reco__V1__CandidatesRequest),
-  3,
+  4,
   reco__v1__candidates_request__field_descriptors,
   reco__v1__candidates_request__field_indices_by_name,
   1,  reco__v1__candidates_request__number_ranges,
@@ -354,7 +457,7 @@ const ProtobufCMessageDescriptor reco__v1__shop__descriptor =
   (ProtobufCMessageInit) reco__v1__shop__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor reco__v1__candidate__field_descriptors[4] =
+static const ProtobufCFieldDescriptor reco__v1__candidate__field_descriptors[5] =
 {
   {
     "shop",
@@ -404,17 +507,30 @@ static const ProtobufCFieldDescriptor reco__v1__candidate__field_descriptors[4] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "shop_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Reco__V1__Candidate, shop_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned reco__v1__candidate__field_indices_by_name[] = {
   3,   /* field[3] = distance_m */
   2,   /* field[2] = model_score */
   0,   /* field[0] = shop */
+  4,   /* field[4] = shop_id */
   1,   /* field[1] = source */
 };
 static const ProtobufCIntRange reco__v1__candidate__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor reco__v1__candidate__descriptor =
 {
@@ -424,11 +540,113 @@ const ProtobufCMessageDescriptor reco__v1__candidate__descriptor =
   "Reco__V1__Candidate",
   "reco.v1",
   sizeof(Reco__V1__Candidate),
-  4,
+  5,
   reco__v1__candidate__field_descriptors,
   reco__v1__candidate__field_indices_by_name,
   1,  reco__v1__candidate__number_ranges,
   (ProtobufCMessageInit) reco__v1__candidate__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor reco__v1__get_shops_request__field_descriptors[1] =
+{
+  {
+    "shop_ids",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Reco__V1__GetShopsRequest, n_shop_ids),
+    offsetof(Reco__V1__GetShopsRequest, shop_ids),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned reco__v1__get_shops_request__field_indices_by_name[] = {
+  0,   /* field[0] = shop_ids */
+};
+static const ProtobufCIntRange reco__v1__get_shops_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor reco__v1__get_shops_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "reco.v1.GetShopsRequest",
+  "GetShopsRequest",
+  "Reco__V1__GetShopsRequest",
+  "reco.v1",
+  sizeof(Reco__V1__GetShopsRequest),
+  1,
+  reco__v1__get_shops_request__field_descriptors,
+  reco__v1__get_shops_request__field_indices_by_name,
+  1,  reco__v1__get_shops_request__number_ranges,
+  (ProtobufCMessageInit) reco__v1__get_shops_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor reco__v1__get_shops_response__field_descriptors[3] =
+{
+  {
+    "shops",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Reco__V1__GetShopsResponse, n_shops),
+    offsetof(Reco__V1__GetShopsResponse, shops),
+    &reco__v1__shop__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "unknown_shop_ids",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Reco__V1__GetShopsResponse, n_unknown_shop_ids),
+    offsetof(Reco__V1__GetShopsResponse, unknown_shop_ids),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "part_date",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Reco__V1__GetShopsResponse, part_date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned reco__v1__get_shops_response__field_indices_by_name[] = {
+  2,   /* field[2] = part_date */
+  0,   /* field[0] = shops */
+  1,   /* field[1] = unknown_shop_ids */
+};
+static const ProtobufCIntRange reco__v1__get_shops_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor reco__v1__get_shops_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "reco.v1.GetShopsResponse",
+  "GetShopsResponse",
+  "Reco__V1__GetShopsResponse",
+  "reco.v1",
+  sizeof(Reco__V1__GetShopsResponse),
+  3,
+  reco__v1__get_shops_response__field_descriptors,
+  reco__v1__get_shops_response__field_indices_by_name,
+  1,  reco__v1__get_shops_response__number_ranges,
+  (ProtobufCMessageInit) reco__v1__get_shops_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor reco__v1__candidates_response__field_descriptors[3] =
@@ -525,14 +743,16 @@ const ProtobufCEnumDescriptor reco__v1__candidate_source__descriptor =
   reco__v1__candidate_source__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor reco__v1__candidate_service__method_descriptors[2] =
+static const ProtobufCMethodDescriptor reco__v1__candidate_service__method_descriptors[3] =
 {
   { "GetCandidates", &reco__v1__candidates_request__descriptor, &reco__v1__candidates_response__descriptor },
+  { "GetShops", &reco__v1__get_shops_request__descriptor, &reco__v1__get_shops_response__descriptor },
   { "LoadPartDate", &reco__v1__load_part_date_request__descriptor, &reco__v1__load_part_date_response__descriptor },
 };
 const unsigned reco__v1__candidate_service__method_indices_by_name[] = {
   0,        /* GetCandidates */
-  1         /* LoadPartDate */
+  1,        /* GetShops */
+  2         /* LoadPartDate */
 };
 const ProtobufCServiceDescriptor reco__v1__candidate_service__descriptor =
 {
@@ -541,7 +761,7 @@ const ProtobufCServiceDescriptor reco__v1__candidate_service__descriptor =
   "CandidateService",
   "Reco__V1__CandidateService",
   "reco.v1",
-  2,
+  3,
   reco__v1__candidate_service__method_descriptors,
   reco__v1__candidate_service__method_indices_by_name
 };
@@ -553,13 +773,21 @@ void reco__v1__candidate_service__get_candidates(ProtobufCService *service,
   assert(service->descriptor == &reco__v1__candidate_service__descriptor);
   service->invoke(service, 0, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void reco__v1__candidate_service__get_shops(ProtobufCService *service,
+                                            const Reco__V1__GetShopsRequest *input,
+                                            Reco__V1__GetShopsResponse_Closure closure,
+                                            void *closure_data)
+{
+  assert(service->descriptor == &reco__v1__candidate_service__descriptor);
+  service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void reco__v1__candidate_service__load_part_date(ProtobufCService *service,
                                                  const Reco__V1__LoadPartDateRequest *input,
                                                  Reco__V1__LoadPartDateResponse_Closure closure,
                                                  void *closure_data)
 {
   assert(service->descriptor == &reco__v1__candidate_service__descriptor);
-  service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void reco__v1__candidate_service__init (Reco__V1__CandidateService_Service *service,
                                         Reco__V1__CandidateService_ServiceDestroy destroy)

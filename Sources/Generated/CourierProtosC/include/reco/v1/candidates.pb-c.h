@@ -20,6 +20,8 @@ PROTOBUF_C__BEGIN_DECLS
 typedef struct Reco__V1__CandidatesRequest Reco__V1__CandidatesRequest;
 typedef struct Reco__V1__Shop Reco__V1__Shop;
 typedef struct Reco__V1__Candidate Reco__V1__Candidate;
+typedef struct Reco__V1__GetShopsRequest Reco__V1__GetShopsRequest;
+typedef struct Reco__V1__GetShopsResponse Reco__V1__GetShopsResponse;
 typedef struct Reco__V1__CandidatesResponse Reco__V1__CandidatesResponse;
 
 
@@ -52,10 +54,15 @@ struct  Reco__V1__CandidatesRequest
    * How many candidates; 0 means the service's default.
    */
   int32_t limit;
+  /*
+   * Leave Candidate.shop out (ids, scores and distances only): a caller that re-ranks hundreds of
+   * candidates and shows twenty fetches those twenty with GetShops.
+   */
+  protobuf_c_boolean omit_shop_details;
 };
 #define RECO__V1__CANDIDATES_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&reco__v1__candidates_request__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, 0 }
+    , (char *)protobuf_c_empty_string, NULL, 0, 0 }
 
 
 struct  Reco__V1__Shop
@@ -86,10 +93,42 @@ struct  Reco__V1__Candidate
    * Distance to the user's location, metres (0 without a location).
    */
   double distance_m;
+  /*
+   * Always set, with or without the details in `shop`.
+   */
+  int64_t shop_id;
 };
 #define RECO__V1__CANDIDATE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&reco__v1__candidate__descriptor) \
-    , NULL, RECO__V1__CANDIDATE_SOURCE__CANDIDATE_SOURCE_UNSPECIFIED, 0, 0 }
+    , NULL, RECO__V1__CANDIDATE_SOURCE__CANDIDATE_SOURCE_UNSPECIFIED, 0, 0, 0 }
+
+
+struct  Reco__V1__GetShopsRequest
+{
+  ProtobufCMessage base;
+  size_t n_shop_ids;
+  int64_t *shop_ids;
+};
+#define RECO__V1__GET_SHOPS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&reco__v1__get_shops_request__descriptor) \
+    , 0,NULL }
+
+
+struct  Reco__V1__GetShopsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * In the order asked, unknown ids left out (and listed below).
+   */
+  size_t n_shops;
+  Reco__V1__Shop **shops;
+  size_t n_unknown_shop_ids;
+  int64_t *unknown_shop_ids;
+  char *part_date;
+};
+#define RECO__V1__GET_SHOPS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&reco__v1__get_shops_response__descriptor) \
+    , 0,NULL, 0,NULL, (char *)protobuf_c_empty_string }
 
 
 struct  Reco__V1__CandidatesResponse
@@ -165,6 +204,44 @@ Reco__V1__Candidate *
 void   reco__v1__candidate__free_unpacked
                      (Reco__V1__Candidate *message,
                       ProtobufCAllocator *allocator);
+/* Reco__V1__GetShopsRequest methods */
+void   reco__v1__get_shops_request__init
+                     (Reco__V1__GetShopsRequest         *message);
+size_t reco__v1__get_shops_request__get_packed_size
+                     (const Reco__V1__GetShopsRequest   *message);
+size_t reco__v1__get_shops_request__pack
+                     (const Reco__V1__GetShopsRequest   *message,
+                      uint8_t             *out);
+size_t reco__v1__get_shops_request__pack_to_buffer
+                     (const Reco__V1__GetShopsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Reco__V1__GetShopsRequest *
+       reco__v1__get_shops_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   reco__v1__get_shops_request__free_unpacked
+                     (Reco__V1__GetShopsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Reco__V1__GetShopsResponse methods */
+void   reco__v1__get_shops_response__init
+                     (Reco__V1__GetShopsResponse         *message);
+size_t reco__v1__get_shops_response__get_packed_size
+                     (const Reco__V1__GetShopsResponse   *message);
+size_t reco__v1__get_shops_response__pack
+                     (const Reco__V1__GetShopsResponse   *message,
+                      uint8_t             *out);
+size_t reco__v1__get_shops_response__pack_to_buffer
+                     (const Reco__V1__GetShopsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Reco__V1__GetShopsResponse *
+       reco__v1__get_shops_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   reco__v1__get_shops_response__free_unpacked
+                     (Reco__V1__GetShopsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Reco__V1__CandidatesResponse methods */
 void   reco__v1__candidates_response__init
                      (Reco__V1__CandidatesResponse         *message);
@@ -195,6 +272,12 @@ typedef void (*Reco__V1__Shop_Closure)
 typedef void (*Reco__V1__Candidate_Closure)
                  (const Reco__V1__Candidate *message,
                   void *closure_data);
+typedef void (*Reco__V1__GetShopsRequest_Closure)
+                 (const Reco__V1__GetShopsRequest *message,
+                  void *closure_data);
+typedef void (*Reco__V1__GetShopsResponse_Closure)
+                 (const Reco__V1__GetShopsResponse *message,
+                  void *closure_data);
 typedef void (*Reco__V1__CandidatesResponse_Closure)
                  (const Reco__V1__CandidatesResponse *message,
                   void *closure_data);
@@ -209,6 +292,10 @@ struct Reco__V1__CandidateService_Service
                          const Reco__V1__CandidatesRequest *input,
                          Reco__V1__CandidatesResponse_Closure closure,
                          void *closure_data);
+  void (*get_shops)(Reco__V1__CandidateService_Service *service,
+                    const Reco__V1__GetShopsRequest *input,
+                    Reco__V1__GetShopsResponse_Closure closure,
+                    void *closure_data);
   void (*load_part_date)(Reco__V1__CandidateService_Service *service,
                          const Reco__V1__LoadPartDateRequest *input,
                          Reco__V1__LoadPartDateResponse_Closure closure,
@@ -222,11 +309,16 @@ void reco__v1__candidate_service__init (Reco__V1__CandidateService_Service *serv
 #define RECO__V1__CANDIDATE_SERVICE__INIT(function_prefix__) \
     { RECO__V1__CANDIDATE_SERVICE__BASE_INIT,\
       function_prefix__ ## get_candidates,\
+      function_prefix__ ## get_shops,\
       function_prefix__ ## load_part_date  }
 void reco__v1__candidate_service__get_candidates(ProtobufCService *service,
                                                  const Reco__V1__CandidatesRequest *input,
                                                  Reco__V1__CandidatesResponse_Closure closure,
                                                  void *closure_data);
+void reco__v1__candidate_service__get_shops(ProtobufCService *service,
+                                            const Reco__V1__GetShopsRequest *input,
+                                            Reco__V1__GetShopsResponse_Closure closure,
+                                            void *closure_data);
 void reco__v1__candidate_service__load_part_date(ProtobufCService *service,
                                                  const Reco__V1__LoadPartDateRequest *input,
                                                  Reco__V1__LoadPartDateResponse_Closure closure,
@@ -238,6 +330,8 @@ extern const ProtobufCEnumDescriptor    reco__v1__candidate_source__descriptor;
 extern const ProtobufCMessageDescriptor reco__v1__candidates_request__descriptor;
 extern const ProtobufCMessageDescriptor reco__v1__shop__descriptor;
 extern const ProtobufCMessageDescriptor reco__v1__candidate__descriptor;
+extern const ProtobufCMessageDescriptor reco__v1__get_shops_request__descriptor;
+extern const ProtobufCMessageDescriptor reco__v1__get_shops_response__descriptor;
 extern const ProtobufCMessageDescriptor reco__v1__candidates_response__descriptor;
 extern const ProtobufCServiceDescriptor reco__v1__candidate_service__descriptor;
 
