@@ -1,5 +1,6 @@
 import CourierProtos
 import Prometheus
+import Synchronization
 
 /// The Prometheus metrics of a reco process: per-method request counts and latencies by status,
 /// and how SearchHome answered. Exposed in the text format at `/metrics` (`MetricsHTTPServer`).
@@ -12,18 +13,35 @@ public final class RecoMetrics: Sendable {
         .milliseconds(150), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500),
     ]
 
+    /// The counter and histogram of each (method, status), made once: the registry's lookup by
+    /// name and labels is too slow to repeat for every call.
+    private let rpcSeries = Mutex<[RPCSeriesKey: (Counter, DurationHistogram)]>([:])
+
+    private struct RPCSeriesKey: Hashable {
+        var method: String
+        var code: String
+    }
+
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
     }
 
     /// One finished RPC as the server saw it.
     public func recordRequest(method: String, code: String, duration: Duration) {
-        let labels = [("method", method), ("code", code)]
-        registry.makeCounter(name: "reco_rpc_requests_total", labels: labels, help: "RPCs handled, by method and gRPC status").increment()
-        registry.makeDurationHistogram(
-            name: "reco_rpc_duration_seconds", labels: labels, buckets: Self.latencyBuckets,
-            help: "RPC latency as the server saw it, by method and gRPC status"
-        ).recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        let key = RPCSeriesKey(method: method, code: code)
+        let (counter, histogram) = rpcSeries.withLock { series in
+            if let existing = series[key] { return existing }
+            let labels = [("method", method), ("code", code)]
+            let made = (
+                registry.makeCounter(name: "reco_rpc_requests_total", labels: labels, help: "RPCs handled, by method and gRPC status"),
+                registry.makeDurationHistogram(
+                    name: "reco_rpc_duration_seconds", labels: labels, buckets: Self.latencyBuckets,
+                    help: "RPC latency as the server saw it, by method and gRPC status"))
+            series[key] = made
+            return made
+        }
+        counter.increment()
+        histogram.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     /// How SearchHome answered: the strategy, and the dependency that made it degrade, if any.

@@ -64,16 +64,9 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         }
         response.candidatePartDate = candidateList.partDate
         response.strategy = candidateList.coldStart ? .popular : .twoTower
-        var shops = candidateList.candidates.map { candidate -> Reco_V1_RecommendedShop in
-            var shop = Reco_V1_RecommendedShop()
-            var details = Reco_V1_Shop()
-            details.shopId = candidate.shopId
-            shop.shop = details
-            shop.score = candidate.modelScore
-            shop.modelScore = candidate.modelScore
-            shop.source = candidate.source
-            return shop
-        }
+        // The answer's order as positions into the candidates (two-tower order until re-ranked).
+        let candidates = candidateList.candidates
+        var order = candidates.indices.prefix(limit).map { Ranked(position: $0, score: candidates[$0].modelScore, driver: nil) }
 
         if group == .b, let historyResult = await historyAnswer {
             switch historyResult {
@@ -83,13 +76,25 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
                 let items = configuration.weighting.items(
                     from: activity, sessionId: request.sessionId, nowMs: Int64(Date().timeIntervalSince1970 * 1000))
                 response.historyItems = Int32(items.count)
-                if !items.isEmpty && !shops.isEmpty {
-                    await rerank(&shops, by: items, using: peers.similarity, deadline: deadline, clock: clock, response: &response)
+                if !items.isEmpty && !candidates.isEmpty {
+                    await rerank(&order, candidates: candidates, limit: limit, by: items, using: peers.similarity,
+                                 deadline: deadline, clock: clock, response: &response)
                 }
             }
         }
 
-        response.shops = Array(shops.prefix(limit))
+        response.shops = order.map { ranked in
+            let candidate = candidates[ranked.position]
+            var shop = Reco_V1_RecommendedShop()
+            var details = Reco_V1_Shop()
+            details.shopId = candidate.shopId
+            shop.shop = details
+            shop.score = ranked.score
+            shop.modelScore = candidate.modelScore
+            shop.source = candidate.source
+            shop.drivenBy = ranked.driver
+            return shop
+        }
         await fillDetails(&response, using: peers.candidates, deadline: deadline + configuration.reserve, clock: clock)
         metrics?.recordRecommendation(strategy: response.strategy, degradedBy: response.degraded ? response.degradedReason.prefix { $0 != ":" }.description : nil)
         return response
@@ -105,10 +110,19 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         }
     }
 
-    /// Orders `shops` by similarity to the history; shops without embeddings keep their order after
-    /// the scored ones. Leaves them as they are (and flags the answer degraded) on failure.
-    private func rerank(_ shops: inout [Reco_V1_RecommendedShop], by items: [Reco_V1_HistoryItem], using similarity: Reco_V1_SimilarityService.Client,
-                        deadline: ContinuousClock.Instant, clock: ContinuousClock, response: inout Reco_V1_RecommendResponse) async {
+    /// A shop of the answer: its position in the candidates, its score, what drove it.
+    private struct Ranked {
+        var position: Int
+        var score: Float
+        var driver: Reco_V1_HistoryItem?
+    }
+
+    /// Orders the candidates by similarity to the history, best `limit` first; shops without
+    /// embeddings keep their order after the scored ones. Leaves `order` as it is (and flags the
+    /// answer degraded) on failure.
+    private func rerank(_ order: inout [Ranked], candidates: [Reco_V1_Candidate], limit: Int, by items: [Reco_V1_HistoryItem],
+                        using similarity: Reco_V1_SimilarityService.Client, deadline: ContinuousClock.Instant,
+                        clock: ContinuousClock, response: inout Reco_V1_RecommendResponse) async {
         let remaining = deadline - clock.now
         guard remaining > .zero else {
             degrade(&response, "similarity", RPCError(code: .deadlineExceeded, message: "no time left for the re-rank"))
@@ -116,7 +130,9 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         }
         var request = Reco_V1_RankByHistoryRequest()
         request.history = items
-        request.candidateShopIds = shops.map { $0.shop?.shopId ?? 0 }
+        request.candidateShopIds = candidates.map(\.shopId)
+        // Only the best `limit` come back: the scored ones lead the answer, whatever follows them.
+        request.topK = Int32(limit)
         let ranking: Reco_V1_RankResponse
         do {
             ranking = try await similarity.rankByHistory(request, options: CallOptions(timeout: remaining))
@@ -125,20 +141,25 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
             return
         }
         var positionOf: [Int64: Int] = [:]
-        for (position, shop) in shops.enumerated() { positionOf[shop.shop?.shopId ?? 0] = position }
-        var reordered: [Reco_V1_RecommendedShop] = []
-        reordered.reserveCapacity(shops.count)
-        var placed = [Bool](repeating: false, count: shops.count)
-        for scored in ranking.shops {
-            guard let position = positionOf[scored.shopId], !placed[position] else { continue }
-            placed[position] = true
-            var shop = shops[position]
-            shop.score = scored.score
-            if items.indices.contains(Int(scored.driverIndex)) { shop.drivenBy = items[Int(scored.driverIndex)] }
-            reordered.append(shop)
+        positionOf.reserveCapacity(candidates.count)
+        for (position, candidate) in candidates.enumerated() where positionOf[candidate.shopId] == nil {
+            positionOf[candidate.shopId] = position
         }
-        for (position, shop) in shops.enumerated() where !placed[position] { reordered.append(shop) }
-        shops = reordered
+        var reordered: [Ranked] = []
+        reordered.reserveCapacity(limit)
+        var placed = Set<Int>()
+        for scored in ranking.shops where reordered.count < limit {
+            guard let position = positionOf[scored.shopId], placed.insert(position).inserted else { continue }
+            let driver = items.indices.contains(Int(scored.driverIndex)) ? items[Int(scored.driverIndex)] : nil
+            reordered.append(Ranked(position: position, score: scored.score, driver: driver))
+        }
+        // Candidates Similarity could not score (no embedding) follow, in two-tower order.
+        let unknown = Set(ranking.unknownShopIds)
+        for (position, candidate) in candidates.enumerated() where reordered.count < limit && unknown.contains(candidate.shopId) {
+            guard placed.insert(position).inserted else { continue }
+            reordered.append(Ranked(position: position, score: candidate.modelScore, driver: nil))
+        }
+        order = reordered
         response.strategy = .rerank
         response.embeddingPartDate = ranking.partDate
     }
