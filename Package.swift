@@ -139,6 +139,9 @@ let package = Package(
             dependencies: ["Courier", "CourierProtos", "CourierServices", "CourierInterop", "CourierHTTP2", "CNGHTTP2"],
             path: "Tests/CourierTests"),
         .testTarget(
+            name: "LoadTestTests", dependencies: ["loadtest", "Reco", "Courier"],
+            path: "Tests/LoadTestTests"),
+        .testTarget(
             name: "RecoTests", dependencies: ["Reco", "Courier", "CourierProtos"],
             path: "Tests/RecoTests"),
     ]
