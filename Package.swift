@@ -139,7 +139,7 @@ let package = Package(
             dependencies: ["Courier", "CourierProtos", "CourierServices", "CourierInterop", "CourierHTTP2", "CNGHTTP2"],
             path: "Tests/CourierTests"),
         .testTarget(
-            name: "LoadTestTests", dependencies: ["loadtest", "Reco", "Courier"],
+            name: "LoadTestTests", dependencies: ["loadtest", "Reco", "Courier", "CourierInterop"],
             path: "Tests/LoadTestTests"),
         .testTarget(
             name: "RecoTests", dependencies: ["Reco", "Courier", "CourierProtos"],

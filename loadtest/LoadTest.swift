@@ -10,5 +10,5 @@ import ArgumentParser
 struct LoadTest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loadtest", abstract: "Load tests for Courier services and the recommendation system's latency budget.",
-        subcommands: [ScenarioCommand.self])
+        subcommands: [ScenarioCommand.self, RPCCommand.self])
 }

@@ -1,4 +1,6 @@
+import ArgumentParser
 import CourierProtos
+import Foundation
 
 /// The simulated users' actions: who, what kind (the mix of a food app: mostly clicks and views),
 /// which shop or keyword. Keywords are the demo data set's (`reco demo-data`).
@@ -17,9 +19,32 @@ struct ScenarioActions: @unchecked Sendable {
         "샐러드", "포케", "초밥", "돈카츠", "라멘",
     ]
 
-    /// Where a user asks from: their own stable spot around the centre.
+    /// Users read from a file (id and home), used instead of the generated ids and spots.
+    var knownUsers: [(id: String, latitude: Double, longitude: Double)] = []
+
+    /// Reads `users.tsv` as `reco demo-data` writes it: a header, then user_id, home latitude,
+    /// home longitude (further columns ignored).
+    static func readUsers(path: String) throws -> [(id: String, latitude: Double, longitude: Double)] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").dropFirst().map { line in
+            let fields = line.split(separator: "\t")
+            guard fields.count >= 3, let latitude = Double(fields[1]), let longitude = Double(fields[2]) else {
+                throw ValidationError("\(path): expected user_id, latitude, longitude per line, got \"\(line)\"")
+            }
+            return (String(fields[0]), latitude, longitude)
+        }
+    }
+
+    /// Where a user asks from: their home from the users file, else their own stable spot around
+    /// the centre.
     func location(ofUser index: Int) -> Reco_V1_Location? {
         guard let center else { return nil }
+        if !knownUsers.isEmpty {
+            let user = knownUsers[index % knownUsers.count]
+            var location = Reco_V1_Location()
+            location.latitude = user.latitude
+            location.longitude = user.longitude
+            return location
+        }
         var random = SeededGenerator(seed: UInt64(index % users) &* 0x9E37_79B9_7F4A_7C15 &+ 1)
         var location = Reco_V1_Location()
         location.latitude = center.latitude + Double.random(in: -spread...spread, using: &random)
@@ -29,12 +54,13 @@ struct ScenarioActions: @unchecked Sendable {
 
     /// Demo user ids: "user-burger" and "user-0001"... (as `reco demo-data` names them).
     func userId(_ index: Int) -> String {
-        index % users == 0 ? "user-burger" : "user-" + String(index % users).leftPadded(to: 4)
+        if !knownUsers.isEmpty { return knownUsers[index % knownUsers.count].id }
+        return index % users == 0 ? "user-burger" : "user-" + String(index % users).leftPadded(to: 4)
     }
 
     func random(sequence: Int, using random: inout some RandomNumberGenerator) -> Reco_V1_UserAction {
         var action = Reco_V1_UserAction()
-        let user = Int.random(in: 0..<users, using: &random)
+        let user = Int.random(in: 0..<(knownUsers.isEmpty ? users : knownUsers.count), using: &random)
         action.eventId = "\(runId)-\(sequence)"
         action.userId = userId(user)
         action.sessionId = "\(runId)-session-\(user)"

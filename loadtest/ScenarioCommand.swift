@@ -14,6 +14,7 @@ struct ScenarioCommand: AsyncParsableCommand {
     @Option(help: "Warm-up before measuring (same load, not counted).") var warmup = DurationArgument(argument: "2s")!
     @Option(help: "User actions per second through Ingest (open loop).") var eventRate: Double = 200
     @Option(help: "Simulated users (demo ids user-burger, user-0001...).") var users = 1000
+    @Option(help: "Users and their homes from a file (reco-data/demo/users.tsv): each asks from home.") var usersFile: String?
     @Option(help: "Shop ids 1001... that actions pick from.") var shops = 3000
     @Option(help: "Shops per Recommend.") var limit: Int32 = 20
     @Option(help: "Centre of the users' locations, latitude,longitude (the demo city).") var location = "37.5665,126.9780"
@@ -47,15 +48,20 @@ struct ScenarioCommand: AsyncParsableCommand {
         configuration.connections = connections
         let channel = GRPCChannel(host: String(parts[0]), port: Int(parts[1])!, configuration: configuration)
         defer { Task { await channel.close() } }
+        var actions = ScenarioActions(
+            users: users, shops: shops, runId: "lt\(UInt32.random(in: 0...UInt32.max))",
+            center: noLocation ? nil : (Double(location.split(separator: ",")[0])!, Double(location.split(separator: ",")[1])!),
+            spread: spread)
+        if let usersFile {
+            actions.knownUsers = try ScenarioActions.readUsers(path: usersFile)
+            guard !actions.knownUsers.isEmpty else { throw ValidationError("--users-file: \(usersFile) lists no users") }
+        }
         let scenario = ScenarioRun(
             channel: channel, settings: .init(
                 rate: rate, duration: duration.duration, warmup: warmup.duration, eventRate: eventRate,
                 limit: limit, deadline: deadline.duration, probeInterval: probeInterval.duration,
                 probePoll: probePoll.duration, probeTimeout: probeTimeout.duration, maxInFlight: maxInFlight),
-            actions: ScenarioActions(
-                users: users, shops: shops, runId: "lt\(UInt32.random(in: 0...UInt32.max))",
-                center: noLocation ? nil : (Double(location.split(separator: ",")[0])!, Double(location.split(separator: ",")[1])!),
-                spread: spread))
+            actions: actions)
         let result = try await scenario.run(progress: isatty(STDERR_FILENO) == 1)
         let summary = ScenarioSummary(result: result, settings: scenario.settings, target: target, budget: budget.duration)
         if json {
@@ -64,7 +70,7 @@ struct ScenarioCommand: AsyncParsableCommand {
             print(summary.table())
         }
         if let report {
-            try ScenarioReport.html(summary: summary, result: result).write(toFile: report, atomically: true, encoding: .utf8)
+            try HTMLReport.scenario(summary: summary, result: result).write(toFile: report, atomically: true, encoding: .utf8)
             FileHandle.standardError.write(Data("report: \(report)\n".utf8))
         }
         if !summary.passed { throw ExitCode(1) }

@@ -130,7 +130,7 @@ struct ScenarioRun: Sendable {
         let schedule = OpenLoopSchedule(start: start, ratePerSecond: settings.rate)
         let options = CallOptions(timeout: settings.deadline)
         let limit = settings.limit
-        let userCount = actions.users
+        let userCount = actions.knownUsers.isEmpty ? actions.users : actions.knownUsers.count
         await withDiscardingTaskGroup { group in
             var launched = 0
             while true {

@@ -56,7 +56,7 @@ struct ScenarioAgainstRecoTests {
         let json = try JSONSerialization.jsonObject(with: Data(try summary.json().utf8)) as? [String: Any]
         #expect((json?["recommend"] as? [String: Any])?["sent"] as? Int == 200)
         #expect(summary.table().contains("freshness"))
-        let html = ScenarioReport.html(summary: summary, result: result)
+        let html = HTMLReport.scenario(summary: summary, result: result)
         // Self-contained: inline SVG plots, nothing fetched (no scripts, links or remote sources).
         #expect(html.components(separatedBy: "<svg").count == 3)
         #expect(!html.contains("<script") && !html.contains("<link") && !html.contains("src="))

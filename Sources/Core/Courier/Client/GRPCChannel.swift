@@ -64,6 +64,21 @@ public final class GRPCChannel: Sendable {
         }
     }
 
+    /// A unary call with a request that is already encoded (protobuf wire bytes); answers the
+    /// response's bytes undecoded. For tools that carry messages whose types they do not compile
+    /// in: load generators, debuggers, proxies.
+    public func unaryRaw(
+        _ method: MethodDescriptor, request: [UInt8], options: CallOptions = CallOptions()
+    ) async throws -> UnaryResponse<[UInt8]> {
+        try await intercepted(method, options) { info in
+            let framed = try GRPCMessageFramer.frame(encoded: request, allocator: allocator, maxSize: configuration.maxSendMessageSize)
+            let raw = try await unaryBytes(method, framed: framed, options: info.options)
+            return UnaryResponse(
+                message: raw.message.getBytes(at: raw.message.readerIndex, length: raw.message.readableBytes) ?? [],
+                initialMetadata: raw.initialMetadata, trailingMetadata: raw.trailingMetadata)
+        }
+    }
+
     public func serverStreaming<Request: ProtobufMessage, Response: ProtobufMessage, Result: Sendable>(
         _ method: MethodDescriptor, request: Request, responseType: Response.Type = Response.self,
         options: CallOptions = CallOptions(), handle: (ResponseStream<Response>) async throws -> Result

@@ -20,6 +20,18 @@ enum GRPCMessageFramer {
             return buffer
         }
     }
+
+    /// Frames bytes that are already an encoded message.
+    static func frame(encoded bytes: [UInt8], allocator: ByteBufferAllocator, maxSize: Int) throws -> ByteBuffer {
+        guard bytes.count <= maxSize else {
+            throw RPCError(code: .resourceExhausted, message: "message of \(bytes.count) bytes exceeds the send limit of \(maxSize)")
+        }
+        var buffer = allocator.buffer(capacity: 5 + bytes.count)
+        buffer.writeInteger(UInt8(0))
+        buffer.writeInteger(UInt32(bytes.count))
+        buffer.writeBytes(bytes)
+        return buffer
+    }
 }
 
 /// Splits received DATA bytes into gRPC messages, enforcing the receive limit before buffering.

@@ -15,6 +15,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
     public var configuration: SearchHomeConfiguration
     public var metrics: RecoMetrics?
     private let logger: Logger
+    private let shopDetails = ShopDetailsCache()
 
     public init(peers: SearchHomePeers, configuration: SearchHomeConfiguration = SearchHomeConfiguration(),
                 metrics: RecoMetrics? = nil, logger: Logger = Logger(label: "reco.searchhome")) {
@@ -95,7 +96,8 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
             shop.drivenBy = ranked.driver
             return shop
         }
-        await fillDetails(&response, using: peers.candidates, deadline: deadline + configuration.reserve, clock: clock)
+        await fillDetails(&response, partDate: candidateList.partDate, using: peers.candidates,
+                          deadline: deadline + configuration.reserve, clock: clock)
         metrics?.recordRecommendation(strategy: response.strategy, degradedBy: response.degraded ? response.degradedReason.prefix { $0 != ":" }.description : nil)
         return response
     }
@@ -164,23 +166,30 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         response.embeddingPartDate = ranking.partDate
     }
 
-    /// Replaces the id-only shops of the answer with their details (one GetShops call). On failure
-    /// the answer keeps the ids and says it degraded.
-    private func fillDetails(_ response: inout Reco_V1_RecommendResponse, using candidates: Reco_V1_CandidateService.Client,
+    /// Replaces the id-only shops of the answer with their details: from the cache, and one
+    /// GetShops call for those it lacks. On failure the answer keeps the ids and says it degraded.
+    private func fillDetails(_ response: inout Reco_V1_RecommendResponse, partDate: String, using candidates: Reco_V1_CandidateService.Client,
                              deadline: ContinuousClock.Instant, clock: ContinuousClock) async {
         guard !response.shops.isEmpty else { return }
-        var request = Reco_V1_GetShopsRequest()
-        request.shopIds = response.shops.map { $0.shop?.shopId ?? 0 }
-        let remaining = deadline - clock.now
-        do {
-            guard remaining > .zero else { throw RPCError(code: .deadlineExceeded, message: "no time left for shop details") }
-            let details = try await candidates.getShops(request, options: CallOptions(timeout: remaining))
-            let byId = Dictionary(details.shops.map { ($0.shopId, $0) }, uniquingKeysWith: { first, _ in first })
-            for index in response.shops.indices {
-                if let shop = byId[response.shops[index].shop?.shopId ?? 0] { response.shops[index].shop = shop }
+        let ids = response.shops.map { $0.shop?.shopId ?? 0 }
+        var byId = shopDetails.lookup(ids, partDate: partDate)
+        let missing = ids.filter { byId[$0] == nil }
+        if !missing.isEmpty {
+            var request = Reco_V1_GetShopsRequest()
+            request.shopIds = missing
+            let remaining = deadline - clock.now
+            do {
+                guard remaining > .zero else { throw RPCError(code: .deadlineExceeded, message: "no time left for shop details") }
+                let details = try await candidates.getShops(request, options: CallOptions(timeout: remaining))
+                // Cached under the part_date the details come from (a batch may have been swapped in since).
+                shopDetails.store(details.shops, partDate: details.partDate)
+                for shop in details.shops { byId[shop.shopId] = shop }
+            } catch {
+                degrade(&response, "shop details", error)
             }
-        } catch {
-            degrade(&response, "shop details", error)
+        }
+        for index in response.shops.indices {
+            if let shop = byId[response.shops[index].shop?.shopId ?? 0] { response.shops[index].shop = shop }
         }
     }
 

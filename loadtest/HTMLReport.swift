@@ -1,23 +1,36 @@
 import Foundation
 import Histogram
 
-/// A self-contained HTML report (inline SVG, no scripts or network): Recommend latency over time
-/// and the percentile curves of Recommend latency and freshness.
-enum ScenarioReport {
-    static func html(summary: ScenarioSummary, result: ScenarioRun.Result) -> String {
-        let json = (try? summary.json()) ?? "{}"
+/// Self-contained HTML reports (inline SVG, no scripts or network): latency over time and
+/// percentile curves.
+enum HTMLReport {
+    static func scenario(summary: ScenarioSummary, result: ScenarioRun.Result) -> String {
+        render(
+            title: "Scenario against \(summary.target)",
+            verdict: (summary.passed, "Freshness p99 \(String(format: "%.3f", summary.freshness.latencyMs.p99)) ms against a budget of \(String(format: "%.0f", summary.budgetMs)) ms"),
+            table: summary.table(), json: (try? summary.json()) ?? "{}", timelineName: "Recommend",
+            timeline: result.recommend.perSecond,
+            series: [("Recommend", result.recommend.histogram, "#1f6fb4"), ("freshness", result.freshness.histogram, "#d2691e")])
+    }
+
+    static func render(title: String, verdict: (passed: Bool, text: String)?, table: String, json: String, timelineName: String,
+                       timeline perSecond: [Int: (count: Int, worstMicros: UInt64)],
+                       series: [(String, Histogram<UInt64>, String)]) -> String {
+        let verdictLine = verdict.map { verdict in
+            "<p class=\"\(verdict.passed ? "pass" : "fail")\">\(escape(verdict.text)): <b>\(verdict.passed ? "PASS" : "FAIL")</b></p>"
+        } ?? ""
         return """
         <!doctype html>
-        <html><head><meta charset="utf-8"><title>loadtest scenario: \(escape(summary.target))</title>
+        <html><head><meta charset="utf-8"><title>loadtest: \(escape(title))</title>
         <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:980px}pre{background:#f4f4f4;padding:1em;overflow:auto}
         h2{margin-top:1.6em}.pass{color:#080}.fail{color:#b00}</style></head><body>
-        <h1>Scenario against \(escape(summary.target))</h1>
-        <p class="\(summary.passed ? "pass" : "fail")">Freshness p99 \(String(format: "%.3f", summary.freshness.latencyMs.p99)) ms against a budget of \(String(format: "%.0f", summary.budgetMs)) ms: <b>\(summary.passed ? "PASS" : "FAIL")</b></p>
-        <pre>\(escape(summary.table()))</pre>
-        <h2>Recommend latency over time (worst per second, ms) and calls per second</h2>
-        \(timeline(result.recommend.perSecond))
+        <h1>\(escape(title))</h1>
+        \(verdictLine)
+        <pre>\(escape(table))</pre>
+        <h2>\(escape(timelineName)) latency over time (worst per second, ms) and calls per second</h2>
+        \(timeline(perSecond))
         <h2>Percentiles (ms, log scale; x: 0 → 99.99%)</h2>
-        \(percentiles([("Recommend", result.recommend.histogram, "#1f6fb4"), ("freshness", result.freshness.histogram, "#d2691e")]))
+        \(percentiles(series))
         <h2>Figures as JSON</h2>
         <pre>\(escape(json))</pre>
         </body></html>

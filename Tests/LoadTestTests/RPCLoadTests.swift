@@ -1,0 +1,56 @@
+import Courier
+import CourierInterop
+@testable import loadtest
+import Testing
+
+@Suite("loadtest rpc against a real server", .timeLimit(.minutes(1)))
+struct RPCLoadTests {
+    // A SimpleRequest asking for a 16-byte response (response_size = 16) with a 16-byte payload.
+    let request: [UInt8] = [0x10, 0x10, 0x1a, 0x12, 0x12, 0x10] + [UInt8](repeating: 0, count: 16)
+    let method = MethodDescriptor(service: "grpc.testing.BenchmarkService", method: "UnaryCall", kind: .unary)
+
+    func withInteropServer(_ body: (Int) async throws -> Void) async throws {
+        var configuration = ServerConfiguration()
+        configuration.threads = 1
+        let (server, _) = InteropServer.make(configuration: configuration)
+        let port = try await server.start(host: "127.0.0.1", port: 0)
+        do { try await body(port) } catch { await server.close(); throw error }
+        await server.close()
+    }
+
+    @Test("closed loop by count: exactly the count is measured, all answered")
+    func closedLoop() async throws {
+        try await withInteropServer { port in
+            let channel = GRPCChannel(host: "127.0.0.1", port: port)
+            let load = RPCLoad(channel: channel, method: method, request: request, settings: .init(
+                total: 500, duration: nil, warmup: .milliseconds(100), rate: nil, workers: 4, deadline: .seconds(5), maxInFlight: 100))
+            let result = await load.run(progress: false)
+            await channel.close()
+            #expect(result.sent == 500)
+            #expect(result.latency.histogram.totalCount == 500)
+            #expect(result.latency.errors.isEmpty)
+            // The echo of a 16-byte payload: SimpleResponse{payload{body}} is 20 bytes.
+            #expect(result.responseBytes == 500 * 20)
+        }
+    }
+
+    @Test("open loop by duration: the schedule's count is sent, and errors are counted by status")
+    func openLoop() async throws {
+        try await withInteropServer { port in
+            let channel = GRPCChannel(host: "127.0.0.1", port: port)
+            let load = RPCLoad(channel: channel, method: method, request: request, settings: .init(
+                total: nil, duration: .seconds(1), warmup: .milliseconds(200), rate: 200, workers: 1, deadline: .seconds(5), maxInFlight: 1000))
+            let result = await load.run(progress: false)
+            #expect(abs(result.sent - 200) <= 1)
+            #expect(Int(result.latency.histogram.totalCount) + result.latency.errors.values.reduce(0, +) == result.sent)
+
+            let unknown = RPCLoad(channel: channel, method: MethodDescriptor(service: "grpc.testing.BenchmarkService", method: "Nope", kind: .unary),
+                                  request: request, settings: .init(total: 20, duration: nil, warmup: .zero, rate: nil, workers: 2,
+                                                                    deadline: .seconds(5), maxInFlight: 100))
+            let failed = await unknown.run(progress: false)
+            #expect(failed.latency.errors == ["UNIMPLEMENTED": 20])
+            #expect(failed.latency.histogram.totalCount == 0)
+            await channel.close()
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Courier
+import Foundation
+import Histogram
+
+/// `loadtest rpc`: one method of any gRPC server, like ghz. The request is protobuf bytes (a file,
+/// hex or base64); closed loop (connections x streams calls in flight) or open loop (a fixed
+/// rate, latency from each call's intended send time); by count or duration; warm-up excluded.
+struct RPCCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rpc", abstract: "Load one method of any Courier or gRPC server with an encoded request.")
+
+    @Option(help: "The server, host:port.") var target: String
+    @Option(help: "The method: package.Service/Method (a leading / is fine).") var method: String
+    @Option(help: "The request: a file of protobuf bytes.") var dataFile: String?
+    @Option(help: "The request as hex.") var dataHex: String?
+    @Option(help: "The request as base64.") var dataBase64: String?
+    @Option(help: "Measured calls (after warm-up); the run ends at this count or --duration, whichever first.") var total: Int?
+    @Option(help: "Measured duration, e.g. 10s.") var duration: DurationArgument?
+    @Option(help: "Warm-up before measuring: calls made, not counted.") var warmup = DurationArgument(argument: "1s")!
+    @Option(help: "Open loop: calls per second from a fixed schedule. Without it, closed loop.") var rate: Double?
+    @Option(help: "HTTP/2 connections.") var connections = 1
+    @Option(help: "Closed loop: calls in flight per connection.") var streams = 1
+    @Option(help: "Deadline of each call.") var deadline = DurationArgument(argument: "5s")!
+    @Option(help: "Open loop: most calls in flight; beyond it a call counts as dropped.") var maxInFlight = 20_000
+    @Flag(help: "Print the result as JSON.") var json = false
+    @Option(help: "Write a self-contained HTML report here.") var report: String?
+
+    func validate() throws {
+        guard [dataFile, dataHex, dataBase64].compactMap({ $0 }).count <= 1 else {
+            throw ValidationError("give the request once: --data-file, --data-hex or --data-base64")
+        }
+        guard total != nil || duration != nil else { throw ValidationError("say how long: --total N and/or --duration 10s") }
+        guard connections > 0, streams > 0 else { throw ValidationError("--connections and --streams must be positive") }
+        if let rate { guard rate > 0 else { throw ValidationError("--rate must be positive") } }
+        _ = try parsedMethod()
+    }
+
+    func parsedMethod() throws -> MethodDescriptor {
+        let parts = method.drop { $0 == "/" }.split(separator: "/")
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw ValidationError("--method: expected package.Service/Method, got \(method)")
+        }
+        return MethodDescriptor(service: String(parts[0]), method: String(parts[1]), kind: .unary)
+    }
+
+    func request() throws -> [UInt8] {
+        if let dataFile { return [UInt8](try Data(contentsOf: URL(fileURLWithPath: dataFile))) }
+        if let dataHex {
+            let digits = Array(dataHex.filter { !$0.isWhitespace })
+            guard digits.count % 2 == 0 else { throw ValidationError("--data-hex: odd number of hex digits") }
+            return try stride(from: 0, to: digits.count, by: 2).map { index in
+                guard let byte = UInt8(String(digits[index...index + 1]), radix: 16) else {
+                    throw ValidationError("--data-hex: \(String(digits[index...index + 1])) is not hex")
+                }
+                return byte
+            }
+        }
+        if let dataBase64 {
+            guard let data = Data(base64Encoded: dataBase64) else { throw ValidationError("--data-base64: not base64") }
+            return [UInt8](data)
+        }
+        return []
+    }
+
+    func run() async throws {
+        let parts = target.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--target: expected host:port, got \(target)") }
+        var configuration = ChannelConfiguration()
+        configuration.connections = connections
+        let channel = GRPCChannel(host: String(parts[0]), port: port, configuration: configuration)
+        let load = RPCLoad(
+            channel: channel, method: try parsedMethod(), request: try request(),
+            settings: .init(total: total, duration: duration?.duration, warmup: warmup.duration, rate: rate,
+                            workers: connections * streams, deadline: deadline.duration, maxInFlight: maxInFlight))
+        let result = await load.run(progress: isatty(STDERR_FILENO) == 1)
+        await channel.close()
+        let summary = RPCSummary(result: result, target: target, method: try parsedMethod(), rate: rate, connections: connections, streams: streams)
+        print(json ? try summary.json() : summary.table())
+        if let report {
+            let html = HTMLReport.render(
+                title: "\(summary.method) on \(target)", verdict: nil, table: summary.table(), json: (try? summary.json()) ?? "{}",
+                timelineName: summary.method, timeline: result.latency.perSecond, series: [(summary.method, result.latency.histogram, "#1f6fb4")])
+            try html.write(toFile: report, atomically: true, encoding: .utf8)
+            FileHandle.standardError.write(Data("report: \(report)\n".utf8))
+        }
+        if summary.ok == 0 { throw ExitCode(1) }
+    }
+}

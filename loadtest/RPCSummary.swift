@@ -1,0 +1,49 @@
+import Courier
+import Foundation
+
+/// The figures of `loadtest rpc`.
+struct RPCSummary: Codable, Sendable {
+    var target: String
+    var method: String
+    var mode: String
+    var sent: Int
+    var ok: Int
+    var errors: [String: Int]
+    var dropped: Int
+    var seconds: Double
+    var throughputPerSecond: Double
+    var meanResponseBytes: Double
+    var latencyMs: ScenarioSummary.Percentiles
+
+    init(result: RPCLoad.Result, target: String, method: MethodDescriptor, rate: Double?, connections: Int, streams: Int) {
+        self.target = target
+        self.method = method.description
+        mode = rate.map { String(format: "open loop at %.0f/s over %d connection(s)", $0, connections) }
+            ?? "closed loop, \(connections) connection(s) x \(streams) stream(s)"
+        sent = result.sent
+        ok = Int(result.latency.histogram.totalCount)
+        errors = result.latency.errors
+        dropped = result.dropped
+        seconds = result.elapsed.seconds
+        throughputPerSecond = seconds > 0 ? Double(ok) / seconds : 0
+        meanResponseBytes = ok > 0 ? Double(result.responseBytes) / Double(ok) : 0
+        latencyMs = ScenarioSummary.Percentiles(result.latency.histogram)
+    }
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    func table() -> String {
+        let errorText = errors.isEmpty ? "none" : errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        let p = latencyMs
+        return """
+        \(method) on \(target), \(mode)
+          \(sent) sent, \(ok) ok in \(String(format: "%.2f", seconds)) s = \(String(format: "%.0f", throughputPerSecond)) calls/s; errors: \(errorText); dropped by the client: \(dropped)
+          latency ms    p50 \(String(format: "%.3f", p.p50))  p90 \(String(format: "%.3f", p.p90))  p99 \(String(format: "%.3f", p.p99))  p99.9 \(String(format: "%.3f", p.p99_9))  max \(String(format: "%.3f", p.max))  mean \(String(format: "%.3f", p.mean))
+        """
+    }
+}
