@@ -117,7 +117,7 @@ let package = Package(
             name: "loadtest",
             dependencies: [
                 "Courier", "CourierProtos", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "loadtest", swiftSettings: swiftSettings),
         .executableTarget(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Courier
 import Foundation
+import NIOPosix
 import Histogram
 
 /// `loadtest rpc`: one method of any gRPC server, like ghz. The request is protobuf bytes (a file,
@@ -20,6 +21,7 @@ struct RPCCommand: AsyncParsableCommand {
     @Option(help: "Warm-up before measuring: calls made, not counted.") var warmup = DurationArgument(argument: "1s")!
     @Option(help: "Open loop: calls per second from a fixed schedule. Without it, closed loop.") var rate: Double?
     @Option(help: "HTTP/2 connections.") var connections = 1
+    @Option(help: "Event loop threads of the client (one: no hops between threads; pin it with taskset).") var threads = 1
     @Option(help: "Closed loop: calls in flight per connection.") var streams = 1
     @Option(help: "Deadline of each call.") var deadline = DurationArgument(argument: "5s")!
     @Option(help: "Open loop: most calls in flight; beyond it a call counts as dropped.") var maxInFlight = 20_000
@@ -68,7 +70,8 @@ struct RPCCommand: AsyncParsableCommand {
         guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--target: expected host:port, got \(target)") }
         var configuration = ChannelConfiguration()
         configuration.connections = connections
-        let channel = GRPCChannel(host: String(parts[0]), port: port, configuration: configuration)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+        let channel = GRPCChannel(host: String(parts[0]), port: port, configuration: configuration, group: group)
         let load = RPCLoad(
             channel: channel, method: try parsedMethod(), request: try request(),
             settings: .init(total: total, duration: duration?.duration, warmup: warmup.duration, rate: rate,

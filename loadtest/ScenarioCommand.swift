@@ -2,6 +2,7 @@ import ArgumentParser
 import Courier
 import CourierProtos
 import Foundation
+import NIOPosix
 
 struct ScenarioCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,6 +23,7 @@ struct ScenarioCommand: AsyncParsableCommand {
     @Flag(help: "Send Recommend without a location (no delivery filter).") var noLocation = false
     @Option(help: "Deadline of each Recommend call.") var deadline = DurationArgument(argument: "1s")!
     @Option(help: "HTTP/2 connections to the target.") var connections = 1
+    @Option(help: "Event loop threads of the client (one: no hops between threads; pin it with taskset).") var threads = 1
     @Option(help: "How often a sampled search is followed until Recommend reflects it.") var probeInterval = DurationArgument(argument: "100ms")!
     @Option(help: "How often a probe asks Recommend while it waits.") var probePoll = DurationArgument(argument: "2ms")!
     @Option(help: "Give up on a probe after this long.") var probeTimeout = DurationArgument(argument: "5s")!
@@ -46,7 +48,8 @@ struct ScenarioCommand: AsyncParsableCommand {
         let parts = target.split(separator: ":")
         var configuration = ChannelConfiguration()
         configuration.connections = connections
-        let channel = GRPCChannel(host: String(parts[0]), port: Int(parts[1])!, configuration: configuration)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+        let channel = GRPCChannel(host: String(parts[0]), port: Int(parts[1])!, configuration: configuration, group: group)
         defer { Task { await channel.close() } }
         var actions = ScenarioActions(
             users: users, shops: shops, runId: "lt\(UInt32.random(in: 0...UInt32.max))",

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Is loadtest efficient enough not to be the bottleneck? (issue 4) One run, side by side: h2load
+# and `loadtest rpc`, each on core 1, drive BenchmarkService/UnaryCall on Courier's interop-server
+# pinned to core 0 with one thread; the same request, 8 connections x 16 streams, 200,000 calls.
+#   bench/loadtest-vs-h2load.sh [-n CALLS]     results also go to bench/results/loadtest-vs-h2load-DATE-TIME.txt
+set -euo pipefail
+cd "$(dirname "$0")/.."
+calls=200000
+while getopts n: flag; do case $flag in n) calls=$OPTARG ;; *) exit 2 ;; esac; done
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+echo "building (release)..." >&2
+swift build -c release --product interop-server >/dev/null
+swift build -c release --product loadtest >/dev/null
+bin="$(swift build -c release --show-bin-path)"
+port=50093
+taskset -c 0 "$bin/interop-server" --port $port --threads 1 >/dev/null &
+pids+=($!)
+for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+
+# SimpleRequest{response_size: 16, payload: 16 bytes}, and the same framed for h2load.
+request_hex="10101a121210$(printf "0%.0s" $(seq 32))"
+printf '\x00\x00\x00\x00\x16\x10\x10\x1a\x12\x12\x10\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > "$work/framed.bin"
+
+out="bench/results/loadtest-vs-h2load-$(date +%Y-%m-%d-%H%M).txt"
+mkdir -p bench/results
+{
+  echo "# bench/loadtest-vs-h2load.sh, $(date -u '+%Y-%m-%d %H:%M UTC'): interop-server on core 0 (1 thread), clients on core 1, 8 connections x 16 streams, $calls calls"
+  for round in 1 2; do
+    echo "## round $round"
+    taskset -c 1 h2load -n "$calls" -c 8 -m 16 -t 1 -d "$work/framed.bin" -H "content-type: application/grpc" -H "te: trailers" \
+      "http://127.0.0.1:$port/grpc.testing.BenchmarkService/UnaryCall" | awk '/^finished in/ {print "h2load:   " $4 " req/s"}'
+    taskset -c 1 "$bin/loadtest" rpc --target "127.0.0.1:$port" --method grpc.testing.BenchmarkService/UnaryCall \
+      --data-hex "$request_hex" --total "$calls" --connections 8 --streams 16 --warmup 1s | sed 's/^/loadtest: /'
+  done
+} | tee "$out"
+echo "results: $out" >&2
