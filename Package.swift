@@ -122,7 +122,10 @@ let package = Package(
             path: "loadtest", swiftSettings: swiftSettings),
         .executableTarget(
             name: "reco-bench",
-            dependencies: ["Reco", "Courier", "CourierProtos", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Reco", "Courier", "CourierProtos", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "bench/reco-bench", swiftSettings: swiftSettings),
         .executableTarget(
             name: "interop-server", dependencies: ["CourierInterop"], path: "Sources/Tools/interop-server",

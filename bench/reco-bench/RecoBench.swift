@@ -8,5 +8,5 @@ import ArgumentParser
 struct RecoBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reco-bench", abstract: "Benchmarks of the recommendation services.",
-        subcommands: [SimilarityInProcess.self, SimilarityOverRPC.self])
+        subcommands: [SimilarityInProcess.self, SimilarityOverRPC.self, RPCCost.self])
 }

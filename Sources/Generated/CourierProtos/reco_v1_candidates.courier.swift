@@ -17,6 +17,7 @@ extension CourierProtoFiles {
             "reco.v1.Candidate",
             "reco.v1.GetShopsRequest",
             "reco.v1.GetShopsResponse",
+            "reco.v1.CandidateColumns",
             "reco.v1.CandidatesResponse",
             "reco.v1.CandidateSource",
             "reco.v1.CandidateService",
@@ -36,14 +37,17 @@ extension CourierProtoFiles {
             "Y29yZRIdCgpkaXN0YW5jZV9tGAQgASgBUglkaXN0YW5jZU0SFwoHc2hvcF9pZBgFIAEoA1IGc2hvcElkIiwKD0dldFNob3Bz" +
             "UmVxdWVzdBIZCghzaG9wX2lkcxgBIAMoA1IHc2hvcElkcyJ+ChBHZXRTaG9wc1Jlc3BvbnNlEiMKBXNob3BzGAEgAygLMg0u" +
             "cmVjby52MS5TaG9wUgVzaG9wcxIoChB1bmtub3duX3Nob3BfaWRzGAIgAygDUg51bmtub3duU2hvcElkcxIbCglwYXJ0X2Rh" +
-            "dGUYAyABKAlSCHBhcnREYXRlIoQBChJDYW5kaWRhdGVzUmVzcG9uc2USMgoKY2FuZGlkYXRlcxgBIAMoCzISLnJlY28udjEu" +
-            "Q2FuZGlkYXRlUgpjYW5kaWRhdGVzEh0KCmNvbGRfc3RhcnQYAiABKAhSCWNvbGRTdGFydBIbCglwYXJ0X2RhdGUYAyABKAlS" +
-            "CHBhcnREYXRlKnEKD0NhbmRpZGF0ZVNvdXJjZRIgChxDQU5ESURBVEVfU09VUkNFX1VOU1BFQ0lGSUVEEAASHgoaQ0FORElE" +
-            "QVRFX1NPVVJDRV9UV09fVE9XRVIQARIcChhDQU5ESURBVEVfU09VUkNFX1BPUFVMQVIQAjLqAQoQQ2FuZGlkYXRlU2Vydmlj" +
-            "ZRJICg1HZXRDYW5kaWRhdGVzEhoucmVjby52MS5DYW5kaWRhdGVzUmVxdWVzdBobLnJlY28udjEuQ2FuZGlkYXRlc1Jlc3Bv" +
-            "bnNlEj8KCEdldFNob3BzEhgucmVjby52MS5HZXRTaG9wc1JlcXVlc3QaGS5yZWNvLnYxLkdldFNob3BzUmVzcG9uc2USSwoM" +
-            "TG9hZFBhcnREYXRlEhwucmVjby52MS5Mb2FkUGFydERhdGVSZXF1ZXN0Gh0ucmVjby52MS5Mb2FkUGFydERhdGVSZXNwb25z" +
-            "ZWIGcHJvdG8z")
+            "dGUYAyABKAlSCHBhcnREYXRlIqUBChBDYW5kaWRhdGVDb2x1bW5zEhkKCHNob3BfaWRzGAEgAygDUgdzaG9wSWRzEjIKB3Nv" +
+            "dXJjZXMYAiADKA4yGC5yZWNvLnYxLkNhbmRpZGF0ZVNvdXJjZVIHc291cmNlcxIhCgxtb2RlbF9zY29yZXMYAyADKAJSC21v" +
+            "ZGVsU2NvcmVzEh8KC2Rpc3RhbmNlc19tGAQgAygBUgpkaXN0YW5jZXNNIrkBChJDYW5kaWRhdGVzUmVzcG9uc2USMgoKY2Fu" +
+            "ZGlkYXRlcxgBIAMoCzISLnJlY28udjEuQ2FuZGlkYXRlUgpjYW5kaWRhdGVzEh0KCmNvbGRfc3RhcnQYAiABKAhSCWNvbGRT" +
+            "dGFydBIbCglwYXJ0X2RhdGUYAyABKAlSCHBhcnREYXRlEjMKB2NvbHVtbnMYBCABKAsyGS5yZWNvLnYxLkNhbmRpZGF0ZUNv" +
+            "bHVtbnNSB2NvbHVtbnMqcQoPQ2FuZGlkYXRlU291cmNlEiAKHENBTkRJREFURV9TT1VSQ0VfVU5TUEVDSUZJRUQQABIeChpD" +
+            "QU5ESURBVEVfU09VUkNFX1RXT19UT1dFUhABEhwKGENBTkRJREFURV9TT1VSQ0VfUE9QVUxBUhACMuoBChBDYW5kaWRhdGVT" +
+            "ZXJ2aWNlEkgKDUdldENhbmRpZGF0ZXMSGi5yZWNvLnYxLkNhbmRpZGF0ZXNSZXF1ZXN0GhsucmVjby52MS5DYW5kaWRhdGVz" +
+            "UmVzcG9uc2USPwoIR2V0U2hvcHMSGC5yZWNvLnYxLkdldFNob3BzUmVxdWVzdBoZLnJlY28udjEuR2V0U2hvcHNSZXNwb25z" +
+            "ZRJLCgxMb2FkUGFydERhdGUSHC5yZWNvLnYxLkxvYWRQYXJ0RGF0ZVJlcXVlc3QaHS5yZWNvLnYxLkxvYWRQYXJ0RGF0ZVJl" +
+            "c3BvbnNlYgZwcm90bzM=")
 }
 
 /// `reco.v1.CandidateSource`
@@ -244,11 +248,46 @@ public struct Reco_V1_GetShopsResponse: ProtobufMessage {
     }
 }
 
+/// `reco.v1.CandidateColumns`
+public struct Reco_V1_CandidateColumns: ProtobufMessage {
+    public var shopIds: [Int64] = []
+    public var sources: [Reco_V1_CandidateSource] = []
+    public var modelScores: [Float] = []
+    public var distancesM: [Double] = []
+    /// Fields received that this schema does not know; re-encoded unchanged.
+    public var unknownFields: [ProtobufUnknownField] = []
+
+    public init() {}
+
+    public static let protoMessageName = "reco.v1.CandidateColumns"
+
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> {
+        courier_descriptor__reco__v1__candidate_columns()
+    }
+
+    public init(reading r: CMessageReader) throws(ProtobufDecodingError) {
+        self.shopIds = r.repeatedScalar(0, as: Int64.self)
+        self.sources = r.repeatedEnumValues(1).map(Reco_V1_CandidateSource.init(rawValue:))
+        self.modelScores = r.repeatedScalar(2, as: Float.self)
+        self.distancesM = r.repeatedScalar(3, as: Double.self)
+        self.unknownFields = r.unknownFields()
+    }
+
+    public func write(to w: CMessageWriter) throws(ProtobufEncodingError) {
+        w.setRepeatedScalar(0, shopIds)
+        w.setRepeatedEnumValues(1, sources.map(\.rawValue))
+        w.setRepeatedScalar(2, modelScores)
+        w.setRepeatedScalar(3, distancesM)
+        w.setUnknownFields(unknownFields)
+    }
+}
+
 /// `reco.v1.CandidatesResponse`
 public struct Reco_V1_CandidatesResponse: ProtobufMessage {
     public var candidates: [Reco_V1_Candidate] = []
     public var coldStart: Bool = false
     public var partDate: String = ""
+    public var columns: Reco_V1_CandidateColumns? = nil
     /// Fields received that this schema does not know; re-encoded unchanged.
     public var unknownFields: [ProtobufUnknownField] = []
 
@@ -264,6 +303,7 @@ public struct Reco_V1_CandidatesResponse: ProtobufMessage {
         self.candidates = try r.repeatedMessage(0, as: Reco_V1_Candidate.self)
         self.coldStart = r.bool(1)
         self.partDate = try r.string(2)
+        self.columns = try r.message(3, as: Reco_V1_CandidateColumns.self)
         self.unknownFields = r.unknownFields()
     }
 
@@ -271,6 +311,7 @@ public struct Reco_V1_CandidatesResponse: ProtobufMessage {
         try w.setRepeatedMessage(0, candidates)
         w.setBool(1, coldStart)
         try w.setString(2, partDate)
+        try w.setMessage(3, columns)
         w.setUnknownFields(unknownFields)
     }
 }

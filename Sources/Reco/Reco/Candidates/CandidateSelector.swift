@@ -18,32 +18,43 @@ public struct CandidateSelector: Sendable {
         let point = location.map(ShopCatalog.Point.init)
         var response = Reco_V1_CandidatesResponse()
         response.partDate = batch.partDate
-        response.candidates.reserveCapacity(limit)
+        // Chosen as slots first; written out once, as messages or as columns.
+        var chosenSlots: [(slot: Int, source: Reco_V1_CandidateSource, score: Float)] = []
+        chosenSlots.reserveCapacity(limit)
         var chosen = [Bool](repeating: false, count: catalog.count)
         if let list = batch.twoTowerLists[userId] {
             for item in list {
-                guard response.candidates.count < limit, let slot = catalog.slot(of: item.shopId), !chosen[slot],
+                guard chosenSlots.count < limit, let slot = catalog.slot(of: item.shopId), !chosen[slot],
                       catalog.delivers(slot: slot, to: point) else { continue }
                 chosen[slot] = true
-                response.candidates.append(candidate(slot, source: .twoTower, score: item.score, point: point, catalog: catalog, withDetails: withDetails))
+                chosenSlots.append((slot, .twoTower, item.score))
             }
         } else {
             response.coldStart = true
         }
-        if response.candidates.count < limit {
-            for slot in catalog.popularSlots(deliveringTo: point, limit: limit - response.candidates.count, excluded: chosen) {
-                response.candidates.append(candidate(
-                    slot, source: .popular, score: Float(catalog.shops[slot].popularity), point: point, catalog: catalog, withDetails: withDetails))
+        if chosenSlots.count < limit {
+            for slot in catalog.popularSlots(deliveringTo: point, limit: limit - chosenSlots.count, excluded: chosen) {
+                chosenSlots.append((slot, .popular, Float(catalog.shops[slot].popularity)))
             }
+        }
+        if withDetails {
+            response.candidates = chosenSlots.map { candidate($0.slot, source: $0.source, score: $0.score, point: point, catalog: catalog) }
+        } else {
+            var columns = Reco_V1_CandidateColumns()
+            columns.shopIds = chosenSlots.map { catalog.shops[$0.slot].shopId }
+            columns.sources = chosenSlots.map(\.source)
+            columns.modelScores = chosenSlots.map(\.score)
+            columns.distancesM = chosenSlots.map { chosen in point.map { catalog.distance(slot: chosen.slot, from: $0) } ?? 0 }
+            response.columns = columns
         }
         return response
     }
 
     private func candidate(_ slot: Int, source: Reco_V1_CandidateSource, score: Float, point: ShopCatalog.Point?,
-                           catalog: ShopCatalog, withDetails: Bool) -> Reco_V1_Candidate {
+                           catalog: ShopCatalog) -> Reco_V1_Candidate {
         var candidate = Reco_V1_Candidate()
         candidate.shopId = catalog.shops[slot].shopId
-        if withDetails { candidate.shop = catalog.shops[slot] }
+        candidate.shop = catalog.shops[slot]
         candidate.source = source
         candidate.modelScore = score
         candidate.distanceM = point.map { catalog.distance(slot: slot, from: $0) } ?? 0

@@ -44,17 +44,28 @@ public final class RecoMetrics: Sendable {
         histogram.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
+    private let recommendationSeries = Mutex<[String: Counter]>([:])
+
     /// How SearchHome answered: the strategy, and the dependency that made it degrade, if any.
     public func recordRecommendation(strategy: Reco_V1_Strategy?, degradedBy dependency: String?) {
-        registry.makeCounter(
-            name: "reco_recommendations_total", labels: [("strategy", Self.label(strategy))],
-            help: "Recommend answers by the strategy used"
-        ).increment()
+        counter("strategy:" + Self.label(strategy)) {
+            $0.makeCounter(name: "reco_recommendations_total", labels: [("strategy", Self.label(strategy))],
+                           help: "Recommend answers by the strategy used")
+        }.increment()
         if let dependency {
-            registry.makeCounter(
-                name: "reco_recommendations_degraded_total", labels: [("dependency", dependency)],
-                help: "Recommend answers that fell back because a dependency failed or ran out of time"
-            ).increment()
+            counter("degraded:" + dependency) {
+                $0.makeCounter(name: "reco_recommendations_degraded_total", labels: [("dependency", dependency)],
+                               help: "Recommend answers that fell back because a dependency failed or ran out of time")
+            }.increment()
+        }
+    }
+
+    private func counter(_ key: String, make: (PrometheusCollectorRegistry) -> Counter) -> Counter {
+        recommendationSeries.withLock { series in
+            if let existing = series[key] { return existing }
+            let made = make(registry)
+            series[key] = made
+            return made
         }
     }
 

@@ -16,6 +16,8 @@ public struct SearchHomeConfiguration: Sendable {
     /// Salt of the A/B hash: changing it reshuffles the groups.
     public var experimentSalt = "searchhome-rerank"
     public var weighting = HistoryWeighting()
+    /// Newest keywords and newest shops asked of History per call (each list).
+    public var historyFetchLimit = 50
 
     public init() {}
 }

@@ -66,8 +66,12 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         response.candidatePartDate = candidateList.partDate
         response.strategy = candidateList.coldStart ? .popular : .twoTower
         // The answer's order as positions into the candidates (two-tower order until re-ranked).
-        let candidates = candidateList.candidates
-        var order = candidates.indices.prefix(limit).map { Ranked(position: $0, score: candidates[$0].modelScore, driver: nil) }
+        let candidates = candidateList.columns ?? Reco_V1_CandidateColumns()
+        let candidateCount = candidates.shopIds.count
+        guard candidates.sources.count == candidateCount, candidates.modelScores.count == candidateCount else {
+            throw RPCError(code: .internal, message: "candidates: columns of different lengths")
+        }
+        var order = (0..<min(limit, candidateCount)).map { Ranked(position: $0, score: candidates.modelScores[$0], driver: nil) }
 
         if group == .b, let historyResult = await historyAnswer {
             switch historyResult {
@@ -77,7 +81,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
                 let items = configuration.weighting.items(
                     from: activity, sessionId: request.sessionId, nowMs: Int64(Date().timeIntervalSince1970 * 1000))
                 response.historyItems = Int32(items.count)
-                if !items.isEmpty && !candidates.isEmpty {
+                if !items.isEmpty && candidateCount > 0 {
                     await rerank(&order, candidates: candidates, limit: limit, by: items, using: peers.similarity,
                                  deadline: deadline, clock: clock, response: &response)
                 }
@@ -85,14 +89,13 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         }
 
         response.shops = order.map { ranked in
-            let candidate = candidates[ranked.position]
             var shop = Reco_V1_RecommendedShop()
             var details = Reco_V1_Shop()
-            details.shopId = candidate.shopId
+            details.shopId = candidates.shopIds[ranked.position]
             shop.shop = details
             shop.score = ranked.score
-            shop.modelScore = candidate.modelScore
-            shop.source = candidate.source
+            shop.modelScore = candidates.modelScores[ranked.position]
+            shop.source = candidates.sources[ranked.position]
             shop.drivenBy = ranked.driver
             return shop
         }
@@ -105,6 +108,8 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
     private func fetchHistory(_ history: Reco_V1_HistoryService.Client, userId: String, timeout: Duration) async -> Result<Reco_V1_SessionActivity, any Error> {
         var request = Reco_V1_HistoryRequest()
         request.userId = userId
+        // The newest are what weigh; more than this would be cut by the weighting anyway.
+        request.limit = Int32(configuration.historyFetchLimit)
         do {
             return .success(try await history.userActivity(request, options: CallOptions(timeout: timeout)))
         } catch {
@@ -122,7 +127,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
     /// Orders the candidates by similarity to the history, best `limit` first; shops without
     /// embeddings keep their order after the scored ones. Leaves `order` as it is (and flags the
     /// answer degraded) on failure.
-    private func rerank(_ order: inout [Ranked], candidates: [Reco_V1_Candidate], limit: Int, by items: [Reco_V1_HistoryItem],
+    private func rerank(_ order: inout [Ranked], candidates: Reco_V1_CandidateColumns, limit: Int, by items: [Reco_V1_HistoryItem],
                         using similarity: Reco_V1_SimilarityService.Client, deadline: ContinuousClock.Instant,
                         clock: ContinuousClock, response: inout Reco_V1_RecommendResponse) async {
         let remaining = deadline - clock.now
@@ -132,7 +137,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         }
         var request = Reco_V1_RankByHistoryRequest()
         request.history = items
-        request.candidateShopIds = candidates.map(\.shopId)
+        request.candidateShopIds = candidates.shopIds
         // Only the best `limit` come back: the scored ones lead the answer, whatever follows them.
         request.topK = Int32(limit)
         let ranking: Reco_V1_RankResponse
@@ -143,9 +148,9 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
             return
         }
         var positionOf: [Int64: Int] = [:]
-        positionOf.reserveCapacity(candidates.count)
-        for (position, candidate) in candidates.enumerated() where positionOf[candidate.shopId] == nil {
-            positionOf[candidate.shopId] = position
+        positionOf.reserveCapacity(candidates.shopIds.count)
+        for (position, id) in candidates.shopIds.enumerated() where positionOf[id] == nil {
+            positionOf[id] = position
         }
         var reordered: [Ranked] = []
         reordered.reserveCapacity(limit)
@@ -157,9 +162,9 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         }
         // Candidates Similarity could not score (no embedding) follow, in two-tower order.
         let unknown = Set(ranking.unknownShopIds)
-        for (position, candidate) in candidates.enumerated() where reordered.count < limit && unknown.contains(candidate.shopId) {
+        for (position, id) in candidates.shopIds.enumerated() where reordered.count < limit && unknown.contains(id) {
             guard placed.insert(position).inserted else { continue }
-            reordered.append(Ranked(position: position, score: candidate.modelScore, driver: nil))
+            reordered.append(Ranked(position: position, score: candidates.modelScores[position], driver: nil))
         }
         order = reordered
         response.strategy = .rerank

@@ -232,6 +232,51 @@ void   reco__v1__get_shops_response__free_unpacked
   assert(message->base.descriptor == &reco__v1__get_shops_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   reco__v1__candidate_columns__init
+                     (Reco__V1__CandidateColumns         *message)
+{
+  static const Reco__V1__CandidateColumns init_value = RECO__V1__CANDIDATE_COLUMNS__INIT;
+  *message = init_value;
+}
+size_t reco__v1__candidate_columns__get_packed_size
+                     (const Reco__V1__CandidateColumns *message)
+{
+  assert(message->base.descriptor == &reco__v1__candidate_columns__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t reco__v1__candidate_columns__pack
+                     (const Reco__V1__CandidateColumns *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &reco__v1__candidate_columns__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t reco__v1__candidate_columns__pack_to_buffer
+                     (const Reco__V1__CandidateColumns *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &reco__v1__candidate_columns__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Reco__V1__CandidateColumns *
+       reco__v1__candidate_columns__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Reco__V1__CandidateColumns *)
+     protobuf_c_message_unpack (&reco__v1__candidate_columns__descriptor,
+                                allocator, len, data);
+}
+void   reco__v1__candidate_columns__free_unpacked
+                     (Reco__V1__CandidateColumns *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &reco__v1__candidate_columns__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   reco__v1__candidates_response__init
                      (Reco__V1__CandidatesResponse         *message)
 {
@@ -649,7 +694,84 @@ const ProtobufCMessageDescriptor reco__v1__get_shops_response__descriptor =
   (ProtobufCMessageInit) reco__v1__get_shops_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor reco__v1__candidates_response__field_descriptors[3] =
+static const ProtobufCFieldDescriptor reco__v1__candidate_columns__field_descriptors[4] =
+{
+  {
+    "shop_ids",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Reco__V1__CandidateColumns, n_shop_ids),
+    offsetof(Reco__V1__CandidateColumns, shop_ids),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sources",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Reco__V1__CandidateColumns, n_sources),
+    offsetof(Reco__V1__CandidateColumns, sources),
+    &reco__v1__candidate_source__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "model_scores",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Reco__V1__CandidateColumns, n_model_scores),
+    offsetof(Reco__V1__CandidateColumns, model_scores),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "distances_m",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_DOUBLE,
+    offsetof(Reco__V1__CandidateColumns, n_distances_m),
+    offsetof(Reco__V1__CandidateColumns, distances_m),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned reco__v1__candidate_columns__field_indices_by_name[] = {
+  3,   /* field[3] = distances_m */
+  2,   /* field[2] = model_scores */
+  0,   /* field[0] = shop_ids */
+  1,   /* field[1] = sources */
+};
+static const ProtobufCIntRange reco__v1__candidate_columns__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor reco__v1__candidate_columns__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "reco.v1.CandidateColumns",
+  "CandidateColumns",
+  "Reco__V1__CandidateColumns",
+  "reco.v1",
+  sizeof(Reco__V1__CandidateColumns),
+  4,
+  reco__v1__candidate_columns__field_descriptors,
+  reco__v1__candidate_columns__field_indices_by_name,
+  1,  reco__v1__candidate_columns__number_ranges,
+  (ProtobufCMessageInit) reco__v1__candidate_columns__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor reco__v1__candidates_response__field_descriptors[4] =
 {
   {
     "candidates",
@@ -687,16 +809,29 @@ static const ProtobufCFieldDescriptor reco__v1__candidates_response__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "columns",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Reco__V1__CandidatesResponse, columns),
+    &reco__v1__candidate_columns__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned reco__v1__candidates_response__field_indices_by_name[] = {
   0,   /* field[0] = candidates */
   1,   /* field[1] = cold_start */
+  3,   /* field[3] = columns */
   2,   /* field[2] = part_date */
 };
 static const ProtobufCIntRange reco__v1__candidates_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor reco__v1__candidates_response__descriptor =
 {
@@ -706,7 +841,7 @@ const ProtobufCMessageDescriptor reco__v1__candidates_response__descriptor =
   "Reco__V1__CandidatesResponse",
   "reco.v1",
   sizeof(Reco__V1__CandidatesResponse),
-  3,
+  4,
   reco__v1__candidates_response__field_descriptors,
   reco__v1__candidates_response__field_indices_by_name,
   1,  reco__v1__candidates_response__number_ranges,

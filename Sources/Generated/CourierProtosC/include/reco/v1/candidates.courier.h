@@ -8,4 +8,5 @@ static inline const ProtobufCMessageDescriptor *courier_descriptor__reco__v1__sh
 static inline const ProtobufCMessageDescriptor *courier_descriptor__reco__v1__candidate(void) { return &reco__v1__candidate__descriptor; }
 static inline const ProtobufCMessageDescriptor *courier_descriptor__reco__v1__get_shops_request(void) { return &reco__v1__get_shops_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *courier_descriptor__reco__v1__get_shops_response(void) { return &reco__v1__get_shops_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *courier_descriptor__reco__v1__candidate_columns(void) { return &reco__v1__candidate_columns__descriptor; }
 static inline const ProtobufCMessageDescriptor *courier_descriptor__reco__v1__candidates_response(void) { return &reco__v1__candidates_response__descriptor; }

@@ -22,6 +22,7 @@ typedef struct Reco__V1__Shop Reco__V1__Shop;
 typedef struct Reco__V1__Candidate Reco__V1__Candidate;
 typedef struct Reco__V1__GetShopsRequest Reco__V1__GetShopsRequest;
 typedef struct Reco__V1__GetShopsResponse Reco__V1__GetShopsResponse;
+typedef struct Reco__V1__CandidateColumns Reco__V1__CandidateColumns;
 typedef struct Reco__V1__CandidatesResponse Reco__V1__CandidatesResponse;
 
 
@@ -55,8 +56,10 @@ struct  Reco__V1__CandidatesRequest
    */
   int32_t limit;
   /*
-   * Leave Candidate.shop out (ids, scores and distances only): a caller that re-ranks hundreds of
-   * candidates and shows twenty fetches those twenty with GetShops.
+   * Answer in `CandidatesResponse.columns` (ids, sources, scores, distances; no shop details)
+   * instead of `candidates`: a caller that re-ranks hundreds of candidates and shows twenty
+   * fetches those twenty with GetShops. Packed columns cost a fraction of hundreds of messages
+   * to encode and decode.
    */
   protobuf_c_boolean omit_shop_details;
 };
@@ -131,9 +134,32 @@ struct  Reco__V1__GetShopsResponse
     , 0,NULL, 0,NULL, (char *)protobuf_c_empty_string }
 
 
+/*
+ * Candidates as columns: index i of every column is candidate i, in order.
+ */
+struct  Reco__V1__CandidateColumns
+{
+  ProtobufCMessage base;
+  size_t n_shop_ids;
+  int64_t *shop_ids;
+  size_t n_sources;
+  Reco__V1__CandidateSource *sources;
+  size_t n_model_scores;
+  float *model_scores;
+  size_t n_distances_m;
+  double *distances_m;
+};
+#define RECO__V1__CANDIDATE_COLUMNS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&reco__v1__candidate_columns__descriptor) \
+    , 0,NULL, 0,NULL, 0,NULL, 0,NULL }
+
+
 struct  Reco__V1__CandidatesResponse
 {
   ProtobufCMessage base;
+  /*
+   * With details (CandidatesRequest.omit_shop_details false).
+   */
   size_t n_candidates;
   Reco__V1__Candidate **candidates;
   /*
@@ -141,10 +167,14 @@ struct  Reco__V1__CandidatesResponse
    */
   protobuf_c_boolean cold_start;
   char *part_date;
+  /*
+   * Without details (CandidatesRequest.omit_shop_details true).
+   */
+  Reco__V1__CandidateColumns *columns;
 };
 #define RECO__V1__CANDIDATES_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&reco__v1__candidates_response__descriptor) \
-    , 0,NULL, 0, (char *)protobuf_c_empty_string }
+    , 0,NULL, 0, (char *)protobuf_c_empty_string, NULL }
 
 
 /* Reco__V1__CandidatesRequest methods */
@@ -242,6 +272,25 @@ Reco__V1__GetShopsResponse *
 void   reco__v1__get_shops_response__free_unpacked
                      (Reco__V1__GetShopsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Reco__V1__CandidateColumns methods */
+void   reco__v1__candidate_columns__init
+                     (Reco__V1__CandidateColumns         *message);
+size_t reco__v1__candidate_columns__get_packed_size
+                     (const Reco__V1__CandidateColumns   *message);
+size_t reco__v1__candidate_columns__pack
+                     (const Reco__V1__CandidateColumns   *message,
+                      uint8_t             *out);
+size_t reco__v1__candidate_columns__pack_to_buffer
+                     (const Reco__V1__CandidateColumns   *message,
+                      ProtobufCBuffer     *buffer);
+Reco__V1__CandidateColumns *
+       reco__v1__candidate_columns__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   reco__v1__candidate_columns__free_unpacked
+                     (Reco__V1__CandidateColumns *message,
+                      ProtobufCAllocator *allocator);
 /* Reco__V1__CandidatesResponse methods */
 void   reco__v1__candidates_response__init
                      (Reco__V1__CandidatesResponse         *message);
@@ -277,6 +326,9 @@ typedef void (*Reco__V1__GetShopsRequest_Closure)
                   void *closure_data);
 typedef void (*Reco__V1__GetShopsResponse_Closure)
                  (const Reco__V1__GetShopsResponse *message,
+                  void *closure_data);
+typedef void (*Reco__V1__CandidateColumns_Closure)
+                 (const Reco__V1__CandidateColumns *message,
                   void *closure_data);
 typedef void (*Reco__V1__CandidatesResponse_Closure)
                  (const Reco__V1__CandidatesResponse *message,
@@ -332,6 +384,7 @@ extern const ProtobufCMessageDescriptor reco__v1__shop__descriptor;
 extern const ProtobufCMessageDescriptor reco__v1__candidate__descriptor;
 extern const ProtobufCMessageDescriptor reco__v1__get_shops_request__descriptor;
 extern const ProtobufCMessageDescriptor reco__v1__get_shops_response__descriptor;
+extern const ProtobufCMessageDescriptor reco__v1__candidate_columns__descriptor;
 extern const ProtobufCMessageDescriptor reco__v1__candidates_response__descriptor;
 extern const ProtobufCServiceDescriptor reco__v1__candidate_service__descriptor;
 
