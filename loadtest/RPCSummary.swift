@@ -30,15 +30,10 @@ struct RPCSummary: Codable, Sendable {
         latencyMs = ScenarioSummary.Percentiles(result.latency.histogram)
     }
 
-    func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
+    func json() throws -> String { try JSONOutput.encode(self) }
 
     func table() -> String {
-        let errorText = errors.isEmpty ? "none" : errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        let errorText = JSONOutput.errors(errors)
         let p = latencyMs
         return """
         \(method) on \(target), \(mode)

@@ -81,20 +81,13 @@ struct ScenarioSummary: Codable, Sendable {
         passed = freshnessCount > 0 && freshness.latencyMs.p99 <= budgetMs && freshness.errors.isEmpty
     }
 
-    func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
+    func json() throws -> String { try JSONOutput.encode(self) }
 
     func table() -> String {
         func row(_ name: String, _ p: Percentiles) -> String {
             String(format: "  %-11@ %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f", name as NSString, p.p50, p.p90, p.p99, p.p99_9, p.max, p.mean)
         }
-        func errors(_ errors: [String: Int]) -> String {
-            errors.isEmpty ? "none" : errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        }
+        let errors = JSONOutput.errors
         var lines: [String] = []
         lines.append("scenario against \(target): \(String(format: "%.0f", rate)) Recommend/s (open loop) and \(String(format: "%.0f", eventRate)) events/s through Ingest for \(String(format: "%.0f", durationSeconds)) s")
         lines.append("")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Courier
+import NIOPosix
 import CourierProtos
 import Reco
 
@@ -20,7 +21,9 @@ struct SimilarityOverRPC: AsyncParsableCommand {
             request.topK = Int32(workload.topK)
             return request
         }
-        let channel = GRPCChannel(host: "127.0.0.1", port: port)
+        // One event loop for the client: no hops between threads on its core.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let channel = GRPCChannel(host: "127.0.0.1", port: port, group: group)
         let similarity = Reco_V1_SimilarityService.Client(channel: channel)
         for request in requests.prefix(workload.warmup) {
             _ = try await similarity.rankByKeyword(request)

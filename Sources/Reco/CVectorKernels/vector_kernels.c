@@ -29,6 +29,40 @@ static float dot_portable(const float *a, const float *b, size_t count) {
     return sum;
 }
 
+// The row loops, once per kernel: `DOT` is the dot product they use, `TARGET` its attribute.
+#define DEFINE_SCORE_ROWS(SUFFIX, DOT, TARGET)                                                                   \
+    TARGET static void score_rows_##SUFFIX(const float *matrix, size_t dimensions, const int32_t *rows,            \
+                                            size_t count, const float *query, float *out) {                       \
+        for (size_t i = 0; i < count && i < PREFETCH_DISTANCE; i++)                                               \
+            prefetch_row(matrix + (size_t)rows[i] * dimensions, dimensions);                                      \
+        for (size_t i = 0; i < count; i++) {                                                                      \
+            if (i + PREFETCH_DISTANCE < count)                                                                    \
+                prefetch_row(matrix + (size_t)rows[i + PREFETCH_DISTANCE] * dimensions, dimensions);              \
+            out[i] = DOT(query, matrix + (size_t)rows[i] * dimensions, dimensions);                               \
+        }                                                                                                         \
+    }                                                                                                             \
+    TARGET static void score_rows_weighted_##SUFFIX(const float *matrix, size_t dimensions, const int32_t *rows,   \
+                                                     size_t count, const float *queries, const float *weights,     \
+                                                     size_t query_count, float scale, float *scores,               \
+                                                     int32_t *drivers) {                                           \
+        for (size_t i = 0; i < count && i < PREFETCH_DISTANCE; i++)                                               \
+            prefetch_row(matrix + (size_t)rows[i] * dimensions, dimensions);                                      \
+        for (size_t i = 0; i < count; i++) {                                                                      \
+            if (i + PREFETCH_DISTANCE < count)                                                                    \
+                prefetch_row(matrix + (size_t)rows[i + PREFETCH_DISTANCE] * dimensions, dimensions);              \
+            const float *row = matrix + (size_t)rows[i] * dimensions;                                             \
+            float sum = 0, best = -INFINITY;                                                                      \
+            int32_t driver = 0;                                                                                   \
+            for (size_t j = 0; j < query_count; j++) {                                                            \
+                float contribution = weights[j] * DOT(queries + j * dimensions, row, dimensions);                 \
+                sum += contribution;                                                                              \
+                if (contribution > best) { best = contribution; driver = (int32_t)j; }                            \
+            }                                                                                                     \
+            scores[i] = sum * scale;                                                                              \
+            drivers[i] = driver;                                                                                  \
+        }                                                                                                         \
+    }
+
 #if COURIER_X86
 __attribute__((target("avx2,fma")))
 static inline float dot_avx2(const float *a, const float *b, size_t count) {
@@ -51,62 +85,10 @@ static inline float dot_avx2(const float *a, const float *b, size_t count) {
     return sum;
 }
 
-__attribute__((target("avx2,fma")))
-static void score_rows_avx2(const float *matrix, size_t dimensions, const int32_t *rows, size_t count,
-                            const float *query, float *out) {
-    for (size_t i = 0; i < count && i < PREFETCH_DISTANCE; i++) prefetch_row(matrix + (size_t)rows[i] * dimensions, dimensions);
-    for (size_t i = 0; i < count; i++) {
-        if (i + PREFETCH_DISTANCE < count) prefetch_row(matrix + (size_t)rows[i + PREFETCH_DISTANCE] * dimensions, dimensions);
-        out[i] = dot_avx2(query, matrix + (size_t)rows[i] * dimensions, dimensions);
-    }
-}
-
-__attribute__((target("avx2,fma")))
-static void score_rows_weighted_avx2(const float *matrix, size_t dimensions, const int32_t *rows, size_t count,
-                                     const float *queries, const float *weights, size_t query_count, float scale,
-                                     float *scores, int32_t *drivers) {
-    for (size_t i = 0; i < count && i < PREFETCH_DISTANCE; i++) prefetch_row(matrix + (size_t)rows[i] * dimensions, dimensions);
-    for (size_t i = 0; i < count; i++) {
-        if (i + PREFETCH_DISTANCE < count) prefetch_row(matrix + (size_t)rows[i + PREFETCH_DISTANCE] * dimensions, dimensions);
-        const float *row = matrix + (size_t)rows[i] * dimensions;
-        float sum = 0, best = -INFINITY;
-        int32_t driver = 0;
-        for (size_t j = 0; j < query_count; j++) {
-            float contribution = weights[j] * dot_avx2(queries + j * dimensions, row, dimensions);
-            sum += contribution;
-            if (contribution > best) { best = contribution; driver = (int32_t)j; }
-        }
-        scores[i] = sum * scale;
-        drivers[i] = driver;
-    }
-}
+DEFINE_SCORE_ROWS(avx2, dot_avx2, __attribute__((target("avx2,fma"))))
 #endif
 
-static void score_rows_portable(const float *matrix, size_t dimensions, const int32_t *rows, size_t count,
-                                const float *query, float *out) {
-    for (size_t i = 0; i < count; i++) {
-        if (i + PREFETCH_DISTANCE < count) prefetch_row(matrix + (size_t)rows[i + PREFETCH_DISTANCE] * dimensions, dimensions);
-        out[i] = dot_portable(query, matrix + (size_t)rows[i] * dimensions, dimensions);
-    }
-}
-
-static void score_rows_weighted_portable(const float *matrix, size_t dimensions, const int32_t *rows, size_t count,
-                                         const float *queries, const float *weights, size_t query_count, float scale,
-                                         float *scores, int32_t *drivers) {
-    for (size_t i = 0; i < count; i++) {
-        if (i + PREFETCH_DISTANCE < count) prefetch_row(matrix + (size_t)rows[i + PREFETCH_DISTANCE] * dimensions, dimensions);
-        const float *row = matrix + (size_t)rows[i] * dimensions;
-        float sum = 0, best = -INFINITY;
-        int32_t driver = 0;
-        for (size_t j = 0; j < query_count; j++) {
-            float contribution = weights[j] * dot_portable(queries + j * dimensions, row, dimensions);
-            sum += contribution;
-            if (contribution > best) { best = contribution; driver = (int32_t)j; }
-        }
-        scores[i] = sum * scale;
-        drivers[i] = driver;
-    }
-}
+DEFINE_SCORE_ROWS(portable, dot_portable, )
 
 static int has_avx2_fma(void) {
 #if COURIER_X86

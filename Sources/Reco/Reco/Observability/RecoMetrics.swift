@@ -22,6 +22,17 @@ public final class RecoMetrics: Sendable {
         var code: String
     }
 
+    private static var requests: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "reco", subsystem: "rpc", metricName: "requests", unitName: "total", helpText: "RPCs handled, by method and gRPC status") }
+    private static var duration: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "reco", subsystem: "rpc", metricName: "duration", unitName: "seconds",
+        helpText: "RPC latency as the server saw it, by method and gRPC status") }
+    private static var recommendations: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "reco", metricName: "recommendations", unitName: "total", helpText: "Recommend answers by the strategy used") }
+    private static var degraded: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "reco", subsystem: "recommendations", metricName: "degraded", unitName: "total",
+        helpText: "Recommend answers that fell back because a dependency failed or ran out of time") }
+
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
     }
@@ -33,10 +44,8 @@ public final class RecoMetrics: Sendable {
             if let existing = series[key] { return existing }
             let labels = [("method", method), ("code", code)]
             let made = (
-                registry.makeCounter(name: "reco_rpc_requests_total", labels: labels, help: "RPCs handled, by method and gRPC status"),
-                registry.makeDurationHistogram(
-                    name: "reco_rpc_duration_seconds", labels: labels, buckets: Self.latencyBuckets,
-                    help: "RPC latency as the server saw it, by method and gRPC status"))
+                registry.makeCounter(descriptor: Self.requests, labels: labels),
+                registry.makeDurationHistogram(descriptor: Self.duration, labels: labels, buckets: Self.latencyBuckets))
             series[key] = made
             return made
         }
@@ -49,13 +58,11 @@ public final class RecoMetrics: Sendable {
     /// How SearchHome answered: the strategy, and the dependency that made it degrade, if any.
     public func recordRecommendation(strategy: Reco_V1_Strategy?, degradedBy dependency: String?) {
         counter("strategy:" + Self.label(strategy)) {
-            $0.makeCounter(name: "reco_recommendations_total", labels: [("strategy", Self.label(strategy))],
-                           help: "Recommend answers by the strategy used")
+            $0.makeCounter(descriptor: Self.recommendations, labels: [("strategy", Self.label(strategy))])
         }.increment()
         if let dependency {
             counter("degraded:" + dependency) {
-                $0.makeCounter(name: "reco_recommendations_degraded_total", labels: [("dependency", dependency)],
-                               help: "Recommend answers that fell back because a dependency failed or ran out of time")
+                $0.makeCounter(descriptor: Self.degraded, labels: [("dependency", dependency)])
             }.increment()
         }
     }
