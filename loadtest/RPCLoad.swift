@@ -73,25 +73,26 @@ struct RPCLoad: Sendable {
             let schedule = OpenLoopSchedule(start: start, ratePerSecond: rate)
             await withDiscardingTaskGroup { group in
                 var launched = 0
-                launching: while clock.now < end {
-                    let due = schedule.due(by: clock.now)
-                    while launched < due {
-                        let intended = schedule.intendedTime(of: launched)
-                        launched += 1
-                        if intended >= end { break launching }
-                        let measured = intended >= measureFrom
-                        if measured && !claim() { break launching }
-                        if counters.inFlight.load(ordering: .relaxed) >= settings.maxInFlight {
-                            if measured { counters.dropped.add(1, ordering: .relaxed) }
-                            continue
-                        }
-                        counters.inFlight.add(1, ordering: .relaxed)
-                        group.addTask(executorPreference: executor) {
-                            await makeCall(intended, measured)
-                            counters.inFlight.subtract(1, ordering: .relaxed)
-                        }
+                // Every call whose intended time falls before the end is sent, even if this loop wakes late.
+                launching: while true {
+                    let intended = schedule.intendedTime(of: launched)
+                    if intended >= end { break }
+                    if intended > clock.now {
+                        try? await Task.sleep(until: intended, tolerance: .microseconds(100))
+                        continue
                     }
-                    try? await Task.sleep(until: schedule.intendedTime(of: launched), tolerance: .microseconds(100))
+                    launched += 1
+                    let measured = intended >= measureFrom
+                    if measured && !claim() { break launching }
+                    if counters.inFlight.load(ordering: .relaxed) >= settings.maxInFlight {
+                        if measured { counters.dropped.add(1, ordering: .relaxed) }
+                        continue
+                    }
+                    counters.inFlight.add(1, ordering: .relaxed)
+                    group.addTask(executorPreference: executor) {
+                        await makeCall(intended, measured)
+                        counters.inFlight.subtract(1, ordering: .relaxed)
+                    }
                 }
             }
         } else {

@@ -133,13 +133,14 @@ struct ScenarioRun: Sendable {
         let userCount = actions.knownUsers.isEmpty ? actions.users : actions.knownUsers.count
         await withDiscardingTaskGroup { group in
             var launched = 0
+            // Every call whose intended time falls before the end is sent, even if this loop wakes late.
             while true {
                 let now = clock.now
-                if now >= end { break }
                 let due = schedule.due(by: now)
                 while launched < due {
                     let intended = schedule.intendedTime(of: launched)
-                    let measured = intended >= measureFrom && intended < end
+                    if intended >= end { break }
+                    let measured = intended >= measureFrom
                     launched += 1
                     if counters.inFlight.load(ordering: .relaxed) >= settings.maxInFlight {
                         if measured { counters.dropped.add(1, ordering: .relaxed) }
@@ -164,6 +165,7 @@ struct ScenarioRun: Sendable {
                         counters.inFlight.subtract(1, ordering: .relaxed)
                     }
                 }
+                if now >= end || schedule.intendedTime(of: launched) >= end { break }
                 try? await Task.sleep(until: schedule.intendedTime(of: launched), tolerance: .microseconds(100))
             }
         }

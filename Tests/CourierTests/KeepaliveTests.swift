@@ -20,13 +20,14 @@ struct KeepaliveTests {
 
     @Test func aPeerThatAnswersPingsKeepsItsConnection() async throws {
         var configuration = ServerConfiguration.testing
-        configuration.http2.keepaliveInterval = .milliseconds(50)
-        configuration.http2.keepaliveTimeout = .milliseconds(100)
+        // Timeouts with room for AddressSanitizer builds on two busy cores.
+        configuration.http2.keepaliveInterval = .milliseconds(100)
+        configuration.http2.keepaliveTimeout = .milliseconds(1000)
         try await withServer(configuration: configuration) { port in
             try await withChannel(port: port) { channel in
                 try await InteropTestCase.emptyUnary.run(on: channel)
                 // Several keepalive rounds pass; nghttp2 on the client side acknowledges each.
-                try await Task.sleep(for: .milliseconds(500))
+                try await Task.sleep(for: .milliseconds(800))
                 try await InteropTestCase.emptyUnary.run(on: channel)
             }
         }

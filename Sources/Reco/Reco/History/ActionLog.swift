@@ -46,7 +46,7 @@ final class ActionLog {
     /// Returns how many bytes were cut.
     @discardableResult
     func replay(_ body: (Reco_V1_UserAction) -> Void) throws -> Int {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        let data = try readWholeFile()
         var offset = 0
         data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
             while offset + Self.headerSize <= bytes.count {
@@ -67,6 +67,26 @@ final class ActionLog {
         }
         bytesWritten = offset
         return cut
+    }
+
+    /// The log's bytes, read through the open descriptor (pread from offset 0).
+    private func readWholeFile() throws -> [UInt8] {
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw Self.systemError("fstat", path) }
+        var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
+        var offset = 0
+        try bytes.withUnsafeMutableBytes { raw in
+            while offset < raw.count {
+                let count = pread(descriptor, raw.baseAddress! + offset, raw.count - offset, off_t(offset))
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw Self.systemError("pread", path)
+                }
+                if count == 0 { break }
+                offset += count
+            }
+        }
+        return Array(bytes[0..<offset])
     }
 
     /// Appends records with one write; returns once the kernel has them.
