@@ -184,7 +184,9 @@ struct SearchHomeTests {
                     let response = try await recommend(Reco_V1_SearchHomeService.Client(channel: channel), user: DemoDataGenerator.burgerRegular)
                     let elapsed = ContinuousClock.now - start
                     #expect(response.degraded)
-                    #expect(response.degradedReason == "similarity: DEADLINE_EXCEEDED")
+                    #expect(response.degradedReason == "similarity: DEADLINE_EXCEEDED", "\(response.degradedReason)")
+                    // The re-rank gave up in time for the shown shops' details.
+                    #expect(response.shops.allSatisfy { !($0.shop?.name.isEmpty ?? true) })
                     #expect(response.strategy == .twoTower)
                     #expect(response.shops.count == 10)
                     #expect(elapsed < Self.deadline + .milliseconds(200), "answered in \(elapsed)")

@@ -9,6 +9,8 @@ public struct SearchHomeConfiguration: Sendable {
     public var deadline: Duration = .milliseconds(150)
     /// Share of the budget the first hop (candidates and history, concurrently) may use.
     public var firstHopShare = 0.5
+    /// Share of the budget by which the re-rank must end (the rest fetches the shown shops' details).
+    public var rerankEndsAt = 0.85
     /// Kept back from the budget for building the answer.
     public var reserve: Duration = .milliseconds(3)
     /// Share of users in group B (re-rank), 0...1.

@@ -35,8 +35,11 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         if let remaining = context.timeRemaining {
             budget = min(budget, .nanoseconds(remaining.nanoseconds))
         }
-        let deadline = clock.now + budget - configuration.reserve
+        let start = clock.now
         let firstHop = budget * configuration.firstHopShare
+        // The re-rank must end in time to fetch the shown shops' details; the answer, a little before the budget.
+        let rerankDeadline = start + budget * configuration.rerankEndsAt
+        let answerDeadline = start + budget - configuration.reserve
         let group = ExperimentGroup.of(userId: request.userId, rerankShare: configuration.rerankShare, salt: configuration.experimentSalt)
 
         var response = Reco_V1_RecommendResponse()
@@ -83,7 +86,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
                 response.historyItems = Int32(items.count)
                 if !items.isEmpty && candidateCount > 0 {
                     await rerank(&order, candidates: candidates, limit: limit, by: items, using: peers.similarity,
-                                 deadline: deadline, clock: clock, response: &response)
+                                 deadline: rerankDeadline, clock: clock, response: &response)
                 }
             }
         }
@@ -100,7 +103,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
             return shop
         }
         await fillDetails(&response, partDate: candidateList.partDate, using: peers.candidates,
-                          deadline: deadline + configuration.reserve, clock: clock)
+                          deadline: answerDeadline, clock: clock)
         metrics?.recordRecommendation(strategy: response.strategy, degradedBy: response.degraded ? response.degradedReason.prefix { $0 != ":" }.description : nil)
         return response
     }
@@ -200,8 +203,10 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
 
     private func degrade(_ response: inout Reco_V1_RecommendResponse, _ dependency: String, _ error: any Error) {
         let status = RPCError(reporting: error)
+        // The first cause leads; later ones (often its consequence) follow it.
+        let reason = "\(dependency): \(status.code)"
+        response.degradedReason = response.degraded ? response.degradedReason + "; " + reason : reason
         response.degraded = true
-        response.degradedReason = "\(dependency): \(status.code)"
         // Debug, not warning: under overload every call degrades, and the metrics count them.
         logger.debug("recommendation degraded", metadata: [
             "dependency": "\(dependency)", "code": "\(status.code)", "message": "\(status.message)",
