@@ -6,12 +6,16 @@ import NIOCore
 final class ClientConnection: Sendable {
     let channel: any Channel
     let handler: NIOLoopBound<HTTP2Connection>
+    /// The deadlines of this connection's calls, one timer per millisecond.
+    let deadlines: NIOLoopBoundBox<CallDeadlines>
     let authority: String
     private let usable = NIOLockedValueBox(true)
 
     init(channel: any Channel, handler: NIOLoopBound<HTTP2Connection>, authority: String) {
         self.channel = channel
         self.handler = handler
+        // Made here, off the loop; used only on it.
+        self.deadlines = .makeBoxSendingValue(CallDeadlines(eventLoop: channel.eventLoop), eventLoop: channel.eventLoop)
         self.authority = authority
     }
 

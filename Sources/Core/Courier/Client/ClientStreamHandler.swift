@@ -4,7 +4,7 @@ import NIOCore
 /// One gRPC call on the client, driven by its HTTP/2 stream: sends the request headers and
 /// messages, reads response headers, messages and the status (PROTOCOL-HTTP2.md, "Responses"),
 /// and enforces the deadline. Confined to the connection's event loop.
-final class ClientStreamHandler: HTTP2StreamDelegate {
+final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     /// How the call's outcome is delivered.
     enum Delivery {
         /// Unary and client-streaming: one response message with the status.
@@ -22,7 +22,8 @@ final class ClientStreamHandler: HTTP2StreamDelegate {
     private var responseCount = 0
     private var receivedHeaders = false
     private var completed = false
-    private var deadlineTimer: Scheduled<Void>?
+    /// Where this call's deadline is registered, and its id there, until the call ends.
+    private var deadlineRegistration: (deadlines: CallDeadlines, id: UInt64)?
     private var writeWaiter: CheckedContinuation<Void, any Error>?
 
     private static let writeHighWater = 64 << 10
@@ -35,17 +36,13 @@ final class ClientStreamHandler: HTTP2StreamDelegate {
     }
 
     /// Opens the stream; fails the call at once if the connection takes no new stream.
-    func start(on session: HTTP2Session, headers: [HTTP2Header], deadline: NIODeadline?) {
+    func start(on session: HTTP2Session, headers: [HTTP2Header], deadline: NIODeadline?, deadlines: CallDeadlines) {
         guard let stream = session.openStream(headers: headers, delegate: self) else {
             complete(.failure(TransparentRetry()))
             return
         }
         self.stream = stream
-        if let deadline {
-            deadlineTimer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
-                self?.cancel(RPCError(code: .deadlineExceeded, message: "the deadline passed before the call completed"))
-            }
-        }
+        if let deadline { deadlineRegistration = (deadlines, deadlines.add(self, deadline: deadline)) }
     }
 
     func setSingleDelivery(_ continuation: CheckedContinuation<UnaryResponse<ByteBuffer>, any Error>) {
@@ -169,7 +166,7 @@ final class ClientStreamHandler: HTTP2StreamDelegate {
     }
 
     func stream(_ stream: HTTP2Stream, closedWithErrorCode errorCode: UInt32) {
-        deadlineTimer?.cancel()
+        endDeadline()
         // Unread responses' bytes also hold the connection's window: give them back.
         if case .stream(let queue) = delivery { stream.consume(queue.forgiveOwed()) }
         guard !completed else { return }
@@ -189,6 +186,16 @@ final class ClientStreamHandler: HTTP2StreamDelegate {
 
     // MARK: Completion
 
+    private func endDeadline() {
+        if let (deadlines, id) = deadlineRegistration { deadlines.remove(id) }
+        deadlineRegistration = nil
+    }
+
+    func deadlineExpired() {
+        deadlineRegistration = nil
+        cancel(RPCError(code: .deadlineExceeded, message: "the deadline passed before the call completed"))
+    }
+
     private var finalError: (any Error)?
 
     private func fail(_ error: RPCError) {
@@ -198,7 +205,7 @@ final class ClientStreamHandler: HTTP2StreamDelegate {
     private func complete(_ outcome: Result<Void, any Error>) {
         guard !completed else { return }
         completed = true
-        deadlineTimer?.cancel()
+        endDeadline()
         if case .failure(let error) = outcome { finalError = error }
         if let waiter = writeWaiter {
             writeWaiter = nil

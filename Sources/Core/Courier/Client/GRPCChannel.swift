@@ -165,12 +165,13 @@ public final class GRPCChannel: Sendable {
                         let metadata = call.metadata
                         let maxReceive = configuration.maxReceiveMessageSize
                         let connectionHandler = connection.handler
+                        let deadlines = connection.deadlines
                         let start = {
                             let handler = ClientStreamHandler(
                                 eventLoop: connection.eventLoop, delivery: .single(continuation),
                                 maxReceiveMessageSize: maxReceive, metadata: metadata)
                             box.value = handler
-                            handler.start(on: connectionHandler.value.session, headers: headers, deadline: deadline)
+                            handler.start(on: connectionHandler.value.session, headers: headers, deadline: deadline, deadlines: deadlines.value)
                             handler.write(framed, whenWritable: nil)
                             handler.finishRequests()
                         }
@@ -199,11 +200,12 @@ public final class GRPCChannel: Sendable {
         let metadata = call.metadata
         let maxReceive = configuration.maxReceiveMessageSize
         let connectionHandler = connection.handler
+        let deadlines = connection.deadlines
         try await connection.eventLoop.submit {
             let handler = ClientStreamHandler(
                 eventLoop: connection.eventLoop, delivery: delivery, maxReceiveMessageSize: maxReceive, metadata: metadata)
             box.value = handler
-            handler.start(on: connectionHandler.value.session, headers: headers, deadline: deadline)
+            handler.start(on: connectionHandler.value.session, headers: headers, deadline: deadline, deadlines: deadlines.value)
             if let firstMessage { handler.write(firstMessage, whenWritable: nil) }
             if endRequests { handler.finishRequests() }
         }.get()

@@ -64,10 +64,11 @@ public final class Server: Sendable {
     }
 }
 
-/// Gives each new stream a `ServerStreamHandler`; one task executor per event loop.
+/// Gives each new stream a `ServerStreamHandler`; one task executor and one set of call deadlines
+/// per event loop.
 final class ServerAcceptor: HTTP2StreamAcceptor {
     private let core: ServerCore
-    private let executors = NIOLockedValueBox([ObjectIdentifier: EventLoopTaskExecutor]())
+    private let perLoop = NIOLockedValueBox([ObjectIdentifier: (EventLoopTaskExecutor, NIOLoopBoundBox<CallDeadlines>)]())
 
     init(core: ServerCore) {
         self.core = core
@@ -75,14 +76,14 @@ final class ServerAcceptor: HTTP2StreamAcceptor {
 
     func accept(_ stream: HTTP2Stream, on connection: HTTP2Connection) {
         let loop = connection.eventLoop
-        let executor = executors.withLockedValue { executors in
-            if let existing = executors[ObjectIdentifier(loop)] { return existing }
-            let executor = EventLoopTaskExecutor(loop)
-            executors[ObjectIdentifier(loop)] = executor
-            return executor
+        let (executor, deadlines) = perLoop.withLockedValue { perLoop in
+            if let existing = perLoop[ObjectIdentifier(loop)] { return existing }
+            let made = (EventLoopTaskExecutor(loop), NIOLoopBoundBox.makeBoxSendingValue(CallDeadlines(eventLoop: loop), eventLoop: loop))
+            perLoop[ObjectIdentifier(loop)] = made
+            return made
         }
         stream.delegate = ServerStreamHandler(
-            stream: stream, eventLoop: loop, core: core, executor: executor,
+            stream: stream, eventLoop: loop, core: core, executor: executor, deadlines: deadlines.value,
             remoteAddress: connection.remoteAddress)
     }
 }

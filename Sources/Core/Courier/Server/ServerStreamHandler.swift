@@ -4,7 +4,7 @@ import NIOCore
 /// One gRPC call on the server, driven by its HTTP/2 stream (PROTOCOL-HTTP2.md): validates the
 /// request headers, routes, deframes requests, starts the handler's task, sends the response
 /// headers, messages and trailers, and enforces the deadline. Confined to the event loop.
-final class ServerStreamHandler: HTTP2StreamDelegate {
+final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     private enum Phase { case awaitingHeaders, receiving, finished }
 
     let stream: HTTP2Stream
@@ -20,7 +20,9 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
     private var requestQueue: AsyncMessageQueue<ByteBuffer>?
     private var task: Task<Void, Never>?
     private var headersSent = false
-    private var deadlineTimer: Scheduled<Void>?
+    /// The loop's deadlines, and this call's id there until the call ends.
+    private let deadlines: CallDeadlines
+    private var deadlineId: UInt64?
     private var writeWaiter: CheckedContinuation<Void, any Error>?
 
     /// The response headers and OK trailers of nearly every call, encoded once.
@@ -30,7 +32,9 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
     /// Pending response bytes above which a streaming `write` waits.
     private static let writeHighWater = 64 << 10
 
-    init(stream: HTTP2Stream, eventLoop: any EventLoop, core: ServerCore, executor: EventLoopTaskExecutor, remoteAddress: SocketAddress?) {
+    init(stream: HTTP2Stream, eventLoop: any EventLoop, core: ServerCore, executor: EventLoopTaskExecutor, deadlines: CallDeadlines,
+         remoteAddress: SocketAddress?) {
+        self.deadlines = deadlines
         self.stream = stream
         self.eventLoop = eventLoop
         self.core = core
@@ -95,11 +99,7 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
         let context = ServerContext(method: handler.method, requestHeaders: headers, deadline: deadline, remoteAddress: remoteAddress)
         self.handler = handler
         self.context = context
-        if let deadline {
-            deadlineTimer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
-                self?.deadlineExpired()
-            }
-        }
+        if let deadline { deadlineId = deadlines.add(self, deadline: deadline) }
         if handler.method.kind.clientStreams { startHandler(singleRequest: nil) }
         return nil
     }
@@ -224,7 +224,8 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
     func finish(status: RPCError?, initialMetadata: Metadata, trailingMetadata: Metadata) {
         guard phase != .finished, !stream.isClosed else { return }
         phase = .finished
-        deadlineTimer?.cancel()
+        if let deadlineId { deadlines.remove(deadlineId) }
+        deadlineId = nil
         defer { resumeWriterWithError() }
         if status == nil && trailingMetadata.isEmpty && headersSent {
             stream.finish(trailers: Self.okTrailers)
@@ -264,8 +265,8 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
         return fields
     }
 
-    private func deadlineExpired() {
-        deadlineTimer = nil
+    func deadlineExpired() {
+        deadlineId = nil
         guard phase != .finished else { return }
         fail(RPCError(code: .deadlineExceeded, message: "the deadline passed before the call completed"))
     }
@@ -287,7 +288,8 @@ final class ServerStreamHandler: HTTP2StreamDelegate {
     // MARK: Stream end
 
     func stream(_ stream: HTTP2Stream, closedWithErrorCode errorCode: UInt32) {
-        deadlineTimer?.cancel()
+        if let deadlineId { deadlines.remove(deadlineId) }
+        deadlineId = nil
         // Unread requests' bytes also hold the connection's window: give them back.
         stream.consume(requestQueue?.forgiveOwed() ?? 0)
         if phase != .finished {
