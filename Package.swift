@@ -58,8 +58,14 @@ let package = Package(
 
         // The Swift generator: a protoc plugin reading CodeGeneratorRequest through protobuf-c.
         .executableTarget(
-            name: "courier-protoc-gen", dependencies: ["CProtocPlugin", "CProtobufC", "CourierProtobuf"],
+            name: "courier-protoc-gen", dependencies: ["CProtocPlugin", "CProtobufC", "CourierProtobuf", "CourierSchema"],
             path: "Sources/Codegen/courier-protoc-gen"),
+
+        // .proto schemas at run time: descriptors (from the generator's input, embedded files or
+        // reflection) as Swift values, and protobuf's JSON mapping driven by them.
+        .target(
+            name: "CourierSchema", dependencies: ["CProtocPlugin", "CProtobufC"], path: "Sources/Protobuf/CourierSchema",
+            swiftSettings: swiftSettings),
 
         // Runtime for generated messages: pack/unpack through protobuf-c's descriptors.
         .target(
@@ -135,7 +141,7 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         .testTarget(
-            name: "CourierProtobufTests", dependencies: ["CourierProtobuf", "CourierProtos"],
+            name: "CourierProtobufTests", dependencies: ["CourierProtobuf", "CourierProtos", "CourierSchema"],
             path: "Tests/CourierProtobufTests"),
         .testTarget(
             name: "CourierTests",

@@ -1,3 +1,4 @@
+import CourierSchema
 /// Accumulates generated source with indentation.
 struct CodeWriter {
     private(set) var text = ""

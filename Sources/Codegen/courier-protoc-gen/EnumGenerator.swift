@@ -1,3 +1,4 @@
+import CourierSchema
 /// Emits a Swift enum for a protobuf enum, keeping values it does not know as `.unrecognized`.
 struct EnumGenerator {
     let protoEnum: ProtoEnum

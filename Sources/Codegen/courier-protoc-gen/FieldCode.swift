@@ -1,3 +1,4 @@
+import CourierSchema
 /// How one field reads, writes and defaults in generated Swift.
 struct FieldCode {
     let field: ProtoField

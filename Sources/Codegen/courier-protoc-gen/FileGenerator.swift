@@ -1,3 +1,4 @@
+import CourierSchema
 import CourierProtobuf
 
 /// Emits everything for one `.proto` file: the Swift source, and the C header through which that

@@ -1,3 +1,4 @@
+import CourierSchema
 /// Emits a Swift struct for a message (and, inside it, its nested messages and enums).
 struct MessageGenerator {
     let message: ProtoMessage

@@ -1,3 +1,4 @@
+import CourierSchema
 import CProtobufC
 import CProtocPlugin
 

@@ -1,3 +1,4 @@
+import CourierSchema
 /// Emits, for a service: its method descriptors, a server protocol to implement, and a typed client.
 struct ServiceGenerator {
     let service: ProtoService

@@ -1,3 +1,4 @@
+import CourierSchema
 /// Every message and enum protoc sent, by fully-qualified proto name, so fields can name their
 /// Swift types and the generator can see which messages contain themselves.
 struct SymbolTable {

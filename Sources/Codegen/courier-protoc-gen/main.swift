@@ -1,3 +1,4 @@
+import CourierSchema
 // courier-protoc-gen: protoc plugin writing Courier's Swift bindings.
 //
 //   protoc --plugin=protoc-gen-courier=PATH --courier_out=DIR ...

@@ -1,77 +1,80 @@
 import CProtocPlugin
 
-/// The parts of a `.proto` file the generator needs, copied out of protoc's C descriptors.
-struct ProtoFile {
-    var name: String
-    var package: String
-    var dependencies: [String]
-    var syntax: String
-    var messages: [ProtoMessage]
-    var enums: [ProtoEnum]
-    var services: [ProtoService]
+/// The parts of a `.proto` file the generator and the tools need, copied out of the C form of
+/// `google.protobuf.FileDescriptorProto` (protoc-c's bindings of descriptor.proto).
+public struct ProtoFile: Sendable {
+    public var name: String
+    public var package: String
+    public var dependencies: [String]
+    public var syntax: String
+    public var messages: [ProtoMessage]
+    public var enums: [ProtoEnum]
+    public var services: [ProtoService]
 }
 
-struct ProtoMessage {
-    var fullName: String
-    var name: String
+public struct ProtoMessage: Sendable {
+    public var fullName: String
+    public var name: String
     /// Sorted by field number: the order of protoc-c's field-descriptor table.
-    var fields: [ProtoField]
-    var oneofNames: [String]
-    var nested: [ProtoMessage]
-    var enums: [ProtoEnum]
-    var isMapEntry: Bool
+    public var fields: [ProtoField]
+    public var oneofNames: [String]
+    public var nested: [ProtoMessage]
+    public var enums: [ProtoEnum]
+    public var isMapEntry: Bool
 }
 
-struct ProtoField {
-    enum Kind: Int32 {
+public struct ProtoField: Sendable {
+    public enum Kind: Int32, Sendable {
         case double = 1, float, int64, uint64, int32, fixed64, fixed32, bool, string, group, message, bytes,
             uint32, `enum`, sfixed32, sfixed64, sint32, sint64
     }
-    var name: String
-    var number: Int32
-    var kind: Kind
-    var isRepeated: Bool
+    public var name: String
+    public var number: Int32
+    public var kind: Kind
+    public var isRepeated: Bool
     /// The fully-qualified type name without its leading dot, for messages and enums.
-    var typeName: String
-    var oneofIndex: Int?
-    var isProto3Optional: Bool
+    public var typeName: String
+    public var oneofIndex: Int?
+    public var isProto3Optional: Bool
+    /// `[packed = false]` on a repeated scalar (proto3 packs them otherwise).
+    public var isExplicitlyUnpacked: Bool
 }
 
-struct ProtoEnum {
-    var fullName: String
-    var name: String
-    var values: [(name: String, number: Int32)]
+public struct ProtoEnum: Sendable {
+    public var fullName: String
+    public var name: String
+    public var values: [(name: String, number: Int32)]
 }
 
-struct ProtoService {
-    var fullName: String
-    var name: String
-    var methods: [ProtoMethod]
+public struct ProtoService: Sendable {
+    public var fullName: String
+    public var name: String
+    public var methods: [ProtoMethod]
 }
 
-struct ProtoMethod {
-    var name: String
-    var inputType: String
-    var outputType: String
-    var clientStreaming: Bool
-    var serverStreaming: Bool
+public struct ProtoMethod: Sendable {
+    public var name: String
+    public var inputType: String
+    public var outputType: String
+    public var clientStreaming: Bool
+    public var serverStreaming: Bool
 }
 
 // MARK: Reading protoc's C descriptors
 
-func string(_ pointer: UnsafeMutablePointer<CChar>?) -> String {
+public func string(_ pointer: UnsafeMutablePointer<CChar>?) -> String {
     pointer.map { String(cString: $0) } ?? ""
 }
 
-func array<T>(_ count: Int, _ pointer: UnsafeMutablePointer<UnsafeMutablePointer<T>?>?) -> [UnsafeMutablePointer<T>] {
+public func array<T>(_ count: Int, _ pointer: UnsafeMutablePointer<UnsafeMutablePointer<T>?>?) -> [UnsafeMutablePointer<T>] {
     guard count > 0, let pointer else { return [] }
     return (0..<count).compactMap { pointer[$0] }
 }
 
-func qualify(_ scope: String, _ name: String) -> String { scope.isEmpty ? name : scope + "." + name }
+public func qualify(_ scope: String, _ name: String) -> String { scope.isEmpty ? name : scope + "." + name }
 
 extension ProtoFile {
-    init(_ file: UnsafeMutablePointer<Google__Protobuf__FileDescriptorProto>) {
+    public init(_ file: UnsafeMutablePointer<Google__Protobuf__FileDescriptorProto>) {
         let f = file.pointee
         name = string(f.name)
         package = string(f.package)
@@ -84,7 +87,7 @@ extension ProtoFile {
 }
 
 extension ProtoMessage {
-    init(_ message: UnsafeMutablePointer<Google__Protobuf__DescriptorProto>, scope: String) {
+    public init(_ message: UnsafeMutablePointer<Google__Protobuf__DescriptorProto>, scope: String) {
         let m = message.pointee
         name = string(m.name)
         fullName = qualify(scope, name)
@@ -97,7 +100,7 @@ extension ProtoMessage {
 }
 
 extension ProtoField {
-    init(_ field: UnsafeMutablePointer<Google__Protobuf__FieldDescriptorProto>) {
+    public init(_ field: UnsafeMutablePointer<Google__Protobuf__FieldDescriptorProto>) {
         let f = field.pointee
         name = string(f.name)
         number = f.number
@@ -106,11 +109,12 @@ extension ProtoField {
         typeName = String(string(f.type_name).drop(while: { $0 == "." }))
         oneofIndex = f.has_oneof_index != 0 ? Int(f.oneof_index) : nil
         isProto3Optional = f.has_proto3_optional != 0 && f.proto3_optional != 0
+        isExplicitlyUnpacked = f.options.map { $0.pointee.has_packed != 0 && $0.pointee.packed == 0 } ?? false
     }
 }
 
 extension ProtoEnum {
-    init(_ e: UnsafeMutablePointer<Google__Protobuf__EnumDescriptorProto>, scope: String) {
+    public init(_ e: UnsafeMutablePointer<Google__Protobuf__EnumDescriptorProto>, scope: String) {
         name = string(e.pointee.name)
         fullName = qualify(scope, name)
         values = array(e.pointee.n_value, e.pointee.value).map { (string($0.pointee.name), $0.pointee.number) }
@@ -118,7 +122,7 @@ extension ProtoEnum {
 }
 
 extension ProtoService {
-    init(_ s: UnsafeMutablePointer<Google__Protobuf__ServiceDescriptorProto>, scope: String) {
+    public init(_ s: UnsafeMutablePointer<Google__Protobuf__ServiceDescriptorProto>, scope: String) {
         name = string(s.pointee.name)
         fullName = qualify(scope, name)
         methods = array(s.pointee.n_method, s.pointee.method).map { m in
