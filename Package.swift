@@ -118,11 +118,17 @@ let package = Package(
             name: "reco",
             dependencies: ["Reco", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Tools/reco", swiftSettings: swiftSettings),
+        // What the tools share: descriptors from reflection.
+        .target(
+            name: "CourierTooling", dependencies: ["Courier", "CourierProtos", "CourierSchema"],
+            path: "Sources/Tools/CourierTooling", swiftSettings: swiftSettings),
+
         // The load-test client (top-level loadtest/): open-loop load, freshness, HDR percentiles.
         .executableTarget(
             name: "loadtest",
             dependencies: [
-                "Courier", "CourierProtos", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Courier", "CourierProtos", "CourierSchema", "CourierTooling",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "loadtest", swiftSettings: swiftSettings),

@@ -2,6 +2,8 @@ import ArgumentParser
 import Courier
 import Foundation
 import NIOPosix
+import CourierSchema
+import CourierTooling
 import Histogram
 
 /// `loadtest rpc`: one method of any gRPC server, like ghz. The request is protobuf bytes (a file,
@@ -13,6 +15,10 @@ struct RPCCommand: AsyncParsableCommand {
 
     @Option(help: "The server, host:port.") var target: String
     @Option(help: "The method: package.Service/Method (a leading / is fine).") var method: String
+    @Option(help: "The request as JSON (protobuf's JSON mapping; @FILE reads a file); its type comes from the server's reflection or --descriptor-set.")
+    var data: String?
+    @Option(help: "A FileDescriptorSet (protoc --descriptor_set_out --include_imports) to read the request type from, instead of reflection.")
+    var descriptorSet: String?
     @Option(help: "The request: a file of protobuf bytes.") var dataFile: String?
     @Option(help: "The request as hex.") var dataHex: String?
     @Option(help: "The request as base64.") var dataBase64: String?
@@ -29,8 +35,8 @@ struct RPCCommand: AsyncParsableCommand {
     @Option(help: "Write a self-contained HTML report here.") var report: String?
 
     func validate() throws {
-        guard [dataFile, dataHex, dataBase64].compactMap({ $0 }).count <= 1 else {
-            throw ValidationError("give the request once: --data-file, --data-hex or --data-base64")
+        guard [data, dataFile, dataHex, dataBase64].compactMap({ $0 }).count <= 1 else {
+            throw ValidationError("give the request once: --data, --data-file, --data-hex or --data-base64")
         }
         guard total != nil || duration != nil else { throw ValidationError("say how long: --total N and/or --duration 10s") }
         guard connections > 0, streams > 0 else { throw ValidationError("--connections and --streams must be positive") }
@@ -46,7 +52,35 @@ struct RPCCommand: AsyncParsableCommand {
         return MethodDescriptor(service: String(parts[0]), method: String(parts[1]), kind: .unary)
     }
 
-    func request() throws -> [UInt8] {
+    /// The request bytes; JSON is encoded through descriptors from `--descriptor-set` or the
+    /// server's reflection.
+    func request(channel: GRPCChannel) async throws -> [UInt8] {
+        if let data {
+            let json = data.hasPrefix("@") ? try String(contentsOfFile: String(data.dropFirst()), encoding: .utf8) : data
+            let method = try parsedMethod()
+            var pool = DescriptorPool()
+            if let descriptorSet {
+                try pool.add(serializedFileSet: [UInt8](try Data(contentsOf: URL(fileURLWithPath: descriptorSet))))
+            } else {
+                do {
+                    try await ReflectionDescriptors.load(symbol: method.service, over: channel, into: &pool)
+                } catch {
+                    throw ValidationError("--data: cannot read \(method.service) through reflection (\(error)); give --descriptor-set")
+                }
+            }
+            guard let (_, found) = pool.method(method.path) else {
+                throw ValidationError("--method: \(method.path) is not in the descriptors")
+            }
+            do {
+                return try ProtobufJSONEncoder(pool: pool).encode(json: json, messageType: found.inputType)
+            } catch {
+                throw ValidationError("--data: \(error)")
+            }
+        }
+        return try encodedRequest()
+    }
+
+    func encodedRequest() throws -> [UInt8] {
         if let dataFile { return [UInt8](try Data(contentsOf: URL(fileURLWithPath: dataFile))) }
         if let dataHex {
             let digits = Array(dataHex.filter { !$0.isWhitespace })
@@ -73,7 +107,7 @@ struct RPCCommand: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         let channel = GRPCChannel(host: String(parts[0]), port: port, configuration: configuration, group: group)
         let load = RPCLoad(
-            channel: channel, method: try parsedMethod(), request: try request(),
+            channel: channel, method: try parsedMethod(), request: try await request(channel: channel),
             settings: .init(total: total, duration: duration?.duration, warmup: warmup.duration, rate: rate,
                             workers: connections * streams, deadline: deadline.duration, maxInFlight: maxInFlight))
         let result = await load.run(progress: isatty(STDERR_FILENO) == 1)

@@ -47,4 +47,15 @@ echo "== Courier client -> grpc-go server"
 "$bin/interop-client" --server_host 127.0.0.1 --server_port "$go_port" --test_case all || status=1
 echo "== grpcio-reflection client -> Courier server"
 python3 Tests/Interop/grpcio_interop.py reflection --port "$courier_port" || status=1
+echo "== loadtest with a JSON request typed through reflection (v1, else v1alpha) -> Courier and grpcio servers"
+json_request='{"responseSize": 16, "payload": {"body": "AAECAwQFBgcICQoLDA0ODw=="}}'
+for target in "courier:$courier_port" "grpcio:$grpcio_port"; do
+  if "$bin/loadtest" rpc --target "127.0.0.1:${target#*:}" --method grpc.testing.TestService/UnaryCall \
+      --data "$json_request" --total 200 --streams 4 --warmup 0s --json > "$stubs/loadtest.json" \
+    && python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["ok"] == 200 and not r["errors"] else 1)' "$stubs/loadtest.json"; then
+    echo "PASS loadtest_json_${target%%:*}"
+  else
+    echo "FAIL loadtest_json_${target%%:*}"; status=1
+  fi
+done
 exit $status

@@ -261,6 +261,10 @@ def run_server(port):
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
     test_pb2_grpc.add_TestServiceServicer_to_server(TestService(), server)
+    # Reflection, so tools can call it from JSON (Courier's loadtest does in scripts/interop.sh).
+    from grpc_reflection.v1alpha import reflection
+    from grpc.testing import test_pb2  # noqa: F401  (loads test.proto's descriptors, which reflection serves)
+    reflection.enable_server_reflection(["grpc.testing.TestService", reflection.SERVICE_NAME], server)
     server.add_insecure_port(f"127.0.0.1:{port}")
     server.start()
     print(f"grpcio server listening on {port}", flush=True)

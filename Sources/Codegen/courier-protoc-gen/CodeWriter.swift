@@ -1,4 +1,3 @@
-import CourierSchema
 /// Accumulates generated source with indentation.
 struct CodeWriter {
     private(set) var text = ""

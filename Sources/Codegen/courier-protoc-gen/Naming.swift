@@ -1,4 +1,3 @@
-import CourierSchema
 /// Naming rules: Swift names for generated types and members, and the C names protoc-c gives
 /// (which the accessor headers must match exactly).
 enum Naming {

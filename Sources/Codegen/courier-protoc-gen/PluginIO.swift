@@ -1,4 +1,3 @@
-import CourierSchema
 import CProtobufC
 import CProtocPlugin
 

@@ -27,6 +27,17 @@ public struct DescriptorPool: Sendable {
         add(file)
     }
 
+    /// Adds every file of a serialized FileDescriptorSet (`protoc --descriptor_set_out=F --include_imports`).
+    public mutating func add(serializedFileSet bytes: [UInt8]) throws {
+        let files: [ProtoFile]? = bytes.withUnsafeBufferPointer { buffer in
+            guard let raw = google__protobuf__file_descriptor_set__unpack(nil, buffer.count, buffer.baseAddress) else { return nil }
+            defer { google__protobuf__file_descriptor_set__free_unpacked(raw, nil) }
+            return array(raw.pointee.n_file, raw.pointee.file).map(ProtoFile.init)
+        }
+        guard let files else { throw InvalidDescriptor(description: "not a FileDescriptorSet (\(bytes.count) bytes)") }
+        for file in files { add(file) }
+    }
+
     public mutating func add(_ file: ProtoFile) {
         guard files[file.name] == nil else { return }
         files[file.name] = file

@@ -1,6 +1,6 @@
 /// A parsed JSON document that keeps numbers as written, so 64-bit integers stay exact and `1`
 /// never turns into `true` (Foundation's JSONSerialization gives neither guarantee).
-public enum JSONValue: Sendable, Equatable {
+public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
     case object([(String, JSONValue)])
     case array([JSONValue])
     case string(String)
@@ -17,6 +17,18 @@ public enum JSONValue: Sendable, Equatable {
         case (.bool(let x), .bool(let y)): x == y
         case (.null, .null): true
         default: false
+        }
+    }
+
+    /// Compact JSON text (for messages about a value).
+    public var description: String {
+        switch self {
+        case .object(let members): "{" + members.map { "\(JSONValue.string($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
+        case .array(let elements): "[" + elements.map(\.description).joined(separator: ", ") + "]"
+        case .string(let text): "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        case .number(let text): text
+        case .bool(let flag): flag ? "true" : "false"
+        case .null: "null"
         }
     }
 
