@@ -5,12 +5,13 @@
 //   Sources/CShims      system-library shims for libnghttp2 and libprotobuf-c
 //   Sources/Generated   protoc-c output (C) and the Swift bindings generated from Protos/
 //   Sources/Codegen     the Swift generator (a protoc plugin)
-//   Sources/Protobuf    the Swift runtime the generated bindings stand on
+//   Sources/Protobuf    the Swift runtime the generated bindings stand on; schemas at run time
 //   Sources/Transport   HTTP/2 over nghttp2 and SwiftNIO; knows streams, not gRPC
 //   Sources/Core        the gRPC call layer: status, metadata, deadlines, router, server, client
 //   Sources/Services    standard services: health and reflection
 //   Sources/Reco        the recommendation services: History, Similarity, Candidates, SearchHome
-//   Sources/Tools       interop-server, interop-client, reco
+//   Sources/Tools       interop-server, interop-client, reco, and what tools share
+//   loadtest/           the load-test client; bench/ the benchmarks
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [

@@ -115,25 +115,21 @@ public struct HistoryServiceProvider: Reco_V1_HistoryService.ServiceProtocol {
     }
 
     private func keywordEntries(_ actions: [RecordedAction], limit: Int) -> [Reco_V1_KeywordEntry] {
-        var entries: [Reco_V1_KeywordEntry] = []
-        for action in actions {
-            guard case .keyword(let keyword) = action.target else { continue }
+        entries(actions, limit: limit) { action in
+            guard case .keyword(let keyword) = action.target else { return nil }
             var entry = Reco_V1_KeywordEntry()
             entry.keyword = keyword
             entry.timestampMs = action.timestampMs
             entry.weight = weights.weight(of: action.kind)
             entry.sessionId = action.sessionId
             entry.eventId = action.eventId
-            entries.append(entry)
-            if limit > 0 && entries.count == limit { break }
+            return entry
         }
-        return entries
     }
 
     private func shopEntries(_ actions: [RecordedAction], limit: Int) -> [Reco_V1_ShopEntry] {
-        var entries: [Reco_V1_ShopEntry] = []
-        for action in actions {
-            guard case .shop(let shopId) = action.target else { continue }
+        entries(actions, limit: limit) { action in
+            guard case .shop(let shopId) = action.target else { return nil }
             var entry = Reco_V1_ShopEntry()
             entry.shopId = shopId
             entry.kind = action.kind
@@ -141,6 +137,15 @@ public struct HistoryServiceProvider: Reco_V1_HistoryService.ServiceProtocol {
             entry.weight = weights.weight(of: action.kind)
             entry.sessionId = action.sessionId
             entry.eventId = action.eventId
+            return entry
+        }
+    }
+
+    /// The first `limit` (0: all) actions that `make` turns into entries, in order.
+    private func entries<Entry>(_ actions: [RecordedAction], limit: Int, _ make: (RecordedAction) -> Entry?) -> [Entry] {
+        var entries: [Entry] = []
+        for action in actions {
+            guard let entry = make(action) else { continue }
             entries.append(entry)
             if limit > 0 && entries.count == limit { break }
         }
