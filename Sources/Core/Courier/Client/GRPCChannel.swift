@@ -19,8 +19,8 @@ public final class GRPCChannel: Sendable {
     private let slots: [ConnectionSlot]
     private let nextSlot = NIOLockedValueBox(0)
     private let allocator = ByteBufferAllocator()
-    /// Prebuilt request headers by method and authority (a channel calls few methods; nghttp2 reads
-    /// them in place, so they live as long as the channel).
+    /// Prebuilt request headers by method path (a channel calls few methods; nghttp2 reads them in
+    /// place, so they live as long as the channel).
     private let headerPrefixes = NIOLockedValueBox<[String: HTTP2HeaderList]>([:])
 
     public init(
@@ -239,7 +239,8 @@ public final class GRPCChannel: Sendable {
         _ method: MethodDescriptor, connection: ClientConnection, options: CallOptions, deadline: NIODeadline?
     ) throws -> RequestHeaders {
         if let problem = options.metadata.validationError() { throw RPCError(code: .internal, message: problem) }
-        let key = method.path + " " + connection.authority
+        // Every connection of a channel has the same authority: the path is the key.
+        let key = method.path
         let prefix = headerPrefixes.withLockedValue { prefixes in
             if let existing = prefixes[key] { return existing }
             let made = HTTP2HeaderList([

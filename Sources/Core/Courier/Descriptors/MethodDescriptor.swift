@@ -13,14 +13,14 @@ public struct MethodDescriptor: Sendable, Hashable, CustomStringConvertible {
     /// The method name, e.g. `UnaryCall`.
     public let method: String
     public let kind: RPCKind
+    /// The HTTP/2 `:path` (built once: every call sends it).
+    public let path: String
 
     public init(service: String, method: String, kind: RPCKind) {
         self.service = service
         self.method = method
         self.kind = kind
+        self.path = "/\(service)/\(method)"
     }
-
-    /// The HTTP/2 `:path`.
-    public var path: String { "/\(service)/\(method)" }
     public var description: String { "\(service)/\(method)" }
 }
