@@ -45,12 +45,42 @@ struct JSONEncodingTests {
             let ours = try encoder.encode(json: testCase.json, messageType: "courier.testing.\(testCase.type)")
             #expect(ours.hex == reference[testCase.name], "\(testCase.name)")
         }
+        // Back to JSON: our decoder and Python's MessageToDict agree on Python's bytes.
+        let hexInput = Self.cases.map { "\($0.name)\tcourier.testing.\($0.type)\t\(reference[$0.name] ?? "")" }.joined(separator: "\n") + "\n"
+        try hexInput.write(toFile: inputFile, atomically: true, encoding: .utf8)
+        let jsonOutput = try PythonReference.run(
+            "bash", ["-c", "python3 Tests/Interop/json_reference.py --to-json < \(inputFile)"], environment: ["COURIER_PY_STUBS": stubs])
+        var pythonJSON: [String: String] = [:]
+        for line in jsonOutput.split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
+            pythonJSON[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        let decoder = ProtobufJSONDecoder(pool: Self.pool)
+        for testCase in Self.cases {
+            let bytes = Array(Self.hexBytes(reference[testCase.name] ?? ""))
+            let ours = try decoder.decode(bytes, messageType: "courier.testing.\(testCase.type)")
+            let theirs = try JSONValue.parse(pythonJSON[testCase.name] ?? "null")
+            #expect(ours.canonicalText == theirs.canonicalText, "\(testCase.name)")
+        }
         // And the generated Swift types read our bytes back.
         let scalars = try Courier_Testing_Scalars(serializedBytes: try encoder.encode(json: Self.cases[1].json, messageType: "courier.testing.Scalars"))
         #expect(scalars.i64 == -1_099_511_627_776)
         #expect(scalars.u64 == 9_223_372_036_854_775_813)
         #expect(scalars.text == "마라탕 and ☺ é 😀")
         #expect(scalars.colour == .green)
+    }
+
+    static func hexBytes(_ hex: String) -> [UInt8] {
+        let digits = Array(hex.utf8)
+        return stride(from: 0, to: digits.count - 1, by: 2).map { UInt8(String(decoding: digits[$0...$0 + 1], as: UTF8.self), radix: 16)! }
+    }
+
+    @Test("bytes that are not the message are an error, not a crash")
+    func decodeErrors() {
+        let decoder = ProtobufJSONDecoder(pool: Self.pool)
+        for bad: [UInt8] in [[0x0A, 0x05, 0x01], [0x08], [0x00, 0x01], [0x0B, 0x00], [0x72, 0x01, 0xFF]] {
+            #expect(throws: JSONMappingError.self) { try decoder.decode(bad, messageType: "courier.testing.Scalars") }
+        }
     }
 
     @Test("what does not fit the message is an error naming the field path")

@@ -32,6 +32,16 @@ public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Compact JSON with every object's keys sorted: one text per value, for comparing documents.
+    public var canonicalText: String {
+        switch self {
+        case .object(let members):
+            "{" + members.sorted { $0.0 < $1.0 }.map { "\(JSONValue.string($0.0)):\($0.1.canonicalText)" }.joined(separator: ",") + "}"
+        case .array(let elements): "[" + elements.map(\.canonicalText).joined(separator: ",") + "]"
+        default: description
+        }
+    }
+
     public struct SyntaxError: Error, CustomStringConvertible, Sendable {
         public let offset: Int
         public let reason: String
