@@ -56,6 +56,8 @@ public enum ReflectionDescriptors {
                 }
             }
             requests.finish()
+            // Read to the server's end of stream: returning earlier would reset the stream (RST_STREAM).
+            while try await iterator.next() != nil {}
             return received
         }
         for bytes in files { try pool.add(serializedFile: bytes) }
