@@ -45,9 +45,6 @@ final class CallDeadlines {
         calls.removeValue(forKey: id)
     }
 
-    /// How many calls are waiting (for tests).
-    var pending: Int { calls.count }
-
     private func expire(_ millisecond: UInt64) {
         guard let ids = buckets.removeValue(forKey: millisecond) else { return }
         for id in ids {

@@ -15,7 +15,7 @@ public struct CandidateSelector: Sendable {
                        withDetails: Bool = true) -> Reco_V1_CandidatesResponse {
         let limit = requested == 0 ? defaultLimit : min(requested, maxLimit)
         let catalog = batch.catalog
-        let point = location.map(ShopCatalog.Point.init)
+        let point = location.map(GeoPoint.init)
         var response = Reco_V1_CandidatesResponse()
         response.partDate = batch.partDate
         // Chosen as slots first; written out once, as messages or as columns.
@@ -50,7 +50,7 @@ public struct CandidateSelector: Sendable {
         return response
     }
 
-    private func candidate(_ slot: Int, source: Reco_V1_CandidateSource, score: Float, point: ShopCatalog.Point?,
+    private func candidate(_ slot: Int, source: Reco_V1_CandidateSource, score: Float, point: GeoPoint?,
                            catalog: ShopCatalog) -> Reco_V1_Candidate {
         var candidate = Reco_V1_Candidate()
         candidate.shopId = catalog.shops[slot].shopId

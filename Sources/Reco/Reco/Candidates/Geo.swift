@@ -1,24 +1,30 @@
-import Foundation
 import CourierProtos
+import Foundation
 
-/// Distances on Earth, for "does this shop deliver to where the user is".
-public enum Geo {
+/// A point on Earth kept in the form distance needs (radians, and the cosine of the latitude,
+/// computed once), so "does this shop deliver here" costs no trigonometry per shop.
+public struct GeoPoint: Sendable {
     static let earthRadiusMetres = 6_371_008.8
 
-    /// Great-circle (haversine) distance in metres.
-    public static func distance(_ a: GeoPoint, _ b: GeoPoint) -> Double {
-        let lat1 = a.latitude * .pi / 180, lat2 = b.latitude * .pi / 180
-        let dLat = lat2 - lat1
-        let dLon = (b.longitude - a.longitude) * .pi / 180
-        let h = sin(dLat / 2) * sin(dLat / 2) + cos(lat1) * cos(lat2) * sin(dLon / 2) * sin(dLon / 2)
-        return 2 * earthRadiusMetres * asin(min(1, h.squareRoot()))
+    let latitude: Double
+    let longitude: Double
+    let cosLatitude: Double
+
+    public init(latitudeDegrees: Double, longitudeDegrees: Double) {
+        latitude = latitudeDegrees * .pi / 180
+        longitude = longitudeDegrees * .pi / 180
+        cosLatitude = cos(latitude)
+    }
+
+    public init(_ location: Reco_V1_Location) {
+        self.init(latitudeDegrees: location.latitude, longitudeDegrees: location.longitude)
+    }
+
+    /// Metres, by the equirectangular approximation: within 0.1 m of the great-circle distance at
+    /// delivery ranges (a few kilometres).
+    public func distance(to other: GeoPoint) -> Double {
+        let x = (other.longitude - longitude) * (cosLatitude + other.cosLatitude) / 2
+        let y = other.latitude - latitude
+        return Self.earthRadiusMetres * (x * x + y * y).squareRoot()
     }
 }
-
-/// Anything with a latitude and longitude in degrees.
-public protocol GeoPoint {
-    var latitude: Double { get }
-    var longitude: Double { get }
-}
-
-extension Reco_V1_Location: GeoPoint {}

@@ -21,13 +21,10 @@ public struct ShopCatalog: Sendable {
         var longitude: Int
     }
 
-    /// What the delivery check needs, precomputed: radians, cos(latitude), radius.
+    /// What the delivery check needs: where the shop is (nil when unknown) and how far it delivers.
     private struct ShopGeometry: Sendable {
-        var latitude: Double
-        var longitude: Double
-        var cosLatitude: Double
+        var point: GeoPoint?
         var radius: Double
-        var located: Bool
     }
 
     public init(shops unordered: [Reco_V1_Shop]) {
@@ -39,11 +36,9 @@ public struct ShopCatalog: Sendable {
         for (slot, shop) in ordered.enumerated() {
             if let location = shop.location {
                 cells[Self.cell(of: location), default: []].append(Int32(slot))
-                let latitude = location.latitude * .pi / 180
-                geometry.append(ShopGeometry(latitude: latitude, longitude: location.longitude * .pi / 180,
-                                             cosLatitude: cos(latitude), radius: shop.deliveryRadiusM, located: true))
+                geometry.append(ShopGeometry(point: GeoPoint(location), radius: shop.deliveryRadiusM))
             } else {
-                geometry.append(ShopGeometry(latitude: 0, longitude: 0, cosLatitude: 1, radius: 0, located: false))
+                geometry.append(ShopGeometry(point: nil, radius: 0))
             }
             maxRadius = max(maxRadius, shop.deliveryRadiusM)
         }
@@ -62,38 +57,21 @@ public struct ShopCatalog: Sendable {
 
     public func shop(_ id: Int64) -> Reco_V1_Shop? { slot(of: id).map { shops[$0] } }
 
-    /// Where a user is, in the form the delivery check uses.
-    public struct Point: Sendable {
-        let latitude: Double
-        let longitude: Double
-        let cosLatitude: Double
-
-        public init(_ location: Reco_V1_Location) {
-            latitude = location.latitude * .pi / 180
-            longitude = location.longitude * .pi / 180
-            cosLatitude = cos(latitude)
-        }
-    }
-
-    /// Distance in metres from `point` to the shop in `slot`: the equirectangular approximation,
-    /// no trigonometry per shop (within 0.1 m of the great-circle distance at delivery ranges).
-    public func distance(slot: Int, from point: Point) -> Double {
-        let shop = geometry[slot]
-        let x = (shop.longitude - point.longitude) * (point.cosLatitude + shop.cosLatitude) / 2
-        let y = shop.latitude - point.latitude
-        return Geo.earthRadiusMetres * (x * x + y * y).squareRoot()
+    /// Distance in metres from `point` to the shop in `slot` (0 when the shop has no location).
+    public func distance(slot: Int, from point: GeoPoint) -> Double {
+        geometry[slot].point.map(point.distance) ?? 0
     }
 
     /// Whether the shop in `slot` delivers to `point` (every shop does when there is no point).
-    public func delivers(slot: Int, to point: Point?) -> Bool {
+    public func delivers(slot: Int, to point: GeoPoint?) -> Bool {
         guard let point else { return true }
-        guard geometry[slot].located else { return false }
-        return distance(slot: slot, from: point) <= geometry[slot].radius
+        guard let shop = geometry[slot].point else { return false }
+        return point.distance(to: shop) <= geometry[slot].radius
     }
 
     /// Up to `limit` slots of shops that deliver to `point`, most popular first, skipping slots
     /// `excluded` marks. Without a point, the most popular shops overall.
-    public func popularSlots(deliveringTo point: Point?, limit: Int, excluded: [Bool]) -> [Int] {
+    public func popularSlots(deliveringTo point: GeoPoint?, limit: Int, excluded: [Bool]) -> [Int] {
         var found: [Int] = []
         guard limit > 0 else { return found }
         guard let point else {

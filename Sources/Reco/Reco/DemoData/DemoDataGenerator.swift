@@ -53,6 +53,10 @@ public struct DemoDataGenerator: Sendable {
         let radius: Double
         let popularity: Double
         var vector: [Float]
+
+        var point: GeoPoint { GeoPoint(latitudeDegrees: latitude, longitudeDegrees: longitude) }
+
+        func delivers(to home: GeoPoint) -> Bool { home.distance(to: point) <= radius }
     }
 
     @discardableResult
@@ -141,9 +145,10 @@ public struct DemoDataGenerator: Sendable {
             let taste = normalized((0..<dimensions).map { d in
                 user.tastes.compactMap { name in categories.firstIndex { $0.name == name } }.map { centers[$0][d] }.reduce(0, +)
             })
-            let scored = shops.filter { shop in
-                distanceMetres(user.home, (shop.latitude, shop.longitude)) <= shop.radius
-            }.map { shop in (shop.id, dot(taste, shop.vector) + Float(random.gaussian() * 0.05)) }
+            let home = GeoPoint(latitudeDegrees: user.home.latitude, longitudeDegrees: user.home.longitude)
+            let scored = shops.filter { $0.delivers(to: home) }.map { shop in
+                (shop.id, dot(taste, shop.vector) + Float(random.gaussian() * 0.05))
+            }
             let list = scored.sorted { ($0.1, -$0.0) > ($1.1, -$1.0) }.prefix(configuration.twoTowerListLength)
             lists += "\(user.userId)\t" + list.map { "\($0.0):\(String(format: "%.4f", $0.1))" }.joined(separator: ",") + "\n"
             usersFile += "\(user.userId)\t\(String(format: "%.6f", user.home.latitude))\t\(String(format: "%.6f", user.home.longitude))\t\(user.tastes.joined(separator: ","))\n"
@@ -153,10 +158,12 @@ public struct DemoDataGenerator: Sendable {
         try usersFile.write(toFile: "\(demoDirectory)/users.tsv", atomically: true, encoding: .utf8)
 
         // Sessions: a few actions in the user's tastes, then a shift to something else.
+        let shopsByCategory = categories.indices.map { category in shops.filter { $0.category == category } }
         var sessionLines: [String] = []
         for number in 0..<configuration.sessions {
             let user = number == 0 ? users[0] : users[random.index(users.count)]
             let sessionId = String(format: "session-%04d", number)
+            let home = GeoPoint(latitudeDegrees: user.home.latitude, longitudeDegrees: user.home.longitude)
             let tasteIndexes = user.tastes.compactMap { name in categories.firstIndex { $0.name == name } }
             var shift = random.index(categories.count)
             if number == 0 { shift = categories.firstIndex { $0.name == "샐러드" }! }
@@ -169,8 +176,8 @@ public struct DemoDataGenerator: Sendable {
                 sequence += 1
             }
             func shopOf(_ category: Int) -> Int64 {
-                let nearby = shops.filter { $0.category == category && distanceMetres(user.home, ($0.latitude, $0.longitude)) <= $0.radius }
-                let pool = nearby.isEmpty ? shops.filter { $0.category == category } : nearby
+                let nearby = shopsByCategory[category].filter { $0.delivers(to: home) }
+                let pool = nearby.isEmpty ? shopsByCategory[category] : nearby
                 return pool[random.index(pool.count)].id
             }
             for _ in 0..<(2 + random.index(3)) {
@@ -184,17 +191,6 @@ public struct DemoDataGenerator: Sendable {
         try (sessionLines.joined(separator: "\n") + "\n").write(toFile: "\(demoDirectory)/sessions.jsonl", atomically: true, encoding: .utf8)
 
         return Summary(shops: shops.count, keywords: keywords.count, users: users.count, sessions: configuration.sessions, partDate: configuration.partDate)
-    }
-
-    /// Reads `demo/users.tsv` back.
-    public static func readUsers(root: String) throws -> [User] {
-        try String(contentsOfFile: "\(root)/demo/users.tsv", encoding: .utf8).split(separator: "\n").dropFirst().map { line in
-            let fields = line.split(separator: "\t")
-            guard fields.count == 4, let latitude = Double(fields[1]), let longitude = Double(fields[2]) else {
-                throw ConfigurationError("\(root)/demo/users.tsv: bad line \(line)")
-            }
-            return User(userId: String(fields[0]), home: (latitude, longitude), tastes: fields[3].split(separator: ",").map(String.init))
-        }
     }
 
     // MARK: Vector helpers (Float, as stored)
@@ -214,14 +210,4 @@ public struct DemoDataGenerator: Sendable {
     }
 
     private func dot(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
-
-    private func distanceMetres(_ a: (latitude: Double, longitude: Double), _ b: (latitude: Double, longitude: Double)) -> Double {
-        var from = Reco_V1_Location()
-        from.latitude = a.latitude
-        from.longitude = a.longitude
-        var to = Reco_V1_Location()
-        to.latitude = b.latitude
-        to.longitude = b.longitude
-        return Geo.distance(from, to)
-    }
 }

@@ -53,7 +53,7 @@ public final class RecoNode: Sendable {
             let table = try EmbeddingTable.load(directory: path, partDate: partDate)
             logger.info("embeddings loaded", metadata: [
                 "part_date": "\(partDate)", "shops": "\(table.shopIds.count)", "keywords": "\(table.keywords.count)",
-                "dimensions": "\(table.dimensions)",
+                "dimensions": "\(table.dimensions)", "kernel": "\(VectorKernels.name)",
             ])
             services.append(SimilarityServiceProvider(embeddings: ActiveBatch(table), directory: directory))
         }

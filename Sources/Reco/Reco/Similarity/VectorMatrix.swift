@@ -25,9 +25,4 @@ public final class VectorMatrix: @unchecked Sendable {
     func row(_ index: Int) -> UnsafePointer<Float> { UnsafePointer(storage + index * dimensions) }
 
     var base: UnsafePointer<Float> { UnsafePointer(storage) }
-
-    /// Cosine similarity of two rows (both unit length).
-    func similarity(_ a: Int, _ b: Int) -> Float {
-        VectorKernels.dot(row(a), row(b), count: dimensions)
-    }
 }
