@@ -3,19 +3,6 @@ import CNGHTTP2
 /// Builds nghttp2's `nghttp2_nv` array for a header list. nghttp2 copies names and values during
 /// the submit call, so the bytes only need to live for the closure.
 enum HTTP2HeaderBlock {
-    /// A prebuilt list followed by more headers, as one array of nghttp2_nv: the list's entries
-    /// point at its own memory (NO_COPY), the others are copied for the call.
-    static func withNV<R>(_ prefix: HTTP2HeaderList, _ headers: [HTTP2Header], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
-        if headers.isEmpty { return body(UnsafePointer(prefix.fields.baseAddress!), prefix.count) }
-        return withNV(headers) { extra, extraCount in
-            withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: prefix.count + extraCount) { combined in
-                _ = combined.initialize(fromContentsOf: UnsafeBufferPointer(rebasing: prefix.fields[0..<prefix.count]))
-                for index in 0..<extraCount { (combined.baseAddress! + prefix.count + index).initialize(to: extra[index]) }
-                return body(UnsafePointer(combined.baseAddress!), prefix.count + extraCount)
-            }
-        }
-    }
-
     static func withNV<R>(_ headers: [HTTP2Header], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
         var storage: [UInt8] = []
         storage.reserveCapacity(headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count })

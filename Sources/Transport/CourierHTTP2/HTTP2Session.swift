@@ -113,22 +113,9 @@ public final class HTTP2Session {
     /// Returns nil when the connection can take no new stream (closed, ids exhausted, shutting
     /// down); the caller may retry elsewhere, as nothing was sent.
     public func openStream(headers: [HTTP2Header], delegate: any HTTP2StreamDelegate) -> HTTP2Stream? {
-        openStream(submitting: { HTTP2HeaderBlock.withNV(headers, $0) }, delegate: delegate)
-    }
-
-    /// Opens a stream whose headers are a prebuilt list (kept alive by the caller for as long as
-    /// the session may send it: nghttp2 does not copy it) followed by `headers`.
-    public func openStream(prefix: HTTP2HeaderList, headers: [HTTP2Header], delegate: any HTTP2StreamDelegate) -> HTTP2Stream? {
-        openStream(submitting: { HTTP2HeaderBlock.withNV(prefix, headers, $0) }, delegate: delegate)
-    }
-
-    private func openStream(
-        submitting withHeaders: ((UnsafePointer<nghttp2_nv>, Int) -> Int32) -> Int32, delegate: any HTTP2StreamDelegate
-    ) -> HTTP2Stream? {
         guard !isClosed else { return nil }
         var provider = HTTP2Callbacks.dataProvider
-        let raw = self.raw
-        let id = withHeaders { nva, count in
+        let id = HTTP2HeaderBlock.withNV(headers) { nva, count in
             nghttp2_submit_request(raw, nil, nva, count, &provider, nil)
         }
         guard id > 0 else { return nil }

@@ -19,9 +19,6 @@ public final class GRPCChannel: Sendable {
     private let slots: [ConnectionSlot]
     private let nextSlot = NIOLockedValueBox(0)
     private let allocator = ByteBufferAllocator()
-    /// Prebuilt request headers by method path (a channel calls few methods; nghttp2 reads them in
-    /// place, so they live as long as the channel).
-    private let headerPrefixes = NIOLockedValueBox<[String: HTTP2HeaderList]>([:])
 
     public init(
         host: String, port: Int, configuration: ChannelConfiguration = ChannelConfiguration(),
@@ -233,30 +230,17 @@ public final class GRPCChannel: Sendable {
         return .now() + .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
-    /// The request headers: a prebuilt list per method (pseudo-headers, content-type, te,
-    /// user-agent), and what changes per call (grpc-timeout, custom metadata).
-    private func requestHeaders(
-        _ method: MethodDescriptor, connection: ClientConnection, options: CallOptions, deadline: NIODeadline?
-    ) throws -> RequestHeaders {
+    private func requestHeaders(_ method: MethodDescriptor, connection: ClientConnection, options: CallOptions, deadline: NIODeadline?) throws -> [HTTP2Header] {
         if let problem = options.metadata.validationError() { throw RPCError(code: .internal, message: problem) }
-        // Every connection of a channel has the same authority: the path is the key.
-        let key = method.path
-        let prefix = headerPrefixes.withLockedValue { prefixes in
-            if let existing = prefixes[key] { return existing }
-            let made = HTTP2HeaderList([
-                HTTP2Header(":method", "POST"), HTTP2Header(":scheme", "http"), HTTP2Header(":path", method.path),
-                HTTP2Header(":authority", connection.authority), HTTP2Header("content-type", "application/grpc"),
-                HTTP2Header("te", "trailers"), HTTP2Header("user-agent", configuration.userAgent),
-            ])
-            prefixes[key] = made
-            return made
-        }
-        var headers: [HTTP2Header] = []
+        var headers = [
+            HTTP2Header(":method", "POST"), HTTP2Header(":scheme", "http"), HTTP2Header(":path", method.path),
+            HTTP2Header(":authority", connection.authority), HTTP2Header("content-type", "application/grpc"),
+            HTTP2Header("te", "trailers"), HTTP2Header("user-agent", configuration.userAgent),
+        ]
         if let deadline {
             headers.append(HTTP2Header("grpc-timeout", GRPCTimeout.format(deadline - .now())))
         }
         options.metadata.appendHeaders(to: &headers)
-        return RequestHeaders(prefix: prefix, headers: headers)
+        return headers
     }
-
 }
