@@ -224,8 +224,7 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     func finish(status: RPCError?, initialMetadata: Metadata, trailingMetadata: Metadata) {
         guard phase != .finished, !stream.isClosed else { return }
         phase = .finished
-        if let deadlineId { deadlines.remove(deadlineId) }
-        deadlineId = nil
+        endDeadline()
         defer { resumeWriterWithError() }
         if status == nil && trailingMetadata.isEmpty && headersSent {
             stream.finish(trailers: Self.okTrailers)
@@ -265,6 +264,12 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
         return fields
     }
 
+    /// The call is over: its deadline no longer applies.
+    private func endDeadline() {
+        if let deadlineId { deadlines.remove(deadlineId) }
+        deadlineId = nil
+    }
+
     func deadlineExpired() {
         deadlineId = nil
         guard phase != .finished else { return }
@@ -288,8 +293,7 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     // MARK: Stream end
 
     func stream(_ stream: HTTP2Stream, closedWithErrorCode errorCode: UInt32) {
-        if let deadlineId { deadlines.remove(deadlineId) }
-        deadlineId = nil
+        endDeadline()
         // Unread requests' bytes also hold the connection's window: give them back.
         stream.consume(requestQueue?.forgiveOwed() ?? 0)
         if phase != .finished {
