@@ -11,12 +11,12 @@ struct SimilarityInProcess: ParsableCommand {
         let draws = workload.draw(from: table, count: workload.warmup + workload.queries)
         var checksum: Float = 0
         for (keyword, ids) in draws.prefix(workload.warmup) {
-            checksum += table.rank(keyword: keyword, candidates: ids, topK: workload.topK).shops.first?.score ?? 0
+            checksum += table.rank(keyword: keyword, candidates: ids, topK: workload.topK)?.shops.first?.score ?? 0
         }
         let clock = ContinuousClock()
         let start = clock.now
         for (keyword, ids) in draws.dropFirst(workload.warmup) {
-            checksum += table.rank(keyword: keyword, candidates: ids, topK: workload.topK).shops.first?.score ?? 0
+            checksum += table.rank(keyword: keyword, candidates: ids, topK: workload.topK)?.shops.first?.score ?? 0
         }
         report("courier in-process", queries: workload.queries, elapsed: clock.now - start)
         print("(checksum \(checksum))")

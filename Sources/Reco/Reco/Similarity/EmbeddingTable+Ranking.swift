@@ -93,11 +93,13 @@ extension EmbeddingTable {
 }
 
 extension EmbeddingTable {
-    /// Ranks candidates against a keyword (normalised first); nil when the keyword is unknown.
-    public func rank(keyword: String, candidates: [Int64], topK: Int) -> ShopRanking {
-        guard let row = keywordRow(KeywordNormalizer.normalize(keyword)) else {
-            return ShopRanking(shops: [], unknownShopIds: candidates.filter { shopRow($0) == nil })
-        }
-        return rank(query: keywordVectors.row(row), candidates: candidates, topK: topK)
+    /// Ranks candidates against a keyword (normalised first); nil when the keyword has no embedding.
+    public func rank(keyword: String, candidates: [Int64], topK: Int) -> ShopRanking? {
+        keywordRow(KeywordNormalizer.normalize(keyword)).map { rank(query: keywordVectors.row($0), candidates: candidates, topK: topK) }
+    }
+
+    /// Ranks candidates against a shop; nil when the shop has no embedding.
+    public func rank(shopId: Int64, candidates: [Int64], topK: Int) -> ShopRanking? {
+        shopRow(shopId).map { rank(query: shops.row($0), candidates: candidates, topK: topK) }
     }
 }

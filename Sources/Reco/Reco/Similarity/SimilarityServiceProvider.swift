@@ -17,28 +17,21 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
 
     public func rankByKeyword(request: Reco_V1_RankByKeywordRequest, context: ServerContext) async throws -> Reco_V1_RankResponse {
         let table = try activeTable()
-        let keyword = KeywordNormalizer.normalize(request.keyword)
-        guard let row = table.keywordRow(keyword) else {
-            var response = Reco_V1_RankResponse()
-            response.unknownKeywords = [keyword]
-            response.unknownShopIds = request.candidateShopIds.filter { table.shopRow($0) == nil }
-            response.partDate = table.partDate
+        guard let ranking = table.rank(keyword: request.keyword, candidates: request.candidateShopIds, topK: try topK(request.topK)) else {
+            var response = Self.unranked(request.candidateShopIds, table: table)
+            response.unknownKeywords = [KeywordNormalizer.normalize(request.keyword)]
             return response
         }
-        let ranking = table.rank(query: table.keywordVectors.row(row), candidates: request.candidateShopIds, topK: Int(try topK(request.topK)))
         return Self.response(ranking, table: table)
     }
 
     public func rankByShop(request: Reco_V1_RankByShopRequest, context: ServerContext) async throws -> Reco_V1_RankResponse {
         let table = try activeTable()
-        guard let row = table.shopRow(request.shopId) else {
-            var response = Reco_V1_RankResponse()
+        guard let ranking = table.rank(shopId: request.shopId, candidates: request.candidateShopIds, topK: try topK(request.topK)) else {
+            var response = Self.unranked(request.candidateShopIds, table: table)
             response.unknownQueryShopIds = [request.shopId]
-            response.unknownShopIds = request.candidateShopIds.filter { table.shopRow($0) == nil }
-            response.partDate = table.partDate
             return response
         }
-        let ranking = table.rank(query: table.shops.row(row), candidates: request.candidateShopIds, topK: Int(try topK(request.topK)))
         return Self.response(ranking, table: table)
     }
 
@@ -52,7 +45,7 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
             throw RPCError(code: .invalidArgument, message: "vector: every component must be a finite number")
         }
         let query = VectorMatrix(rows: 1, dimensions: table.dimensions, values: request.vector)
-        let ranking = table.rank(query: query.row(0), candidates: request.candidateShopIds, topK: Int(try topK(request.topK)))
+        let ranking = table.rank(query: query.row(0), candidates: request.candidateShopIds, topK: try topK(request.topK))
         return withExtendedLifetime(query) { Self.response(ranking, table: table) }
     }
 
@@ -81,11 +74,9 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
         }
         var response: Reco_V1_RankResponse
         if queries.isEmpty {
-            response = Reco_V1_RankResponse()
-            response.unknownShopIds = request.candidateShopIds.filter { table.shopRow($0) == nil }
-            response.partDate = table.partDate
+            response = Self.unranked(request.candidateShopIds, table: table)
         } else {
-            var ranking = table.rank(queries: queries, candidates: request.candidateShopIds, topK: Int(try topK(request.topK)))
+            var ranking = table.rank(queries: queries, candidates: request.candidateShopIds, topK: try topK(request.topK))
             for index in ranking.shops.indices { ranking.shops[index].driverIndex = queryIndexes[ranking.shops[index].driverIndex] }
             response = Self.response(ranking, table: table)
         }
@@ -96,7 +87,7 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
 
     public func representativeKeywords(request: Reco_V1_RepresentativeKeywordsRequest, context: ServerContext) async throws -> Reco_V1_RepresentativeKeywordsResponse {
         let table = try activeTable()
-        let result = table.representativeKeywords(of: request.shopIds, topK: Int(try topK(request.topK)))
+        let result = table.representativeKeywords(of: request.shopIds, topK: try topK(request.topK))
         var response = Reco_V1_RepresentativeKeywordsResponse()
         response.keywords = result.keywords.map { keyword, score in
             var scored = Reco_V1_ScoredKeyword()
@@ -144,9 +135,15 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
         return table
     }
 
-    private func topK(_ value: Int32) throws -> Int32 {
+    private func topK(_ value: Int32) throws -> Int {
         guard value >= 0 else { throw RPCError(code: .invalidArgument, message: "top_k: must not be negative") }
-        return value
+        return Int(value)
+    }
+
+    /// The answer when the query itself has no embedding: nothing ranked, the candidates without
+    /// embeddings still listed.
+    private static func unranked(_ candidates: [Int64], table: EmbeddingTable) -> Reco_V1_RankResponse {
+        response(ShopRanking(shops: [], unknownShopIds: candidates.filter { table.shopRow($0) == nil }), table: table)
     }
 
     private static func response(_ ranking: ShopRanking, table: EmbeddingTable) -> Reco_V1_RankResponse {
