@@ -86,17 +86,14 @@ final class ActionLog {
                 offset += count
             }
         }
-        return Array(bytes[0..<offset])
+        if offset < bytes.count { bytes.removeLast(bytes.count - offset) }
+        return bytes
     }
 
     /// Appends records with one write; returns once the kernel has them.
     func append(_ actions: [RecordedAction]) throws {
         var buffer: [UInt8] = []
-        for action in actions {
-            let payload = try action.message.serializedBytes()
-            Self.appendHeader(length: payload.count, crc: CRC32.checksum(payload), to: &buffer)
-            buffer += payload
-        }
+        for action in actions { try Self.appendRecord(action, to: &buffer) }
         try writeAll(buffer, to: descriptor)
         bytesWritten += buffer.count
         needsSync = true
@@ -118,9 +115,7 @@ final class ActionLog {
         var written = 0
         do {
             for action in actions {
-                let payload = try action.message.serializedBytes()
-                Self.appendHeader(length: payload.count, crc: CRC32.checksum(payload), to: &buffer)
-                buffer += payload
+                try Self.appendRecord(action, to: &buffer)
                 if buffer.count > 1 << 20 {
                     try writeAll(buffer, to: fresh)
                     written += buffer.count
@@ -142,9 +137,12 @@ final class ActionLog {
         needsSync = false
     }
 
-    private static func appendHeader(length: Int, crc: UInt32, to buffer: inout [UInt8]) {
-        withUnsafeBytes(of: UInt32(length).littleEndian) { buffer += $0 }
-        withUnsafeBytes(of: crc.littleEndian) { buffer += $0 }
+    /// `[length][crc32][payload]`, as replay reads it.
+    private static func appendRecord(_ action: RecordedAction, to buffer: inout [UInt8]) throws {
+        let payload = try action.message.serializedBytes()
+        withUnsafeBytes(of: UInt32(payload.count).littleEndian) { buffer += $0 }
+        withUnsafeBytes(of: CRC32.checksum(payload).littleEndian) { buffer += $0 }
+        buffer += payload
     }
 
     private func writeAll(_ bytes: [UInt8], to descriptor: Int32) throws {

@@ -5,8 +5,8 @@ import Synchronization
 
 /// The embedded History store: recent actions in memory, every stored action in an append-only
 /// log replayed on start. The TTL applies to both: expired actions stop being returned at once,
-/// are swept from memory periodically and are left out when the log is compacted (on start, and
-/// when the log has grown to several times what is live).
+/// are swept from memory periodically and are left out when the log is compacted (on start when
+/// it holds any, and when the log has grown to several times what is live).
 public final class LoggedHistoryStore: HistoryStore {
     public struct Configuration: Sendable {
         /// Where the log lives.
@@ -51,10 +51,11 @@ public final class LoggedHistoryStore: HistoryStore {
             guard let action = try? ActionValidator().validate(message, nowMs: Int64.max / 2) else { return }
             _ = index.insert(action, cutoffMs: cutoff)
         }
-        let live = index.liveActions
-        try log.rewrite(with: live)
+        // Compact now only when the log holds records that are no longer live (expired, duplicate,
+        // unreadable): a log that is all live is left as it is, not rewritten on every start.
+        if index.count < replayed { try log.rewrite(with: index.liveActions) }
         logger.info("history log replayed", metadata: [
-            "path": "\(configuration.logPath)", "records": "\(replayed)", "live": "\(live.count)",
+            "path": "\(configuration.logPath)", "records": "\(replayed)", "live": "\(index.count)",
             "torn_tail_bytes": "\(cut)",
         ])
         state = Mutex(State(index: index, log: log))
