@@ -18,13 +18,18 @@ public struct DescriptorPool: Sendable {
 
     /// Adds one serialized FileDescriptorProto (a file already present is kept as it was).
     public mutating func add(serializedFile bytes: [UInt8]) throws {
+        add(try Self.file(serialized: bytes))
+    }
+
+    /// Reads a serialized FileDescriptorProto.
+    public static func file(serialized bytes: [UInt8]) throws -> ProtoFile {
         let file: ProtoFile? = bytes.withUnsafeBufferPointer { buffer in
             guard let raw = google__protobuf__file_descriptor_proto__unpack(nil, buffer.count, buffer.baseAddress) else { return nil }
             defer { google__protobuf__file_descriptor_proto__free_unpacked(raw, nil) }
             return ProtoFile(raw)
         }
         guard let file else { throw InvalidDescriptor(description: "not a FileDescriptorProto (\(bytes.count) bytes)") }
-        add(file)
+        return file
     }
 
     /// Adds every file of a serialized FileDescriptorSet (`protoc --descriptor_set_out=F --include_imports`).

@@ -38,6 +38,19 @@ public struct ProtoField: Sendable {
     public var isProto3Optional: Bool
     /// `[packed = false]` on a repeated scalar (proto3 packs them otherwise).
     public var isExplicitlyUnpacked: Bool
+    /// The name in protobuf's JSON mapping: the descriptor's json_name, or protoc's default for it
+    /// (underscores dropped, the letter after each capitalised).
+    public var jsonName: String
+}
+
+extension ProtoField.Kind {
+    /// Scalars a repeated field may pack into one length-delimited run.
+    public var isPackable: Bool {
+        switch self {
+        case .string, .bytes, .message, .group: false
+        default: true
+        }
+    }
 }
 
 public struct ProtoEnum: Sendable {
@@ -110,6 +123,21 @@ extension ProtoField {
         oneofIndex = f.has_oneof_index != 0 ? Int(f.oneof_index) : nil
         isProto3Optional = f.has_proto3_optional != 0 && f.proto3_optional != 0
         isExplicitlyUnpacked = f.options.map { $0.pointee.has_packed != 0 && $0.pointee.packed == 0 } ?? false
+        let declared = string(f.json_name)
+        jsonName = declared.isEmpty ? Self.defaultJSONName(name) : declared
+    }
+}
+
+extension ProtoField {
+    static func defaultJSONName(_ name: String) -> String {
+        var result = ""
+        var capitalizeNext = false
+        for character in name {
+            if character == "_" { capitalizeNext = true; continue }
+            result.append(capitalizeNext ? Character(character.uppercased()) : character)
+            capitalizeNext = false
+        }
+        return result
     }
 }
 

@@ -25,13 +25,13 @@ public struct ProtobufJSONDecoder: Sendable {
         do {
             while let (number, value) = try reader.next() {
                 guard let field = message.fields.first(where: { $0.number == number }) else { continue }
-                let fieldPath = path.isEmpty ? Self.jsonName(field.name) : path + "." + Self.jsonName(field.name)
+                let fieldPath = path.isEmpty ? field.jsonName : path + "." + field.jsonName
                 if field.oneofIndex != nil { oneofMembers.insert(number) }
                 if field.kind == .message, let entry = pool.messages[field.typeName], entry.isMapEntry {
                     guard case .lengthDelimited(let payload) = value else { throw JSONMappingError(path: fieldPath, reason: "a map entry must be length-delimited") }
                     maps[number, default: []].append(try mapEntry(payload, entry, path: fieldPath))
                 } else if field.isRepeated {
-                    if case .lengthDelimited(let payload) = value, Self.isPackable(field.kind) {
+                    if case .lengthDelimited(let payload) = value, field.kind.isPackable {
                         var packed = WireReader(payload)
                         while !packed.isAtEnd { repeated[number, default: []].append(try scalar(field, try Self.readPacked(field.kind, &packed), path: fieldPath)) }
                     } else {
@@ -53,7 +53,7 @@ public struct ProtobufJSONDecoder: Sendable {
         }
         var members: [(String, JSONValue)] = []
         for field in message.fields {
-            let name = Self.jsonName(field.name)
+            let name = field.jsonName
             if let entries = maps[field.number] {
                 members.append((name, .object(entries)))
             } else if let list = repeated[field.number] {
@@ -156,13 +156,4 @@ public struct ProtobufJSONDecoder: Sendable {
         default: .number("0")
         }
     }
-
-    private static func isPackable(_ kind: ProtoField.Kind) -> Bool {
-        switch kind {
-        case .string, .bytes, .message, .group: false
-        default: true
-        }
-    }
-
-    static func jsonName(_ name: String) -> String { ProtobufJSONEncoder.jsonName(name) }
 }

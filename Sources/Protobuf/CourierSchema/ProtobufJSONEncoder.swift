@@ -37,7 +37,7 @@ public struct ProtobufJSONEncoder: Sendable {
         var byNumber: [(Int32, [UInt8])] = []
         var seenOneofs: [Int: String] = [:]
         for (key, fieldValue) in object {
-            guard let field = message.fields.first(where: { $0.name == key || Self.jsonName($0.name) == key }) else {
+            guard let field = message.fields.first(where: { $0.jsonName == key || $0.name == key }) else {
                 throw JSONMappingError(path: Self.join(path, key), reason: "no field \"\(key)\" in \(messageType)")
             }
             if fieldValue == .null { continue }
@@ -64,7 +64,7 @@ public struct ProtobufJSONEncoder: Sendable {
                 return
             }
             guard case .array(let array) = value else { throw JSONMappingError(path: path, reason: "expected a JSON array") }
-            if Self.isPackable(field.kind) && !field.isExplicitlyUnpacked {
+            if field.kind.isPackable && !field.isExplicitlyUnpacked {
                 var packed = WireWriter()
                 for (index, element) in array.enumerated() {
                     try encodeScalar(field, element, into: &packed, path: "\(path)[\(index)]")
@@ -242,25 +242,6 @@ public struct ProtobufJSONEncoder: Sendable {
     }
 
     // MARK: Schema helpers
-
-    /// protoc's default json_name: underscores dropped, the letter after each capitalised.
-    static func jsonName(_ name: String) -> String {
-        var result = ""
-        var capitalizeNext = false
-        for character in name {
-            if character == "_" { capitalizeNext = true; continue }
-            result.append(capitalizeNext ? Character(character.uppercased()) : character)
-            capitalizeNext = false
-        }
-        return result
-    }
-
-    private static func isPackable(_ kind: ProtoField.Kind) -> Bool {
-        switch kind {
-        case .string, .bytes, .message, .group: false
-        default: true
-        }
-    }
 
     private static func wireType(_ kind: ProtoField.Kind) -> UInt64 {
         switch kind {

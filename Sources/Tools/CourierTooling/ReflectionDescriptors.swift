@@ -19,10 +19,10 @@ public enum ReflectionDescriptors {
     }
 
     private static func load(symbol: String, method: MethodDescriptor, channel: GRPCChannel, pool: inout DescriptorPool, options: CallOptions) async throws {
-        let files: [[UInt8]] = try await channel.bidirectionalStreaming(
+        let files: [ProtoFile] = try await channel.bidirectionalStreaming(
             method, responseType: Grpc_Reflection_V1_ServerReflectionResponse.self, options: options
         ) { requests, responses in
-            var received: [[UInt8]] = []
+            var received: [ProtoFile] = []
             var known = Set<String>()
             var wanted: [Grpc_Reflection_V1_ServerReflectionRequest.OneOf_MessageRequest] = [.fileContainingSymbol(symbol)]
             var iterator = responses.makeAsyncIterator()
@@ -36,13 +36,11 @@ public enum ReflectionDescriptors {
                 switch response.messageResponse {
                 case .fileDescriptorResponse(let descriptors)?:
                     for bytes in descriptors.fileDescriptorProto {
-                        var single = DescriptorPool()
-                        try single.add(serializedFile: bytes)
-                        for file in single.files.values where known.insert(file.name).inserted {
-                            received.append(bytes)
-                            for dependency in file.dependencies where !known.contains(dependency) {
-                                wanted.append(.fileByFilename(dependency))
-                            }
+                        let file = try DescriptorPool.file(serialized: bytes)
+                        guard known.insert(file.name).inserted else { continue }
+                        received.append(file)
+                        for dependency in file.dependencies where !known.contains(dependency) {
+                            wanted.append(.fileByFilename(dependency))
                         }
                     }
                 case .errorResponse(let error)?:
@@ -60,6 +58,6 @@ public enum ReflectionDescriptors {
             while try await iterator.next() != nil {}
             return received
         }
-        for bytes in files { try pool.add(serializedFile: bytes) }
+        for file in files { pool.add(file) }
     }
 }
