@@ -24,3 +24,22 @@ struct OpenLoopSchedule: Sendable {
         return Int((seconds * ratePerSecond).rounded(.down)) + 1
     }
 }
+
+extension OpenLoopSchedule {
+    /// Calls `launch(index, intendedTime)` for every request whose intended time falls before
+    /// `end`, each as soon as it is due: a loop that wakes late catches up (sends everything that
+    /// came due meanwhile, each still charged from its own time). `launch` returns false to stop.
+    func run(until end: ContinuousClock.Instant, _ launch: (Int, ContinuousClock.Instant) -> Bool) async {
+        var index = 0
+        while true {
+            let intended = intendedTime(of: index)
+            if intended >= end { return }
+            if intended > .now {
+                try? await Task.sleep(until: intended, tolerance: .microseconds(100))
+                continue
+            }
+            guard launch(index, intended) else { return }
+            index += 1
+        }
+    }
+}

@@ -72,27 +72,19 @@ struct RPCLoad: Sendable {
         if let rate = settings.rate {
             let schedule = OpenLoopSchedule(start: start, ratePerSecond: rate)
             await withDiscardingTaskGroup { group in
-                var launched = 0
-                // Every call whose intended time falls before the end is sent, even if this loop wakes late.
-                launching: while true {
-                    let intended = schedule.intendedTime(of: launched)
-                    if intended >= end { break }
-                    if intended > clock.now {
-                        try? await Task.sleep(until: intended, tolerance: .microseconds(100))
-                        continue
-                    }
-                    launched += 1
+                await schedule.run(until: end) { _, intended in
                     let measured = intended >= measureFrom
-                    if measured && !claim() { break launching }
+                    if measured && !claim() { return false }
                     if counters.inFlight.load(ordering: .relaxed) >= settings.maxInFlight {
                         if measured { counters.dropped.add(1, ordering: .relaxed) }
-                        continue
+                        return true
                     }
                     counters.inFlight.add(1, ordering: .relaxed)
                     group.addTask(executorPreference: executor) {
                         await makeCall(intended, measured)
                         counters.inFlight.subtract(1, ordering: .relaxed)
                     }
+                    return true
                 }
             }
         } else {

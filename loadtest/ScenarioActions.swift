@@ -45,10 +45,12 @@ struct ScenarioActions: @unchecked Sendable {
             location.longitude = user.longitude
             return location
         }
-        var random = SeededGenerator(seed: UInt64(index % users) &* 0x9E37_79B9_7F4A_7C15 &+ 1)
+        // A stable spot per user, spread evenly: the fractional parts of multiples of two
+        // irrational numbers (a low-discrepancy sequence), mapped onto the square around the centre.
+        let n = Double(index % users)
         var location = Reco_V1_Location()
-        location.latitude = center.latitude + Double.random(in: -spread...spread, using: &random)
-        location.longitude = center.longitude + Double.random(in: -spread...spread, using: &random)
+        location.latitude = center.latitude + (2 * (n * 0.618_033_988_749_895).truncatingRemainder(dividingBy: 1) - 1) * spread
+        location.longitude = center.longitude + (2 * (n * 0.754_877_666_246_693).truncatingRemainder(dividingBy: 1) - 1) * spread
         return location
     }
 
@@ -79,17 +81,4 @@ struct ScenarioActions: @unchecked Sendable {
 
 extension String {
     func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
-}
-
-/// SplitMix64: a user's spot is the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -65,17 +65,11 @@ struct ScenarioRun: Sendable {
 
         let generator = Task(executorPreference: executor) {
             guard settings.eventRate > 0 else { return }
-            let schedule = OpenLoopSchedule(start: start, ratePerSecond: settings.eventRate)
             var random = SystemRandomNumberGenerator()
-            var sent = 0
-            while clock.now < end {
-                let due = schedule.due(by: clock.now)
-                while sent < due {
-                    eventSink.yield(actions.random(sequence: sent, using: &random))
-                    sent += 1
-                }
-                counters.eventsSent.store(sent, ordering: .relaxed)
-                try? await Task.sleep(until: schedule.intendedTime(of: sent), tolerance: .microseconds(200))
+            await OpenLoopSchedule(start: start, ratePerSecond: settings.eventRate).run(until: end) { sequence, _ in
+                eventSink.yield(actions.random(sequence: sequence, using: &random))
+                counters.eventsSent.add(1, ordering: .relaxed)
+                return true
             }
         }
 
@@ -132,41 +126,31 @@ struct ScenarioRun: Sendable {
         let limit = settings.limit
         let userCount = actions.knownUsers.isEmpty ? actions.users : actions.knownUsers.count
         await withDiscardingTaskGroup { group in
-            var launched = 0
-            // Every call whose intended time falls before the end is sent, even if this loop wakes late.
-            while true {
-                let now = clock.now
-                let due = schedule.due(by: now)
-                while launched < due {
-                    let intended = schedule.intendedTime(of: launched)
-                    if intended >= end { break }
-                    let measured = intended >= measureFrom
-                    launched += 1
-                    if counters.inFlight.load(ordering: .relaxed) >= settings.maxInFlight {
-                        if measured { counters.dropped.add(1, ordering: .relaxed) }
-                        continue
-                    }
-                    if measured { counters.recommendSent.add(1, ordering: .relaxed) }
-                    var request = Reco_V1_RecommendRequest()
-                    let user = Int.random(in: 0..<userCount)
-                    request.userId = actions.userId(user)
-                    request.location = actions.location(ofUser: user)
-                    request.sessionId = "\(actions.runId)-session"
-                    request.limit = limit
-                    counters.inFlight.add(1, ordering: .relaxed)
-                    let call = request
-                    group.addTask(executorPreference: executor) { @Sendable in
-                        do {
-                            _ = try await searchHome.recommend(call, options: options)
-                            if measured { recommendLatency.record(clock.now - intended, at: intended) }
-                        } catch {
-                            if measured { recommendLatency.recordError(error) }
-                        }
-                        counters.inFlight.subtract(1, ordering: .relaxed)
-                    }
+            await schedule.run(until: end) { _, intended in
+                let measured = intended >= measureFrom
+                if counters.inFlight.load(ordering: .relaxed) >= settings.maxInFlight {
+                    if measured { counters.dropped.add(1, ordering: .relaxed) }
+                    return true
                 }
-                if now >= end || schedule.intendedTime(of: launched) >= end { break }
-                try? await Task.sleep(until: schedule.intendedTime(of: launched), tolerance: .microseconds(100))
+                if measured { counters.recommendSent.add(1, ordering: .relaxed) }
+                var request = Reco_V1_RecommendRequest()
+                let user = Int.random(in: 0..<userCount)
+                request.userId = actions.userId(user)
+                request.location = actions.location(ofUser: user)
+                request.sessionId = "\(actions.runId)-session"
+                request.limit = limit
+                counters.inFlight.add(1, ordering: .relaxed)
+                let call = request
+                group.addTask(executorPreference: executor) { @Sendable in
+                    do {
+                        _ = try await searchHome.recommend(call, options: options)
+                        if measured { recommendLatency.record(clock.now - intended, at: intended) }
+                    } catch {
+                        if measured { recommendLatency.recordError(error) }
+                    }
+                    counters.inFlight.subtract(1, ordering: .relaxed)
+                }
+                return true
             }
         }
 

@@ -36,4 +36,26 @@ struct OpenLoopScheduleTests {
         #expect(schedule.due(by: start + .milliseconds(1999)) == 1)
         #expect(schedule.due(by: start + .seconds(2)) == 2)
     }
+
+    @Test("run sends every request due before the end, catching up after starting late, and stops on request")
+    func runCatchesUp() async {
+        // Started 50 ms ago: the first 50 requests are already late and go out at once.
+        let start = ContinuousClock.now - .milliseconds(50)
+        let schedule = OpenLoopSchedule(start: start, ratePerSecond: 1000)
+        var launched: [(Int, ContinuousClock.Instant)] = []
+        await schedule.run(until: start + .milliseconds(100)) { index, intended in
+            launched.append((index, intended))
+            return true
+        }
+        #expect(launched.map(\.0) == Array(0..<100))
+        #expect(launched.allSatisfy { $0.1 == schedule.intendedTime(of: $0.0) })
+        #expect(ContinuousClock.now >= start + .milliseconds(99))
+
+        var count = 0
+        await schedule.run(until: start + .seconds(10)) { _, _ in
+            count += 1
+            return count < 5
+        }
+        #expect(count == 5)
+    }
 }
