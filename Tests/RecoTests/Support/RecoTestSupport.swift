@@ -41,7 +41,7 @@ func withTemporaryDirectory<R>(_ body: (String) async throws -> R) async throws 
 }
 
 /// Milliseconds since the Unix epoch.
-func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+func nowMs() -> Int64 { WallClock.milliseconds() }
 
 func action(_ eventId: String, user: String = "u1", session: String = "s1", kind: Reco_V1_ActionKind,
             shop: Int64? = nil, keyword: String? = nil, at timestampMs: Int64 = 0) -> Reco_V1_UserAction {

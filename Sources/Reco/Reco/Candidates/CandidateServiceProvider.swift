@@ -43,17 +43,9 @@ public struct CandidateServiceProvider: Reco_V1_CandidateService.ServiceProtocol
     }
 
     public func loadPartDate(request: Reco_V1_LoadPartDateRequest, context: ServerContext) async throws -> Reco_V1_LoadPartDateResponse {
-        guard let directory else {
-            throw RPCError(code: .failedPrecondition, message: "this Candidate service has no data directory")
+        let (batch, previous) = try await batches.load(request.partDate, from: directory, service: "Candidate") {
+            try CandidateBatch.load(directory: $0, partDate: $1)
         }
-        let batch: CandidateBatch
-        do {
-            let (partDate, path) = try directory.resolve(request.partDate)
-            batch = try await Task.detached { try CandidateBatch.load(directory: path, partDate: partDate) }.value
-        } catch {
-            throw RPCError(code: .failedPrecondition, message: "\(error)")
-        }
-        let previous = batches.activate(batch)
         logger.info("candidates activated", metadata: [
             "part_date": "\(batch.partDate)", "users": "\(batch.twoTowerLists.count)", "shops": "\(batch.catalog.shops.count)",
         ])

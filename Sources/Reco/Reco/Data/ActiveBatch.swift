@@ -1,3 +1,4 @@
+import Courier
 import Synchronization
 
 /// The batch a service answers from. A new part_date is loaded beside the active one and swapped
@@ -17,5 +18,26 @@ public final class ActiveBatch<Batch: Sendable & AnyObject>: Sendable {
             defer { current = batch }
             return current
         }
+    }
+
+    /// Loads a part_date (empty: the newest complete one) from `directory`, off the caller's
+    /// thread, and makes it active. Returns it and the batch it replaced. A service without a data
+    /// directory, or a part_date that is missing, incomplete or unreadable, is FAILED_PRECONDITION.
+    public func load(
+        _ partDate: String, from directory: PartDateDirectory?, service: String,
+        using read: @escaping @Sendable (_ path: String, _ partDate: String) throws -> Batch
+    ) async throws -> (loaded: Batch, previous: Batch?) {
+        guard let directory else {
+            throw RPCError(code: .failedPrecondition, message: "this \(service) service has no data directory")
+        }
+        let loaded: Batch
+        do {
+            let (resolved, path) = try directory.resolve(partDate)
+            // Loading takes a while; keep it off the connection's event loop.
+            loaded = try await Task.detached { try read(path, resolved) }.value
+        } catch {
+            throw RPCError(code: .failedPrecondition, message: "\(error)")
+        }
+        return (loaded, activate(loaded))
     }
 }

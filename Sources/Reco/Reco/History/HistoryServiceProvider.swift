@@ -14,7 +14,7 @@ public struct HistoryServiceProvider: Reco_V1_HistoryService.ServiceProtocol {
     private let clock: @Sendable () -> Int64
 
     public init(store: any HistoryStore, weights: ActionWeights = ActionWeights(),
-                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) {
+                clock: @escaping @Sendable () -> Int64 = WallClock.milliseconds) {
         self.store = store
         self.weights = weights
         self.clock = clock

@@ -37,7 +37,7 @@ public final class LoggedHistoryStore: HistoryStore {
 
     /// Opens (or creates) the log and replays it, dropping what has expired.
     public init(configuration: Configuration, logger: Logger = Logger(label: "reco.history"),
-                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) throws {
+                clock: @escaping @Sendable () -> Int64 = WallClock.milliseconds) throws {
         self.configuration = configuration
         self.retentionMs = configuration.retentionMs
         self.clock = clock

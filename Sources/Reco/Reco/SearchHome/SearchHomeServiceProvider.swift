@@ -82,7 +82,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
                 degrade(&response, "history", error)
             case .success(let activity):
                 let items = configuration.weighting.items(
-                    from: activity, sessionId: request.sessionId, nowMs: Int64(Date().timeIntervalSince1970 * 1000))
+                    from: activity, sessionId: request.sessionId, nowMs: WallClock.milliseconds())
                 response.historyItems = Int32(items.count)
                 if !items.isEmpty && candidateCount > 0 {
                     await rerank(&order, candidates: candidates, limit: limit, by: items, using: peers.similarity,

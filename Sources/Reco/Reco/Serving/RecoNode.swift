@@ -15,7 +15,8 @@ public final class RecoNode: Sendable {
     private let historyStore: LoggedHistoryStore?
     private let peers: SearchHomePeers?
     private let metricsServer: MetricsHTTPServer?
-    private let channels: [GRPCChannel]
+    /// SearchHome's channels to its peers (made in init for its own role, in `start` for `all`).
+    private let channels: Mutex<[GRPCChannel]>
     private let logger: Logger
     private let ports: Mutex<(grpc: Int, metrics: Int?)> = Mutex((0, nil))
 
@@ -89,7 +90,7 @@ public final class RecoNode: Sendable {
         } else {
             peers = nil
         }
-        self.channels = channels
+        self.channels = Mutex(channels)
 
         let health = HealthService()
         for service in services { health.setStatus(.serving, for: service.serviceDescriptor.name) }
@@ -116,7 +117,7 @@ public final class RecoNode: Sendable {
                 host: configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host, port: port,
                 configuration: channelConfiguration, group: server.eventLoopGroup)
             peers.connect(.init(history: .init(channel: channel), similarity: .init(channel: channel), candidates: .init(channel: channel)))
-            channelsStartedLate.withLock { $0.append(channel) }
+            channels.withLock { $0.append(channel) }
         }
         var metricsPort: Int?
         if let metricsServer, let wanted = configuration.metricsPort {
@@ -132,8 +133,6 @@ public final class RecoNode: Sendable {
         return port
     }
 
-    private let channelsStartedLate: Mutex<[GRPCChannel]> = Mutex([])
-
     public var grpcPort: Int { ports.withLock { $0.grpc } }
     public var metricsPort: Int? { ports.withLock { $0.metrics } }
 
@@ -141,7 +140,7 @@ public final class RecoNode: Sendable {
     public func shutdown() async {
         health.enterShutdown()
         await server.shutdownGracefully()
-        for channel in channels + channelsStartedLate.withLock({ $0 }) { await channel.close() }
+        for channel in channels.withLock({ $0 }) { await channel.close() }
         await metricsServer?.close()
         historyStore?.stopMaintenance()
         logger.info("reco stopped")

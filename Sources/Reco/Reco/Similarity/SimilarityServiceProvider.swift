@@ -101,18 +101,9 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
     }
 
     public func loadPartDate(request: Reco_V1_LoadPartDateRequest, context: ServerContext) async throws -> Reco_V1_LoadPartDateResponse {
-        guard let directory else {
-            throw RPCError(code: .failedPrecondition, message: "this Similarity service has no data directory")
+        let (table, previous) = try await embeddings.load(request.partDate, from: directory, service: "Similarity") {
+            try EmbeddingTable.load(directory: $0, partDate: $1)
         }
-        let table: EmbeddingTable
-        do {
-            let (partDate, path) = try directory.resolve(request.partDate)
-            // Loading takes a while; keep it off the connection's event loop.
-            table = try await Task.detached { try EmbeddingTable.load(directory: path, partDate: partDate) }.value
-        } catch {
-            throw RPCError(code: .failedPrecondition, message: "\(error)")
-        }
-        let previous = embeddings.activate(table)
         logger.info("embeddings activated", metadata: [
             "part_date": "\(table.partDate)", "shops": "\(table.shopIds.count)", "keywords": "\(table.keywords.count)",
             "previous": "\(previous?.partDate ?? "none")",
