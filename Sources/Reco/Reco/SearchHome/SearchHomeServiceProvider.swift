@@ -15,7 +15,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
     public var configuration: SearchHomeConfiguration
     public var metrics: RecoMetrics?
     private let logger: Logger
-    private let shopDetails = ShopDetailsCache()
+    private let detailsCache = ShopDetailsCache()
 
     public init(peers: SearchHomePeers, configuration: SearchHomeConfiguration = SearchHomeConfiguration(),
                 metrics: RecoMetrics? = nil, logger: Logger = Logger(label: "reco.searchhome")) {
@@ -91,19 +91,24 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
             }
         }
 
-        response.shops = order.map { ranked in
+        let shown = order.map { candidates.shopIds[$0.position] }
+        let details = await shopDetails(of: shown, partDate: candidateList.partDate, using: peers.candidates,
+                                        deadline: answerDeadline, clock: clock, response: &response)
+        response.shops = zip(order, shown).map { ranked, id in
             var shop = Reco_V1_RecommendedShop()
-            var details = Reco_V1_Shop()
-            details.shopId = candidates.shopIds[ranked.position]
-            shop.shop = details
+            if let known = details[id] {
+                shop.shop = known
+            } else {
+                var idOnly = Reco_V1_Shop()
+                idOnly.shopId = id
+                shop.shop = idOnly
+            }
             shop.score = ranked.score
             shop.modelScore = candidates.modelScores[ranked.position]
             shop.source = candidates.sources[ranked.position]
             shop.drivenBy = ranked.driver
             return shop
         }
-        await fillDetails(&response, partDate: candidateList.partDate, using: peers.candidates,
-                          deadline: answerDeadline, clock: clock)
         metrics?.recordRecommendation(strategy: response.strategy, degradedBy: response.degraded ? response.degradedReason.prefix { $0 != ":" }.description : nil)
         return response
     }
@@ -174,31 +179,27 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         response.embeddingPartDate = ranking.partDate
     }
 
-    /// Replaces the id-only shops of the answer with their details: from the cache, and one
-    /// GetShops call for those it lacks. On failure the answer keeps the ids and says it degraded.
-    private func fillDetails(_ response: inout Reco_V1_RecommendResponse, partDate: String, using candidates: Reco_V1_CandidateService.Client,
-                             deadline: ContinuousClock.Instant, clock: ContinuousClock) async {
-        guard !response.shops.isEmpty else { return }
-        let ids = response.shops.map { $0.shop?.shopId ?? 0 }
-        var byId = shopDetails.lookup(ids, partDate: partDate)
+    /// Details of the shops the answer shows: from the cache, and one GetShops call for those it
+    /// lacks. On failure the answer says it degraded, and shops without details keep only their id.
+    private func shopDetails(of ids: [Int64], partDate: String, using candidates: Reco_V1_CandidateService.Client,
+                             deadline: ContinuousClock.Instant, clock: ContinuousClock,
+                             response: inout Reco_V1_RecommendResponse) async -> [Int64: Reco_V1_Shop] {
+        var byId = detailsCache.lookup(ids, partDate: partDate)
         let missing = ids.filter { byId[$0] == nil }
-        if !missing.isEmpty {
-            var request = Reco_V1_GetShopsRequest()
-            request.shopIds = missing
-            let remaining = deadline - clock.now
-            do {
-                guard remaining > .zero else { throw RPCError(code: .deadlineExceeded, message: "no time left for shop details") }
-                let details = try await candidates.getShops(request, options: CallOptions(timeout: remaining))
-                // Cached under the part_date the details come from (a batch may have been swapped in since).
-                shopDetails.store(details.shops, partDate: details.partDate)
-                for shop in details.shops { byId[shop.shopId] = shop }
-            } catch {
-                degrade(&response, "shop details", error)
-            }
+        guard !missing.isEmpty else { return byId }
+        var request = Reco_V1_GetShopsRequest()
+        request.shopIds = missing
+        let remaining = deadline - clock.now
+        do {
+            guard remaining > .zero else { throw RPCError(code: .deadlineExceeded, message: "no time left for shop details") }
+            let details = try await candidates.getShops(request, options: CallOptions(timeout: remaining))
+            // Cached under the part_date the details come from (a batch may have been swapped in since).
+            detailsCache.store(details.shops, partDate: details.partDate)
+            for shop in details.shops { byId[shop.shopId] = shop }
+        } catch {
+            degrade(&response, "shop details", error)
         }
-        for index in response.shops.indices {
-            if let shop = byId[response.shops[index].shop?.shopId ?? 0] { response.shops[index].shop = shop }
-        }
+        return byId
     }
 
     private func degrade(_ response: inout Reco_V1_RecommendResponse, _ dependency: String, _ error: any Error) {
