@@ -8,12 +8,11 @@ public struct MetricsInterceptor: ServerInterceptor {
 
     public func intercept(context: ServerContext, next: (ServerContext) async throws -> Void) async throws {
         let start = ContinuousClock.now
-        let method = context.method.description
         do {
             try await next(context)
-            metrics.recordRequest(method: method, code: "OK", duration: .now - start)
+            metrics.recordRequest(method: context.method, code: .ok, duration: .now - start)
         } catch {
-            metrics.recordRequest(method: method, code: "\(RPCError(reporting: error).code)", duration: .now - start)
+            metrics.recordRequest(method: context.method, code: RPCError(reporting: error).code, duration: .now - start)
             throw error
         }
     }

@@ -1,3 +1,4 @@
+import Courier
 import CourierProtos
 import Prometheus
 import Synchronization
@@ -17,9 +18,10 @@ public final class RecoMetrics: Sendable {
     /// name and labels is too slow to repeat for every call.
     private let rpcSeries = Mutex<[RPCSeriesKey: (Counter, DurationHistogram)]>([:])
 
+    /// By the method's path (a stored string) and the status: nothing is formatted per call.
     private struct RPCSeriesKey: Hashable {
-        var method: String
-        var code: String
+        var path: String
+        var code: StatusCode
     }
 
     private static var requests: MetricNameDescriptor { MetricNameDescriptor(
@@ -38,11 +40,11 @@ public final class RecoMetrics: Sendable {
     }
 
     /// One finished RPC as the server saw it.
-    public func recordRequest(method: String, code: String, duration: Duration) {
-        let key = RPCSeriesKey(method: method, code: code)
+    public func recordRequest(method: MethodDescriptor, code: StatusCode, duration: Duration) {
+        let key = RPCSeriesKey(path: method.path, code: code)
         let (counter, histogram) = rpcSeries.withLock { series in
             if let existing = series[key] { return existing }
-            let labels = [("method", method), ("code", code)]
+            let labels = [("method", method.description), ("code", code.description)]
             let made = (
                 registry.makeCounter(descriptor: Self.requests, labels: labels),
                 registry.makeDurationHistogram(descriptor: Self.duration, labels: labels, buckets: Self.latencyBuckets))
