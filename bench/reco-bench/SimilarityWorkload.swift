@@ -14,8 +14,7 @@ struct SimilarityWorkload: ParsableArguments {
     var candidatePool = 0
 
     func table() throws -> EmbeddingTable {
-        let (partDate, path) = try PartDateDirectory(root: data + "/embeddings").resolve("")
-        return try EmbeddingTable.load(directory: path, partDate: partDate)
+        try EmbeddingTable.load(from: PartDateDirectory(root: data + "/embeddings"))
     }
 
     /// (keyword, candidate ids) per query.

@@ -1,9 +1,10 @@
 import CourierProtos
 import Foundation
+import Logging
 
 /// One part_date of the candidate batch: the shop catalogue and each user's two-tower list, in
 /// the model's order.
-public final class CandidateBatch: Sendable {
+public final class CandidateBatch: PartDateBatch {
     public struct ScoredShop: Sendable {
         public var shopId: Int64
         public var score: Float
@@ -17,6 +18,10 @@ public final class CandidateBatch: Sendable {
     public let partDate: String
     public let catalog: ShopCatalog
     public let twoTowerLists: [String: [ScoredShop]]
+
+    public var summary: Logger.Metadata {
+        ["part_date": "\(partDate)", "users": "\(twoTowerLists.count)", "shops": "\(catalog.shops.count)"]
+    }
 
     public init(partDate: String, catalog: ShopCatalog, twoTowerLists: [String: [ScoredShop]]) {
         self.partDate = partDate

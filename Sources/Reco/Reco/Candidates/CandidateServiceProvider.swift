@@ -43,12 +43,8 @@ public struct CandidateServiceProvider: Reco_V1_CandidateService.ServiceProtocol
     }
 
     public func loadPartDate(request: Reco_V1_LoadPartDateRequest, context: ServerContext) async throws -> Reco_V1_LoadPartDateResponse {
-        let (batch, previous) = try await batches.load(request.partDate, from: directory, service: "Candidate") {
-            try CandidateBatch.load(directory: $0, partDate: $1)
-        }
-        logger.info("candidates activated", metadata: [
-            "part_date": "\(batch.partDate)", "users": "\(batch.twoTowerLists.count)", "shops": "\(batch.catalog.shops.count)",
-        ])
+        let (batch, previous) = try await batches.load(request.partDate, from: directory, service: "Candidate")
+        logger.info("candidates activated", metadata: batch.summary.merging(["previous": "\(previous?.partDate ?? "none")"]) { $1 })
         var response = Reco_V1_LoadPartDateResponse()
         response.partDate = batch.partDate
         response.shops = Int64(batch.catalog.shops.count)

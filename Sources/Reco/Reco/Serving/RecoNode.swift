@@ -50,21 +50,14 @@ public final class RecoNode: Sendable {
         }
         if runs(.similarity) {
             let directory = PartDateDirectory(root: "\(data)/embeddings")
-            let (partDate, path) = try directory.resolve("")
-            let table = try EmbeddingTable.load(directory: path, partDate: partDate)
-            logger.info("embeddings loaded", metadata: [
-                "part_date": "\(partDate)", "shops": "\(table.shopIds.count)", "keywords": "\(table.keywords.count)",
-                "dimensions": "\(table.dimensions)", "kernel": "\(VectorKernels.name)",
-            ])
+            let table = try EmbeddingTable.load(from: directory)
+            logger.info("embeddings loaded", metadata: table.summary.merging(["kernel": "\(VectorKernels.name)"]) { $1 })
             services.append(SimilarityServiceProvider(embeddings: ActiveBatch(table), directory: directory))
         }
         if runs(.candidates) {
             let directory = PartDateDirectory(root: "\(data)/candidates")
-            let (partDate, path) = try directory.resolve("")
-            let batch = try CandidateBatch.load(directory: path, partDate: partDate)
-            logger.info("candidates loaded", metadata: [
-                "part_date": "\(partDate)", "users": "\(batch.twoTowerLists.count)", "shops": "\(batch.catalog.shops.count)",
-            ])
+            let batch = try CandidateBatch.load(from: directory)
+            logger.info("candidates loaded", metadata: batch.summary)
             services.append(CandidateServiceProvider(batches: ActiveBatch(batch), directory: directory))
         }
         var channels: [GRPCChannel] = []

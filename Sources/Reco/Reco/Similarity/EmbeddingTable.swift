@@ -1,7 +1,8 @@
 import Foundation
+import Logging
 
 /// One part_date of embeddings: shops and keywords in one vector space, normalised at load.
-public final class EmbeddingTable: Sendable {
+public final class EmbeddingTable: PartDateBatch {
     public let partDate: String
     public let shopIds: [Int64]
     public let keywords: [String]
@@ -11,6 +12,10 @@ public final class EmbeddingTable: Sendable {
     private let keywordRows: [String: Int32]
 
     public var dimensions: Int { shops.dimensions }
+
+    public var summary: Logger.Metadata {
+        ["part_date": "\(partDate)", "shops": "\(shopIds.count)", "keywords": "\(keywords.count)", "dimensions": "\(dimensions)"]
+    }
 
     public init(partDate: String, shopIds: [Int64], shopVectors: [Float], keywords: [String], keywordVectors: [Float], dimensions: Int) throws {
         guard dimensions > 0 else { throw EmbeddingLoadError("\(partDate): dimensions must be positive") }

@@ -101,13 +101,8 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
     }
 
     public func loadPartDate(request: Reco_V1_LoadPartDateRequest, context: ServerContext) async throws -> Reco_V1_LoadPartDateResponse {
-        let (table, previous) = try await embeddings.load(request.partDate, from: directory, service: "Similarity") {
-            try EmbeddingTable.load(directory: $0, partDate: $1)
-        }
-        logger.info("embeddings activated", metadata: [
-            "part_date": "\(table.partDate)", "shops": "\(table.shopIds.count)", "keywords": "\(table.keywords.count)",
-            "previous": "\(previous?.partDate ?? "none")",
-        ])
+        let (table, previous) = try await embeddings.load(request.partDate, from: directory, service: "Similarity")
+        logger.info("embeddings activated", metadata: table.summary.merging(["previous": "\(previous?.partDate ?? "none")"]) { $1 })
         var response = Reco_V1_LoadPartDateResponse()
         response.partDate = table.partDate
         response.shops = Int64(table.shopIds.count)
