@@ -13,7 +13,7 @@ struct RPCSummary: Codable, Sendable {
     var seconds: Double
     var throughputPerSecond: Double
     var meanResponseBytes: Double
-    var latencyMs: ScenarioSummary.Percentiles
+    var latencyMs: LatencyPercentiles
 
     init(result: RPCLoad.Result, target: String, method: MethodDescriptor, rate: Double?, connections: Int, streams: Int) {
         self.target = target
@@ -27,7 +27,7 @@ struct RPCSummary: Codable, Sendable {
         seconds = result.elapsed.seconds
         throughputPerSecond = seconds > 0 ? Double(ok) / seconds : 0
         meanResponseBytes = ok > 0 ? Double(result.responseBytes) / Double(ok) : 0
-        latencyMs = ScenarioSummary.Percentiles(result.latency.histogram)
+        latencyMs = LatencyPercentiles(result.latency.histogram)
     }
 
     func json() throws -> String { try JSONOutput.encode(self) }

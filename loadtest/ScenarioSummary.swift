@@ -3,32 +3,13 @@ import Histogram
 
 /// The figures of a scenario run, as the table, the JSON and the report show them.
 struct ScenarioSummary: Codable, Sendable {
-    struct Percentiles: Codable, Sendable {
-        var p50: Double
-        var p90: Double
-        var p99: Double
-        var p99_9: Double
-        var max: Double
-        var mean: Double
-
-        init(_ histogram: Histogram<UInt64>) {
-            func ms(_ micros: UInt64) -> Double { Double(micros) / 1000 }
-            p50 = ms(histogram.valueAtPercentile(50))
-            p90 = ms(histogram.valueAtPercentile(90))
-            p99 = ms(histogram.valueAtPercentile(99))
-            p99_9 = ms(histogram.valueAtPercentile(99.9))
-            max = ms(histogram.max)
-            mean = histogram.totalCount == 0 ? 0 : histogram.mean / 1000
-        }
-    }
-
     struct Recommend: Codable, Sendable {
         var sent: Int
         var ok: Int
         var errors: [String: Int]
         var dropped: Int
         var throughputPerSecond: Double
-        var latencyMs: Percentiles
+        var latencyMs: LatencyPercentiles
     }
 
     struct Freshness: Codable, Sendable {
@@ -38,7 +19,7 @@ struct ScenarioSummary: Codable, Sendable {
         var skipped: Int
         var errors: [String: Int]
         var pollingRecommends: Int
-        var latencyMs: Percentiles
+        var latencyMs: LatencyPercentiles
     }
 
     struct Ingest: Codable, Sendable {
@@ -68,12 +49,12 @@ struct ScenarioSummary: Codable, Sendable {
         let ok = Int(result.recommend.histogram.totalCount)
         recommend = Recommend(
             sent: result.recommendSent, ok: ok, errors: result.recommend.errors, dropped: result.dropped,
-            throughputPerSecond: Double(ok) / settings.duration.seconds, latencyMs: Percentiles(result.recommend.histogram))
+            throughputPerSecond: Double(ok) / settings.duration.seconds, latencyMs: LatencyPercentiles(result.recommend.histogram))
         let freshnessCount = Int(result.freshness.histogram.totalCount)
         freshness = Freshness(
             probes: result.probesStarted, reflected: freshnessCount - result.probesTimedOut, timedOut: result.probesTimedOut,
             skipped: result.probesSkipped, errors: result.freshness.errors, pollingRecommends: result.probeRecommends,
-            latencyMs: Percentiles(result.freshness.histogram))
+            latencyMs: LatencyPercentiles(result.freshness.histogram))
         ingest = Ingest(
             sent: result.eventsSent, accepted: result.ingest?.accepted ?? 0, duplicates: result.ingest?.duplicates ?? 0,
             rejected: result.ingest?.rejected ?? 0, expired: result.ingest?.expired ?? 0, error: result.ingestError)
@@ -84,7 +65,7 @@ struct ScenarioSummary: Codable, Sendable {
     func json() throws -> String { try JSONOutput.encode(self) }
 
     func table() -> String {
-        func row(_ name: String, _ p: Percentiles) -> String {
+        func row(_ name: String, _ p: LatencyPercentiles) -> String {
             String(format: "  %-11@ %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f", name as NSString, p.p50, p.p90, p.p99, p.p99_9, p.max, p.mean)
         }
         let errors = JSONOutput.errors

@@ -10,7 +10,7 @@ struct LatencyRecorderTests {
         let recorder = LatencyRecorder(start: start)
         // 1 ms ... 1000 ms, one each.
         for millis in 1...1000 { recorder.record(.milliseconds(millis), at: start + .milliseconds(millis)) }
-        let summary = ScenarioSummary.Percentiles(recorder.snapshot.histogram)
+        let summary = LatencyPercentiles(recorder.snapshot.histogram)
         #expect(abs(summary.p50 - 500) <= 0.5)
         #expect(abs(summary.p90 - 900) <= 1)
         #expect(abs(summary.p99 - 990) <= 1)
