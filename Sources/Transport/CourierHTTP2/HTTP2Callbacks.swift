@@ -44,7 +44,10 @@ enum HTTP2Callbacks {
             let session = HTTP2Callbacks.session(userData)
             let frame = frame!
             let hd = frame.pointee.hd
-            if let observer = session.frameObserver { observer(HTTP2FrameTraceBuilder.trace(frame, .received, session)) }
+            if let observer = session.frameObserver {
+                let payload = hd.type == HTTP2FrameType.data.rawValue ? session.tracedReceivedData.removeValue(forKey: hd.stream_id) ?? [] : []
+                observer(HTTP2FrameTraceBuilder.trace(frame, .received, session, payload: payload))
+            }
             switch HTTP2FrameType(rawValue: hd.type) {
             case .headers:
                 guard let stream = session.stream(hd.stream_id) else { return 0 }
@@ -67,6 +70,9 @@ enum HTTP2Callbacks {
 
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { raw, _, streamID, data, length, userData in
             let session = HTTP2Callbacks.session(userData)
+            if session.frameObserver != nil {
+                session.tracedReceivedData[streamID, default: []].append(contentsOf: UnsafeBufferPointer(start: data, count: length))
+            }
             if let stream = session.stream(streamID), let delegate = stream.delegate {
                 delegate.stream(stream, receivedData: UnsafeRawBufferPointer(start: data, count: length))
             } else {
@@ -83,7 +89,15 @@ enum HTTP2Callbacks {
 
         nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, userData in
             let session = HTTP2Callbacks.session(userData)
-            if let observer = session.frameObserver { observer(HTTP2FrameTraceBuilder.trace(frame!, .sent, session)) }
+            if let observer = session.frameObserver {
+                let hd = frame!.pointee.hd
+                var payload: [UInt8] = []
+                if hd.type == HTTP2FrameType.data.rawValue, var queued = session.tracedSentData[hd.stream_id], !queued.isEmpty {
+                    payload = queued.removeFirst()
+                    session.tracedSentData[hd.stream_id] = queued.isEmpty ? nil : queued
+                }
+                observer(HTTP2FrameTraceBuilder.trace(frame!, .sent, session, payload: payload))
+            }
             return 0
         }
     }

@@ -23,6 +23,9 @@ public struct HTTP2Configuration: Sendable {
     public var keepaliveTimeout: TimeAmount = .seconds(10)
     /// How long graceful shutdown waits for in-flight streams before closing anyway.
     public var gracefulShutdownTimeout: TimeAmount = .seconds(10)
+    /// Sees every frame the connection sends and receives, DATA payloads included (the debugging
+    /// CLI's `--trace`). Called on the connection's event loop; nil costs nothing.
+    public var frameObserver: (@Sendable (HTTP2FrameTrace) -> Void)?
 
     public init() {}
 }

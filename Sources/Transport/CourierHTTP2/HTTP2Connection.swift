@@ -21,6 +21,8 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
     private var shuttingDown = false
     /// The size of the last flush, so the next buffer is allocated once at about the right size.
     private var lastFlushSize = 1024
+    /// Nothing has been read yet: the first bytes tell whether the peer speaks HTTP/2 at all.
+    private var awaitingFirstBytes = true
 
     /// Called once when the peer sends GOAWAY (client connections stop taking new calls).
     public var onGoAway: ((Int32, UInt32) -> Void)?
@@ -67,12 +69,30 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
+        if awaitingFirstBytes {
+            awaitingFirstBytes = false
+            if session.role == .client, let problem = Self.notHTTP2(bytes) { session.closeReason = problem }
+        }
         if let error = session.receive(bytes) {
             // A bad preface, a flood or a protocol error: nghttp2 has queued GOAWAY; send it and go.
+            if session.closeReason == nil { session.closeReason = "HTTP/2 protocol error from the peer: \(error)" }
             flush()
             context.close(promise: nil)
-            _ = error
         }
+    }
+
+    /// Why a server's first bytes are not HTTP/2, or nil when they may be: an HTTP/2 server
+    /// starts with a SETTINGS frame (type 4 in the frame header's fourth byte).
+    static func notHTTP2(_ bytes: ByteBuffer) -> String? {
+        let head = bytes.getBytes(at: bytes.readerIndex, length: min(bytes.readableBytes, 64)) ?? []
+        guard head.count >= 4, head[3] != HTTP2FrameType.settings.rawValue else { return nil }
+        let text = String(decoding: head, as: UTF8.self)
+        let advice = "is it a gRPC server that accepts cleartext HTTP/2 (h2c) with prior knowledge?"
+        if text.hasPrefix("HTTP/1.") {
+            return "the server answered in HTTP/1 (\(text.prefix { $0 != "\r" && $0 != "\n" })), not HTTP/2: " + advice
+        }
+        let printable = String(text.unicodeScalars.prefix(32).map { $0.value >= 0x20 && $0.value < 0x7F ? Character($0) : "." })
+        return "the server's first bytes are not HTTP/2 (\"\(printable)\"): " + advice
     }
 
     public func channelReadComplete(context: ChannelHandlerContext) {

@@ -2,7 +2,7 @@ import CNGHTTP2
 
 /// Turns an nghttp2 frame into an `HTTP2FrameTrace` (only when a frame observer is set).
 enum HTTP2FrameTraceBuilder {
-    static func trace(_ frame: UnsafePointer<nghttp2_frame>, _ direction: HTTP2FrameTrace.Direction, _ session: HTTP2Session) -> HTTP2FrameTrace {
+    static func trace(_ frame: UnsafePointer<nghttp2_frame>, _ direction: HTTP2FrameTrace.Direction, _ session: HTTP2Session, payload: [UInt8] = []) -> HTTP2FrameTrace {
         let hd = frame.pointee.hd
         var headers: [HTTP2Header] = []
         var detail = ""
@@ -37,7 +37,7 @@ enum HTTP2FrameTraceBuilder {
         }
         return HTTP2FrameTrace(
             direction: direction, type: hd.type, streamID: hd.stream_id, flags: hd.flags, length: hd.length,
-            headers: headers, detail: detail)
+            headers: headers, detail: detail, payload: payload)
     }
 
     static func settingName(_ id: Int32) -> String {

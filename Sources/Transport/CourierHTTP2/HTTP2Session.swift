@@ -16,6 +16,14 @@ public final class HTTP2Session {
     public unowned(unsafe) var owner: (any HTTP2SessionOwner)?
     /// Sees every frame sent and received, when set (the debugging CLI's `--trace`).
     public var frameObserver: ((HTTP2FrameTrace) -> Void)?
+    /// DATA payloads seen by nghttp2 but not yet reported as frames, per stream, kept only while
+    /// a frame observer is set: received chunks arrive before their frame's callback, and bytes
+    /// copied out for sending before the frame-sent callback.
+    var tracedReceivedData: [Int32: [UInt8]] = [:]
+    var tracedSentData: [Int32: [[UInt8]]] = [:]
+    /// Why the connection became unusable, in words a person can act on (e.g. the peer answered
+    /// in HTTP/1.1); calls that fail because of it say so.
+    public var closeReason: String?
 
     /// The nghttp2 session; owned by this object, deleted in `deinit`.
     let raw: OpaquePointer
@@ -33,6 +41,7 @@ public final class HTTP2Session {
     public init(role: Role, configuration: HTTP2Configuration) {
         self.role = role
         self.configuration = configuration
+        self.frameObserver = configuration.frameObserver
         var callbacks: OpaquePointer?
         nghttp2_session_callbacks_new(&callbacks)
         HTTP2Callbacks.install(on: callbacks!)
@@ -234,6 +243,10 @@ public final class HTTP2Session {
     }
 
     func streamClosed(_ id: Int32, errorCode: UInt32) {
+        if frameObserver != nil {
+            tracedReceivedData[id] = nil
+            tracedSentData[id] = nil
+        }
         guard let stream = streams.removeValue(forKey: id) else { return }
         nghttp2_session_set_stream_user_data(raw, id, nil)
         stream.markClosed()

@@ -23,4 +23,6 @@ public struct HTTP2FrameTrace: Sendable {
     public var headers: [HTTP2Header]
     /// GOAWAY / RST_STREAM error code, SETTINGS entries, WINDOW_UPDATE increment, PING data.
     public var detail: String
+    /// A DATA frame's payload (without padding).
+    public var payload: [UInt8] = []
 }

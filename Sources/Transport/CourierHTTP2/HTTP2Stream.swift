@@ -138,6 +138,9 @@ public final class HTTP2Stream {
                 session.submitTrailers(self, trailers)
             }
         }
+        if session.frameObserver != nil {
+            session.tracedSentData[id, default: []].append(Array(UnsafeBufferPointer(start: buffer, count: copied)))
+        }
         if copied > 0 { delegate?.streamOutboundDrained(self) }
         return copied
     }

@@ -31,7 +31,15 @@ final class ClientCall: Sendable {
     }
 
     func write<M: ProtobufMessage>(_ message: M) async throws {
-        let framed = try GRPCMessageFramer.frame(message, allocator: allocator, maxSize: maxSendMessageSize)
+        try await write(framed: try GRPCMessageFramer.frame(message, allocator: allocator, maxSize: maxSendMessageSize))
+    }
+
+    /// Sends a message that is already encoded.
+    func write(encoded bytes: [UInt8]) async throws {
+        try await write(framed: try GRPCMessageFramer.frame(encoded: bytes, allocator: allocator, maxSize: maxSendMessageSize))
+    }
+
+    private func write(framed: ByteBuffer) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let box = handler
             eventLoop.execute {

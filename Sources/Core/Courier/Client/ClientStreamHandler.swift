@@ -28,8 +28,13 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
 
     private static let writeHighWater = 64 << 10
 
-    init(eventLoop: any EventLoop, delivery: Delivery, maxReceiveMessageSize: Int, metadata: CallMetadataBox) {
+    /// The caller retries a refused stream on another connection (unary calls); for the others a
+    /// refusal is the call's UNAVAILABLE status.
+    private let retriesTransparently: Bool
+
+    init(eventLoop: any EventLoop, delivery: Delivery, maxReceiveMessageSize: Int, metadata: CallMetadataBox, retriesTransparently: Bool = false) {
         self.eventLoop = eventLoop
+        self.retriesTransparently = retriesTransparently
         self.delivery = delivery
         self.deframer = GRPCMessageDeframer(maxMessageSize: maxReceiveMessageSize)
         self.metadata = metadata
@@ -38,7 +43,7 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     /// Opens the stream; fails the call at once if the connection takes no new stream.
     func start(on session: HTTP2Session, headers: [HTTP2Header], deadline: NIODeadline?, deadlines: CallDeadlines) {
         guard let stream = session.openStream(headers: headers, delegate: self) else {
-            complete(.failure(TransparentRetry()))
+            complete(.failure(TransparentRetry(reason: session.closeReason)))
             return
         }
         self.stream = stream
@@ -172,13 +177,13 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
         guard !completed else { return }
         switch errorCode {
         case HTTP2ErrorCode.refusedStream where !receivedHeaders:
-            complete(.failure(TransparentRetry()))
+            complete(.failure(TransparentRetry(reason: stream.session.closeReason)))
         case HTTP2ErrorCode.cancel:
             fail(RPCError(code: .cancelled, message: "the server cancelled the stream"))
         case HTTP2ErrorCode.noError where !receivedHeaders:
             fail(RPCError(code: .unavailable, message: "the stream closed before a response"))
         case HTTP2ErrorCode.internalError where stream.session.receivedGoAway == false:
-            fail(RPCError(code: .unavailable, message: "the connection was lost"))
+            fail(RPCError(code: .unavailable, message: stream.session.closeReason ?? "the connection was lost"))
         default:
             fail(RPCError(code: .internal, message: "the stream was reset: \(HTTP2ErrorCode.name(errorCode))"))
         }
@@ -206,6 +211,10 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
         guard !completed else { return }
         completed = true
         endDeadline()
+        var outcome = outcome
+        if case .failure(let error as TransparentRetry) = outcome, !retriesTransparently {
+            outcome = .failure(error.asStatus)
+        }
         if case .failure(let error) = outcome { finalError = error }
         if let waiter = writeWaiter {
             writeWaiter = nil
@@ -237,4 +246,11 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
 
 /// The stream was refused before the server processed it (REFUSED_STREAM, GOAWAY, or no stream
 /// id left): safe to retry on another connection (gRPC's transparent retry).
-struct TransparentRetry: Error {}
+struct TransparentRetry: Error {
+    /// Why the connection refused it, when known (e.g. the peer does not speak HTTP/2).
+    var reason: String?
+
+    var asStatus: RPCError {
+        RPCError(code: .unavailable, message: reason ?? "the server refused the stream before processing it (REFUSED_STREAM or GOAWAY)")
+    }
+}

@@ -123,7 +123,7 @@ public final class GRPCChannel: Sendable {
 
     // MARK: Plumbing
 
-    private func intercepted<Result: Sendable>(
+    func intercepted<Result: Sendable>(
         _ method: MethodDescriptor, _ options: CallOptions, _ body: (ClientCallInfo) async throws -> Result
     ) async throws -> Result {
         let info = ClientCallInfo(method: method, options: options)
@@ -133,7 +133,7 @@ public final class GRPCChannel: Sendable {
 
     /// Runs a streaming call's body; cancels the call if the body leaves before it completed
     /// (a finished call is never reset: nghttp2 servers limit resets per second).
-    private func finishing<Result>(_ call: ClientCall, _ body: () async throws -> Result) async throws -> Result {
+    func finishing<Result>(_ call: ClientCall, _ body: () async throws -> Result) async throws -> Result {
         do {
             let result = try await withTaskCancellationHandler {
                 try await body()
@@ -169,7 +169,7 @@ public final class GRPCChannel: Sendable {
                         let start = {
                             let handler = ClientStreamHandler(
                                 eventLoop: connection.eventLoop, delivery: .single(continuation),
-                                maxReceiveMessageSize: maxReceive, metadata: metadata)
+                                maxReceiveMessageSize: maxReceive, metadata: metadata, retriesTransparently: true)
                             box.value = handler
                             handler.start(on: connectionHandler.value.session, headers: headers, deadline: deadline, deadlines: deadlines.value)
                             handler.write(framed, whenWritable: nil)
@@ -181,8 +181,9 @@ public final class GRPCChannel: Sendable {
                 } onCancel: {
                     call.cancel()
                 }
-            } catch is TransparentRetry {
+            } catch let refusal as TransparentRetry {
                 connection.markUnusable()
+                if let reason = refusal.reason { throw RPCError(code: .unavailable, message: reason) }
                 if attempt >= 3 { throw RPCError(code: .unavailable, message: "the server refused the stream \(attempt) times") }
             }
         }
@@ -212,7 +213,7 @@ public final class GRPCChannel: Sendable {
         return call
     }
 
-    private func openStreaming(_ method: MethodDescriptor, options: CallOptions, firstMessage: ByteBuffer?) async throws -> (ClientCall, AsyncMessageQueue<ByteBuffer>) {
+    func openStreaming(_ method: MethodDescriptor, options: CallOptions, firstMessage: ByteBuffer?) async throws -> (ClientCall, AsyncMessageQueue<ByteBuffer>) {
         // Weak: the call owns the queue (through its handler), so the queue must not own the call.
         let consumed = NIOLockedValueBox<WeakReference<ClientCall>?>(nil)
         let queue = AsyncMessageQueue<ByteBuffer> { owed in

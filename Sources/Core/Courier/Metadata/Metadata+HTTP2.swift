@@ -34,7 +34,7 @@ extension Metadata {
 
     /// Why these entries cannot be sent, if they cannot: keys must be `[0-9a-z-_.]`, not reserved;
     /// ASCII values printable (0x20–0x7E).
-    func validationError() -> String? {
+    public func validationError() -> String? {
         for (key, value) in entries {
             if key.isEmpty || key.hasPrefix(":") || key.utf8.contains(where: { !Self.isKeyByte($0) }) {
                 return "invalid metadata key '\(key)'"

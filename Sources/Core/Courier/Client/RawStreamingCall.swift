@@ -1,0 +1,58 @@
+import NIOCore
+
+extension GRPCChannel {
+    /// A call of any kind on encoded messages (protobuf wire bytes in, protobuf wire bytes out),
+    /// for tools that know message types only at run time: debuggers, proxies. On the wire every
+    /// kind is the same HTTP/2 stream, so unary and server-streaming callers write one message and
+    /// finish; `body` reads the responses until the status.
+    public func rawStreaming<Result: Sendable>(
+        _ method: MethodDescriptor, options: CallOptions = CallOptions(),
+        body: (RawRequestWriter, RawResponseStream) async throws -> Result
+    ) async throws -> Result {
+        try await intercepted(method, options) { info in
+            let (call, queue) = try await openStreaming(method, options: info.options, firstMessage: nil)
+            return try await finishing(call) {
+                try await body(RawRequestWriter(call: call), RawResponseStream(queue: queue, call: call))
+            }
+        }
+    }
+}
+
+/// Sends the encoded request messages of a `rawStreaming` call.
+public struct RawRequestWriter: Sendable {
+    let call: ClientCall
+
+    /// Sends one encoded message; waits while the server is not reading (flow control).
+    public func write(_ message: [UInt8]) async throws {
+        try await call.write(encoded: message)
+    }
+
+    /// Half-closes the call: no more requests.
+    public func finish() {
+        call.finishRequests()
+    }
+}
+
+/// The encoded response messages of a `rawStreaming` call; iterating ends at the OK status or
+/// throws the `RPCError` the call ended with (its `metadata` holds the trailers).
+public struct RawResponseStream: AsyncSequence, Sendable {
+    public typealias Element = [UInt8]
+    let queue: AsyncMessageQueue<ByteBuffer>
+    let call: ClientCall
+
+    /// Metadata from the response headers (empty until they arrive).
+    public var initialMetadata: Metadata { call.metadata.initial }
+    /// Metadata from the trailers (empty until the call ends).
+    public var trailingMetadata: Metadata { call.metadata.trailing }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let queue: AsyncMessageQueue<ByteBuffer>
+
+        public mutating func next() async throws -> [UInt8]? {
+            guard let bytes = try await queue.next() else { return nil }
+            return bytes.getBytes(at: bytes.readerIndex, length: bytes.readableBytes) ?? []
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(queue: queue) }
+}
