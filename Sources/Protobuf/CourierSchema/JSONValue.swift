@@ -25,11 +25,48 @@ public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .object(let members): "{" + members.map { "\(JSONValue.string($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
         case .array(let elements): "[" + elements.map(\.description).joined(separator: ", ") + "]"
-        case .string(let text): "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        case .string(let text): JSONValue.quoted(text)
         case .number(let text): text
         case .bool(let flag): flag ? "true" : "false"
         case .null: "null"
         }
+    }
+
+    /// JSON indented by `indent` spaces per level, one member per line (as protobuf's JSON
+    /// printers and grpcurl show a message); empty objects and arrays stay `{}` and `[]`.
+    public func formatted(indent: Int = 2, level: Int = 0) -> String {
+        let inner = String(repeating: " ", count: indent * (level + 1))
+        let outer = String(repeating: " ", count: indent * level)
+        switch self {
+        case .object(let members) where !members.isEmpty:
+            return "{\n" + members.map { inner + JSONValue.quoted($0.0) + ": " + $0.1.formatted(indent: indent, level: level + 1) }
+                .joined(separator: ",\n") + "\n" + outer + "}"
+        case .array(let elements) where !elements.isEmpty:
+            return "[\n" + elements.map { inner + $0.formatted(indent: indent, level: level + 1) }.joined(separator: ",\n") + "\n" + outer + "]"
+        default:
+            return description
+        }
+    }
+
+    /// `text` as a JSON string literal: quotes, backslashes and control characters escaped.
+    public static func quoted(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case "\u{08}": result += "\\b"
+            case "\u{0C}": result += "\\f"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
     }
 
     /// Compact JSON with every object's keys sorted: one text per value, for comparing documents.

@@ -145,6 +145,7 @@ public struct ProtobufJSONDecoder: Sendable {
         case .varint(let raw), .fixed64(let raw): raw == 0
         case .fixed32(let raw): raw == 0
         case .lengthDelimited(let payload): payload.isEmpty
+        case .group: false
         }
     }
 

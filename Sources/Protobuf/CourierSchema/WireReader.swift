@@ -9,6 +9,8 @@ struct WireReader {
         case fixed64(UInt64)
         case lengthDelimited(ArraySlice<UInt8>)
         case fixed32(UInt32)
+        /// A group's fields (proto2's deprecated delimited form), between its start and end tags.
+        case group(ArraySlice<UInt8>)
     }
 
     private let bytes: ArraySlice<UInt8>
@@ -37,8 +39,32 @@ struct WireReader {
             index += Int(length)
             return (number, .lengthDelimited(bytes[start..<index]))
         case 5: return (number, .fixed32(UInt32(truncatingIfNeeded: try fixed(4))))
-        default: throw Malformed(description: "wire type \(key & 7) (groups are not supported) for field \(number)")
+        case 3: return (number, .group(try groupBody(number)))
+        case 4: throw Malformed(description: "an end-group tag for field \(number) outside its group")
+        default: throw Malformed(description: "wire type \(key & 7) for field \(number)")
         }
+    }
+
+    /// Reads fields up to the end-group tag of `number`; answers the bytes between the tags.
+    private mutating func groupBody(_ number: Int32, depth: Int = 0) throws -> ArraySlice<UInt8> {
+        guard depth < 100 else { throw Malformed(description: "groups nested too deep") }
+        let start = index
+        while !isAtEnd {
+            let fieldStart = index
+            let key = try varint()
+            let inner = Int32(truncatingIfNeeded: key >> 3)
+            switch key & 7 {
+            case 4:
+                guard inner == number else { throw Malformed(description: "group \(number) ended by an end-group tag for \(inner)") }
+                return bytes[start..<fieldStart]
+            case 3:
+                _ = try groupBody(inner, depth: depth + 1)
+            default:
+                index = fieldStart
+                _ = try next()
+            }
+        }
+        throw Malformed(description: "group \(number) has no end-group tag")
     }
 
     mutating func varint() throws -> UInt64 {
