@@ -29,6 +29,7 @@ let package = Package(
         .executable(name: "courier-protoc-gen", targets: ["courier-protoc-gen"]),
         .executable(name: "reco", targets: ["reco"]),
         .executable(name: "loadtest", targets: ["loadtest"]),
+        .executable(name: "courier-cli", targets: ["courier-cli"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -119,10 +120,23 @@ let package = Package(
             name: "reco",
             dependencies: ["Reco", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Tools/reco", swiftSettings: swiftSettings),
-        // What the tools share: descriptors from reflection.
+        // What the tools share: descriptors (reflection, local files), JSON calls, frame traces.
         .target(
-            name: "CourierTooling", dependencies: ["Courier", "CourierProtos", "CourierSchema"],
+            name: "CourierTooling",
+            dependencies: [
+                "Courier", "CourierHTTP2", "CourierProtos", "CourierSchema",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Sources/Tools/CourierTooling", swiftSettings: swiftSettings),
+
+        // The protocol-level debugger: list, describe, call (JSON), --trace (frames), decode, health.
+        .executableTarget(
+            name: "courier-cli",
+            dependencies: [
+                "Courier", "CourierHTTP2", "CourierProtos", "CourierSchema", "CourierTooling",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Tools/courier-cli", swiftSettings: swiftSettings),
 
         // The load-test client (top-level loadtest/): open-loop load, freshness, HDR percentiles.
         .executableTarget(

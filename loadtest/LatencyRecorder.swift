@@ -1,3 +1,4 @@
+import CourierTooling
 import Courier
 import Histogram
 import Synchronization

@@ -81,20 +81,12 @@ struct RPCCommand: AsyncParsableCommand {
     }
 
     func encodedRequest() throws -> [UInt8] {
-        if let dataFile { return [UInt8](try Data(contentsOf: URL(fileURLWithPath: dataFile))) }
-        if let dataHex {
-            let digits = Array(dataHex.filter { !$0.isWhitespace })
-            guard digits.count % 2 == 0 else { throw ValidationError("--data-hex: odd number of hex digits") }
-            return try stride(from: 0, to: digits.count, by: 2).map { index in
-                guard let byte = UInt8(String(digits[index...index + 1]), radix: 16) else {
-                    throw ValidationError("--data-hex: \(String(digits[index...index + 1])) is not hex")
-                }
-                return byte
-            }
-        }
-        if let dataBase64 {
-            guard let data = Data(base64Encoded: dataBase64) else { throw ValidationError("--data-base64: not base64") }
-            return [UInt8](data)
+        do {
+            if let dataFile { return try EncodedBytes.file(dataFile) }
+            if let dataHex { return try EncodedBytes.hex(dataHex) }
+            if let dataBase64 { return try EncodedBytes.base64(dataBase64) }
+        } catch {
+            throw ValidationError("the request: \(error)")
         }
         return []
     }

@@ -1,3 +1,4 @@
+import CourierTooling
 import ArgumentParser
 import Courier
 import CourierProtos

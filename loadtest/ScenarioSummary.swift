@@ -1,3 +1,4 @@
+import CourierTooling
 import Foundation
 import Histogram
 

@@ -1,11 +1,11 @@
 import ArgumentParser
 
 /// A duration on the command line: "30s", "500ms", "2m", "250us".
-struct DurationArgument: ExpressibleByArgument, Sendable, CustomStringConvertible {
-    let duration: Duration
-    let description: String
+public struct DurationArgument: ExpressibleByArgument, Sendable, CustomStringConvertible {
+    public let duration: Duration
+    public let description: String
 
-    init?(argument: String) {
+    public init?(argument: String) {
         let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("µs", 1e-6), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, scale) in units where argument.hasSuffix(suffix) {
             guard let value = Double(argument.dropLast(suffix.count)), value >= 0 else { return nil }
@@ -18,5 +18,5 @@ struct DurationArgument: ExpressibleByArgument, Sendable, CustomStringConvertibl
 }
 
 extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -2,62 +2,94 @@ import Courier
 import CourierProtos
 import CourierSchema
 
-/// Descriptors fetched from a server's reflection service (grpc.reflection.v1, falling back to
-/// v1alpha, whose messages are the same on the wire): the file defining a symbol and every file
-/// it imports, so requests can be built from JSON with no .proto at hand.
+/// What a server's reflection service (grpc.reflection.v1, falling back to v1alpha, whose messages
+/// are the same on the wire) says: its services, and the file defining a symbol with every file it
+/// imports, so requests can be built from JSON with no .proto at hand.
 public enum ReflectionDescriptors {
     static let v1 = MethodDescriptor(service: "grpc.reflection.v1.ServerReflection", method: "ServerReflectionInfo", kind: .bidirectionalStreaming)
     static let v1alpha = MethodDescriptor(service: "grpc.reflection.v1alpha.ServerReflection", method: "ServerReflectionInfo", kind: .bidirectionalStreaming)
 
-    /// Adds to `pool` the file that defines `symbol` (e.g. a service's full name) and its imports.
+    typealias Request = Grpc_Reflection_V1_ServerReflectionRequest.OneOf_MessageRequest
+    typealias Response = Grpc_Reflection_V1_ServerReflectionResponse.OneOf_MessageResponse
+
+    /// The server's services by full name, as it lists them.
+    public static func listServices(over channel: GRPCChannel, options: CallOptions = CallOptions(timeout: .seconds(10))) async throws -> [String] {
+        var names: [String] = []
+        try await exchange(over: channel, options: options, first: .listServices("")) { response in
+            guard case .listServicesResponse(let list) = response else { throw unexpected(response) }
+            names = list.service.map(\.name)
+            return []
+        }
+        return names
+    }
+
+    /// Adds to `pool` the file that defines `symbol` (a service, method, message or enum by full
+    /// name) and its imports.
     public static func load(symbol: String, over channel: GRPCChannel, into pool: inout DescriptorPool, options: CallOptions = CallOptions(timeout: .seconds(10))) async throws {
+        var known = Set(pool.files.keys)
+        var received: [ProtoFile] = []
+        try await exchange(over: channel, options: options, first: .fileContainingSymbol(symbol)) { response in
+            guard case .fileDescriptorResponse(let descriptors) = response else { throw unexpected(response) }
+            var wanted: [Request] = []
+            for bytes in descriptors.fileDescriptorProto {
+                let file = try DescriptorPool.file(serialized: bytes)
+                guard known.insert(file.name).inserted else { continue }
+                received.append(file)
+                wanted += file.dependencies.map(Request.fileByFilename)
+            }
+            // A dependency may have come with this or an earlier answer.
+            return wanted.filter { request in
+                if case .fileByFilename(let name) = request { !known.contains(name) } else { true }
+            }
+        }
+        for file in received { pool.add(file) }
+    }
+
+    /// Sends `first`, then whatever each answer asks for next, one request per answer, over one
+    /// stream; v1alpha when the server does not know v1.
+    static func exchange(
+        over channel: GRPCChannel, options: CallOptions, first: Request, answer: (Response) throws -> [Request]
+    ) async throws {
         do {
-            try await load(symbol: symbol, method: v1, channel: channel, pool: &pool, options: options)
+            try await exchange(v1, channel, options, first, answer)
         } catch let error as RPCError where error.code == .unimplemented {
-            try await load(symbol: symbol, method: v1alpha, channel: channel, pool: &pool, options: options)
+            do {
+                try await exchange(v1alpha, channel, options, first, answer)
+            } catch let error as RPCError where error.code == .unimplemented {
+                throw RPCError(code: .unimplemented, message: "the server offers no reflection service (neither grpc.reflection.v1 nor v1alpha)")
+            }
         }
     }
 
-    private static func load(symbol: String, method: MethodDescriptor, channel: GRPCChannel, pool: inout DescriptorPool, options: CallOptions) async throws {
-        let files: [ProtoFile] = try await channel.bidirectionalStreaming(
+    private static func exchange(
+        _ method: MethodDescriptor, _ channel: GRPCChannel, _ options: CallOptions, _ first: Request,
+        _ answer: (Response) throws -> [Request]
+    ) async throws {
+        try await channel.bidirectionalStreaming(
             method, responseType: Grpc_Reflection_V1_ServerReflectionResponse.self, options: options
-        ) { requests, responses in
-            var received: [ProtoFile] = []
-            var known = Set<String>()
-            var wanted: [Grpc_Reflection_V1_ServerReflectionRequest.OneOf_MessageRequest] = [.fileContainingSymbol(symbol)]
+        ) { (requests: RequestStreamWriter<Grpc_Reflection_V1_ServerReflectionRequest>, responses) in
             var iterator = responses.makeAsyncIterator()
-            while let next = wanted.popLast() {
+            var pending = [first]
+            while let next = pending.popLast() {
                 var request = Grpc_Reflection_V1_ServerReflectionRequest()
                 request.messageRequest = next
                 try await requests.write(request)
                 guard let response = try await iterator.next() else {
                     throw RPCError(code: .unavailable, message: "reflection: the stream ended early")
                 }
-                switch response.messageResponse {
-                case .fileDescriptorResponse(let descriptors)?:
-                    for bytes in descriptors.fileDescriptorProto {
-                        let file = try DescriptorPool.file(serialized: bytes)
-                        guard known.insert(file.name).inserted else { continue }
-                        received.append(file)
-                        for dependency in file.dependencies where !known.contains(dependency) {
-                            wanted.append(.fileByFilename(dependency))
-                        }
-                    }
-                case .errorResponse(let error)?:
+                if case .errorResponse(let error)? = response.messageResponse {
                     throw RPCError(code: StatusCode(rawValue: Int(error.errorCode)), message: "reflection: \(error.errorMessage)")
-                default:
-                    throw RPCError(code: .internal, message: "reflection: unexpected answer")
                 }
-                // A dependency may have come with an earlier answer.
-                wanted.removeAll { request in
-                    if case .fileByFilename(let name) = request { return known.contains(name) } else { return false }
-                }
+                guard let body = response.messageResponse else { throw RPCError(code: .internal, message: "reflection: an empty answer") }
+                pending += try answer(body)
             }
             requests.finish()
             // Read to the server's end of stream: returning earlier would reset the stream (RST_STREAM).
             while try await iterator.next() != nil {}
-            return received
         }
-        for file in files { pool.add(file) }
+    }
+
+    static func unexpected(_ response: Response) -> RPCError {
+        RPCError(code: .internal, message: "reflection: unexpected answer \(response)")
     }
 }
