@@ -169,8 +169,15 @@ let package = Package(
             dependencies: ["Courier", "CourierProtos", "CourierServices", "CourierInterop", "CourierHTTP2", "CNGHTTP2"],
             path: "Tests/CourierTests"),
         .testTarget(
-            name: "LoadTestTests", dependencies: ["loadtest", "Reco", "Courier", "CourierInterop"],
+            name: "LoadTestTests", dependencies: ["loadtest", "Reco", "Courier", "CourierInterop", "CourierTooling"],
             path: "Tests/LoadTestTests"),
+        .testTarget(
+            name: "CourierToolingTests",
+            dependencies: [
+                "courier-cli", "Courier", "CourierInterop", "CourierSchema", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/CourierToolingTests"),
         .testTarget(
             name: "RecoTests", dependencies: ["Reco", "Courier", "CourierProtos"],
             path: "Tests/RecoTests"),

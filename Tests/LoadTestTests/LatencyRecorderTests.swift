@@ -1,3 +1,4 @@
+import CourierTooling
 import Courier
 @testable import loadtest
 import Testing

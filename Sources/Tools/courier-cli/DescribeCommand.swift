@@ -15,7 +15,8 @@ struct DescribeCommand: AsyncParsableCommand {
         guard !symbols.isEmpty else { throw ValidationError("describe what? give a symbol, e.g. grpc.health.v1.Health") }
         try await reporting(server: server) {
             let pool = try await schema.pool(defining: symbols.map { $0.hasPrefix(".") ? String($0.dropFirst()) : $0 }, server: server)
-            for symbol in symbols {
+            for (index, symbol) in symbols.enumerated() {
+                if index > 0 { Terminal.out("") }
                 guard let text = SchemaDescription.describe(symbol, in: pool) else { throw CLIFailure("no symbol \(symbol)") }
                 Terminal.out(text)
             }

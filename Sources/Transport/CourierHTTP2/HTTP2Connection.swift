@@ -89,7 +89,9 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         let text = String(decoding: head, as: UTF8.self)
         let advice = "is it a gRPC server that accepts cleartext HTTP/2 (h2c) with prior knowledge?"
         if text.hasPrefix("HTTP/1.") {
-            return "the server answered in HTTP/1 (\(text.prefix { $0 != "\r" && $0 != "\n" })), not HTTP/2: " + advice
+            // By scalars: "\r\n" is one Character, equal to neither "\r" nor "\n".
+            let statusLine = String(String.UnicodeScalarView(text.unicodeScalars.prefix { $0 != "\r" && $0 != "\n" }))
+            return "the server answered in HTTP/1 (\(statusLine)), not HTTP/2: " + advice
         }
         let printable = String(text.unicodeScalars.prefix(32).map { $0.value >= 0x20 && $0.value < 0x7F ? Character($0) : "." })
         return "the server's first bytes are not HTTP/2 (\"\(printable)\"): " + advice

@@ -31,7 +31,7 @@ enum HTTP2FrameTraceBuilder {
             detail = "increment=\(frame.pointee.window_update.window_size_increment)"
         case .ping:
             var data = frame.pointee.ping.opaque_data
-            detail = "opaque_data=" + withUnsafeBytes(of: &data) { $0.map { String($0, radix: 16) }.joined() }
+            detail = "opaque_data=" + withUnsafeBytes(of: &data) { $0.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
         default:
             break
         }
