@@ -13,6 +13,12 @@ struct CLIFailure: Error, CustomStringConvertible {
     }
 }
 
+extension CLIFailure {
+    static func noReflection(_ server: ServerAddress) -> CLIFailure {
+        CLIFailure("\(server) has no reflection service (grpc.reflection.v1 or v1alpha): give the types with --proto FILE (and -I DIR) or --descriptor-set FILE")
+    }
+}
+
 enum Terminal {
     static func error(_ text: String) {
         FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))

@@ -24,7 +24,7 @@ struct CallCommand: AsyncParsableCommand {
     @Option(help: "The call's deadline, sent as grpc-timeout.") var deadline = DurationArgument(argument: "30s")!
     @Flag(name: .shortAndLong, help: "Also print the method, the request metadata, and the response headers and trailers.")
     var verbose = false
-    @Flag(help: "Print every HTTP/2 frame sent and received, with the gRPC messages inside DATA decoded.")
+    @Flag(help: "Print every HTTP/2 frame of the call's connection, with the gRPC messages inside DATA decoded (reflection lookups use another connection).")
     var trace = false
     @OptionGroup var schema: SchemaOptions
 

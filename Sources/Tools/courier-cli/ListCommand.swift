@@ -1,4 +1,5 @@
 import ArgumentParser
+import Courier
 import CourierTooling
 
 /// `list [HOST:PORT] [SERVICE]`: the services, or one service's methods.
@@ -21,7 +22,12 @@ struct ListCommand: AsyncParsableCommand {
             } else if schema.isLocal {
                 for name in try schema.local.pool().services.keys.sorted() { Terminal.out(name) }
             } else if let server {
-                let names = try await server.withChannel { try await ReflectionDescriptors.listServices(over: $0) }
+                let names: [String]
+                do {
+                    names = try await server.withChannel { try await ReflectionDescriptors.listServices(over: $0) }
+                } catch let error as RPCError where error.code == .unimplemented {
+                    throw CLIFailure.noReflection(server)
+                }
                 for name in names.sorted() { Terminal.out(name) }
             }
         }

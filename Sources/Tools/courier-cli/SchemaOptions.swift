@@ -26,6 +26,8 @@ struct SchemaOptions: ParsableArguments {
                     try await ReflectionDescriptors.load(symbol: symbol, over: channel, into: &pool)
                 } catch let error as RPCError where error.code == .notFound {
                     throw CLIFailure("\(server) does not know \(symbol) (reflection: \(error.message))")
+                } catch let error as RPCError where error.code == .unimplemented {
+                    throw CLIFailure.noReflection(server)
                 }
             }
             return pool

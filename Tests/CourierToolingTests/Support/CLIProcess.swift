@@ -46,8 +46,9 @@ enum CLIProcess {
         process.waitUntilExit()
         return CLIRun(
             status: process.terminationStatus,
-            stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+            // Not String(contentsOf:): FoundationEssentials leaks its buffer reading an empty file.
+            stdout: String(decoding: FileManager.default.contents(atPath: out.path) ?? Data(), as: UTF8.self),
+            stderr: String(decoding: FileManager.default.contents(atPath: err.path) ?? Data(), as: UTF8.self))
     }
 }
 
