@@ -22,10 +22,12 @@ public enum EncodedBytes {
         return [UInt8](data)
     }
 
-    /// A file's bytes; "-" reads standard input to its end.
+    /// A file's bytes; "-" reads standard input to its end. Through a file handle: FileManager's
+    /// whole-file read leaks its buffer when the file is empty (FoundationEssentials, Swift 6.3).
     public static func file(_ path: String) throws -> [UInt8] {
         if path == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
-        guard let data = FileManager.default.contents(atPath: path) else { throw Invalid(description: "cannot read \(path)") }
-        return [UInt8](data)
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw Invalid(description: "cannot read \(path)") }
+        defer { try? handle.close() }
+        return [UInt8](handle.readDataToEndOfFile())
     }
 }

@@ -24,9 +24,9 @@ public struct LocalSchema: Sendable {
     public func pool() throws -> DescriptorPool {
         var pool = DescriptorPool()
         for path in descriptorSets {
-            guard let data = FileManager.default.contents(atPath: path) else { throw Failure(description: "cannot read the descriptor set \(path)") }
+            guard let bytes = try? EncodedBytes.file(path) else { throw Failure(description: "cannot read the descriptor set \(path)") }
             do {
-                try pool.add(serializedFileSet: [UInt8](data))
+                try pool.add(serializedFileSet: bytes)
             } catch {
                 throw Failure(description: "\(path): \(error)")
             }
@@ -54,10 +54,10 @@ public struct LocalSchema: Sendable {
         }
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        guard process.terminationStatus == 0, let data = FileManager.default.contents(atPath: output.path) else {
+        guard process.terminationStatus == 0, let data = try? EncodedBytes.file(output.path) else {
             if process.terminationStatus == 127 { throw Failure(description: "reading .proto files needs protoc (apt-get install protobuf-compiler), or give --descriptor-set") }
             throw Failure(description: "protoc could not compile \(protoFiles.joined(separator: " ")):\n\(message)")
         }
-        return [UInt8](data)
+        return data
     }
 }

@@ -46,10 +46,16 @@ enum CLIProcess {
         process.waitUntilExit()
         return CLIRun(
             status: process.terminationStatus,
-            // Not String(contentsOf:): FoundationEssentials leaks its buffer reading an empty file.
-            stdout: String(decoding: FileManager.default.contents(atPath: out.path) ?? Data(), as: UTF8.self),
-            stderr: String(decoding: FileManager.default.contents(atPath: err.path) ?? Data(), as: UTF8.self))
+            stdout: try textOfFile(out), stderr: try textOfFile(err))
     }
+}
+
+/// Through a file handle: FoundationEssentials' whole-file readers (String(contentsOf:),
+/// FileManager.contents) leak their buffer when the file is empty (LeakSanitizer in CI).
+private func textOfFile(_ url: URL) throws -> String {
+    let handle = try FileHandle(forReadingFrom: url)
+    defer { try? handle.close() }
+    return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
 }
 
 struct CLIError: Error, CustomStringConvertible {
