@@ -11,6 +11,8 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
         case single(CheckedContinuation<UnaryResponse<ByteBuffer>, any Error>?)
         /// Server- and bidirectional-streaming: messages into a queue that ends with the status.
         case stream(AsyncMessageQueue<ByteBuffer>)
+        /// Unary, on the event loop: the outcome handed to a closure there (no task to resume).
+        case callback((Result<UnaryResponse<ByteBuffer>, any Error>) -> Void)
     }
 
     private(set) var stream: HTTP2Stream?
@@ -148,7 +150,7 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
         }
         do {
             switch delivery {
-            case .single:
+            case .single, .callback:
                 try deframer.append(data) { message in
                     responseCount += 1
                     singleResponse = message
@@ -222,24 +224,32 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
         }
         switch delivery {
         case .single(let continuation):
-            let result: Result<UnaryResponse<ByteBuffer>, any Error>
-            switch outcome {
-            case .failure(let error): result = .failure(error)
-            case .success:
-                if responseCount == 1, let message = singleResponse {
-                    result = .success(UnaryResponse(message: message, initialMetadata: metadata.initial, trailingMetadata: metadata.trailing))
-                } else {
-                    result = .failure(RPCError(code: .internal, message: "expected one response message, received \(responseCount)"))
-                }
-            }
+            let result = singleResult(outcome)
             finalSingleResult = result
             delivery = .single(nil)
             continuation?.resume(with: result)
+        case .callback(let deliver):
+            delivery = .single(nil)
+            deliver(singleResult(outcome))
         case .stream(let queue):
             switch outcome {
             case .success: queue.finish()
             case .failure(let error): queue.finish(throwing: error)
             }
+        }
+    }
+}
+
+extension ClientStreamHandler {
+    /// A unary call's result: its one response with the metadata, or why there is none.
+    fileprivate func singleResult(_ outcome: Result<Void, any Error>) -> Result<UnaryResponse<ByteBuffer>, any Error> {
+        switch outcome {
+        case .failure(let error): return .failure(error)
+        case .success:
+            if responseCount == 1, let message = singleResponse {
+                return .success(UnaryResponse(message: message, initialMetadata: metadata.initial, trailingMetadata: metadata.trailing))
+            }
+            return .failure(RPCError(code: .internal, message: "expected one response message, received \(responseCount)"))
         }
     }
 }

@@ -41,7 +41,7 @@ public final class GRPCChannel: Sendable {
         for slot in slots { await slot.close() }
     }
 
-    private func connection() async throws -> ClientConnection {
+    func connection() async throws -> ClientConnection {
         let index = slots.count == 1 ? 0 : nextSlot.withLockedValue { next in
             defer { next = (next + 1) % slots.count }
             return next
@@ -224,14 +224,14 @@ public final class GRPCChannel: Sendable {
         return (call, queue)
     }
 
-    private func deadline(_ options: CallOptions) throws -> NIODeadline? {
+    func deadline(_ options: CallOptions) throws -> NIODeadline? {
         guard let timeout = options.timeout else { return nil }
         guard timeout > .zero else { throw RPCError(code: .deadlineExceeded, message: "the deadline had passed before the call started") }
         let (seconds, attoseconds) = timeout.components
         return .now() + .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
-    private func requestHeaders(_ method: MethodDescriptor, connection: ClientConnection, options: CallOptions, deadline: NIODeadline?) throws -> [HTTP2Header] {
+    func requestHeaders(_ method: MethodDescriptor, connection: ClientConnection, options: CallOptions, deadline: NIODeadline?) throws -> [HTTP2Header] {
         if let problem = options.metadata.validationError() { throw RPCError(code: .internal, message: problem) }
         var headers = [
             HTTP2Header(":method", "POST"), HTTP2Header(":scheme", "http"), HTTP2Header(":path", method.path),

@@ -1,0 +1,53 @@
+import CourierHTTP2
+import NIOCore
+
+/// Unary calls made on one connection from that connection's own event loop, each outcome handed
+/// to a closure on the same loop: no task, continuation or thread hop per call. For load
+/// generators that keep thousands of calls in flight from one thread (loadtest); the channel's
+/// interceptors do not run on this path.
+public struct EventLoopUnaryCaller: Sendable {
+    let channel: GRPCChannel
+    let connection: ClientConnection
+
+    /// The loop `call` must be used on, and where completions run.
+    public var eventLoop: any EventLoop { connection.eventLoop }
+
+    /// Starts a call with an already framed request (`GRPCChannel.frame(encoded:)`; the buffer
+    /// can be reused for every call). Must be called on `eventLoop`.
+    public func call(
+        _ method: MethodDescriptor, framedRequest: ByteBuffer, options: CallOptions,
+        completion: @escaping (Result<UnaryResponse<ByteBuffer>, any Error>) -> Void
+    ) {
+        eventLoop.preconditionInEventLoop()
+        let handler: ClientStreamHandler
+        do {
+            let deadline = try channel.deadline(options)
+            let headers = try channel.requestHeaders(method, connection: connection, options: options, deadline: deadline)
+            handler = ClientStreamHandler(
+                eventLoop: eventLoop, delivery: .callback(completion),
+                maxReceiveMessageSize: channel.configuration.maxReceiveMessageSize, metadata: CallMetadataBox())
+            handler.start(on: connection.handler.value.session, headers: headers, deadline: deadline, deadlines: connection.deadlines.value)
+        } catch {
+            completion(.failure(error))
+            return
+        }
+        handler.write(framedRequest, whenWritable: nil)
+        handler.finishRequests()
+    }
+}
+
+extension GRPCChannel {
+    /// One caller per connection of the channel, each connected first.
+    public func eventLoopUnaryCallers() async throws -> [EventLoopUnaryCaller] {
+        var callers: [EventLoopUnaryCaller] = []
+        for _ in 0..<configuration.connections {
+            callers.append(EventLoopUnaryCaller(channel: self, connection: try await connection()))
+        }
+        return callers
+    }
+
+    /// An encoded message with its gRPC prefix, ready to send (and to send again).
+    public func frame(encoded bytes: [UInt8]) throws -> ByteBuffer {
+        try GRPCMessageFramer.frame(encoded: bytes, allocator: ByteBufferAllocator(), maxSize: configuration.maxSendMessageSize)
+    }
+}
