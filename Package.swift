@@ -145,6 +145,7 @@ let package = Package(
                 "Courier", "CourierProtos", "CourierSchema", "CourierTooling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "loadtest", swiftSettings: swiftSettings),
         .executableTarget(

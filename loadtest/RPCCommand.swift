@@ -31,6 +31,8 @@ struct RPCCommand: AsyncParsableCommand {
     @Option(help: "Closed loop: calls in flight per connection.") var streams = 1
     @Option(help: "Deadline of each call.") var deadline = DurationArgument(argument: "5s")!
     @Option(help: "Open loop: most calls in flight; beyond it a call counts as dropped.") var maxInFlight = 20_000
+    @Flag(help: "Closed loop: make each call a Swift task (async/await) instead of chaining calls on the connections' event loops (to compare the two).")
+    var asyncCalls = false
     @Flag(help: "Print the result as JSON.") var json = false
     @Option(help: "Write a self-contained HTML report here.") var report: String?
 
@@ -101,7 +103,8 @@ struct RPCCommand: AsyncParsableCommand {
         let load = RPCLoad(
             channel: channel, method: try parsedMethod(), request: try await request(channel: channel),
             settings: .init(total: total, duration: duration?.duration, warmup: warmup.duration, rate: rate,
-                            workers: connections * streams, deadline: deadline.duration, maxInFlight: maxInFlight))
+                            workers: connections * streams, deadline: deadline.duration, maxInFlight: maxInFlight,
+                            streams: streams, asyncCalls: asyncCalls))
         let result = await load.run(progress: isatty(STDERR_FILENO) == 1)
         await channel.close()
         let summary = RPCSummary(result: result, target: target, method: try parsedMethod(), rate: rate, connections: connections, streams: streams)

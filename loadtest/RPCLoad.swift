@@ -1,6 +1,7 @@
 import CourierTooling
 import Courier
 import Foundation
+import NIOCore
 import Synchronization
 
 /// The load of `loadtest rpc`: workers in a closed loop, or an open-loop schedule.
@@ -13,6 +14,10 @@ struct RPCLoad: Sendable {
         var workers: Int
         var deadline: Duration
         var maxInFlight: Int
+        /// Closed loop: calls in flight on each connection.
+        var streams: Int = 1
+        /// Closed loop: each call as a Swift task (async/await) instead of chained on the event loops.
+        var asyncCalls = false
     }
 
     struct Result: Sendable {
@@ -88,6 +93,24 @@ struct RPCLoad: Sendable {
                     return true
                 }
             }
+        } else if !settings.asyncCalls, let callers = try? await channel.eventLoopUnaryCallers(), let framed = try? channel.frame(encoded: request) {
+            let chains = EventLoopChains(callers: callers, method: method, framedRequest: framed, options: options, streams: settings.streams)
+            await chains.run(next: {
+                let now = clock.now
+                if now >= end { return nil }
+                let measured = now >= measureFrom
+                if measured && !claim() { return nil }
+                return (now, measured)
+            }, done: { start, measured, result in
+                guard measured else { return }
+                switch result {
+                case .success(let response):
+                    recorder.record(clock.now - start, at: start)
+                    counters.responseBytes.add(response.message.readableBytes, ordering: .relaxed)
+                case .failure(let error):
+                    recorder.recordError(error)
+                }
+            })
         } else {
             await withDiscardingTaskGroup { group in
                 for _ in 0..<settings.workers {

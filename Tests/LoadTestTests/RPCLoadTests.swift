@@ -18,12 +18,16 @@ struct RPCLoadTests {
         await server.close()
     }
 
-    @Test("closed loop by count: exactly the count is measured, all answered")
-    func closedLoop() async throws {
+    @Test("closed loop by count: exactly the count is measured, all answered (calls chained on the event loops, or a task each)",
+          arguments: [false, true])
+    func closedLoop(asyncCalls: Bool) async throws {
         try await withInteropServer { port in
-            let channel = GRPCChannel(host: "127.0.0.1", port: port)
+            var configuration = ChannelConfiguration()
+            configuration.connections = 2
+            let channel = GRPCChannel(host: "127.0.0.1", port: port, configuration: configuration)
             let load = RPCLoad(channel: channel, method: method, request: request, settings: .init(
-                total: 500, duration: nil, warmup: .milliseconds(100), rate: nil, workers: 4, deadline: .seconds(5), maxInFlight: 100))
+                total: 500, duration: nil, warmup: .milliseconds(100), rate: nil, workers: 4, deadline: .seconds(5), maxInFlight: 100,
+                streams: 2, asyncCalls: asyncCalls))
             let result = await load.run(progress: false)
             await channel.close()
             #expect(result.sent == 500)
@@ -51,6 +55,13 @@ struct RPCLoadTests {
             #expect(failed.latency.errors == ["UNIMPLEMENTED": 20])
             #expect(failed.latency.histogram.totalCount == 0)
             await channel.close()
+
+            // Nothing listening: every call fails fast with UNAVAILABLE, counted, and the run ends.
+            let nowhere = GRPCChannel(host: "127.0.0.1", port: 1)
+            let refused = await RPCLoad(channel: nowhere, method: method, request: request, settings: .init(
+                total: 50, duration: nil, warmup: .zero, rate: nil, workers: 2, deadline: .seconds(5), maxInFlight: 100)).run(progress: false)
+            #expect(refused.latency.errors == ["UNAVAILABLE": 50])
+            await nowhere.close()
         }
     }
 }
