@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Is loadtest efficient enough not to be the bottleneck? (issue 4) One run, side by side: h2load
-# and `loadtest rpc`, each on core 1, drive BenchmarkService/UnaryCall on Courier's interop-server
+# and `loadtest rpc` (and, for comparison, `loadtest rpc --async-calls`), each on core 1, drive BenchmarkService/UnaryCall on Courier's interop-server
 # pinned to core 0 with one thread; the same request, 8 connections x 16 streams, 200,000 calls.
 #   bench/loadtest-vs-h2load.sh [-n CALLS]     results also go to bench/results/loadtest-vs-h2load-DATE-TIME.txt
 set -euo pipefail
@@ -35,6 +35,9 @@ mkdir -p bench/results
       "http://127.0.0.1:$port/grpc.testing.BenchmarkService/UnaryCall" | awk '/^finished in/ {print "h2load:   " $4 " req/s"}'
     taskset -c 1 "$bin/loadtest" rpc --target "127.0.0.1:$port" --method grpc.testing.BenchmarkService/UnaryCall \
       --data-hex "$request_hex" --total "$calls" --connections 8 --streams 16 --warmup 1s | sed 's/^/loadtest: /'
+    # The same load with a Swift task per call (the path before calls were chained on the event loops).
+    taskset -c 1 "$bin/loadtest" rpc --target "127.0.0.1:$port" --method grpc.testing.BenchmarkService/UnaryCall \
+      --data-hex "$request_hex" --total "$calls" --connections 8 --streams 16 --warmup 1s --async-calls | sed 's/^/loadtest --async-calls: /'
   done
 } | tee "$out"
 echo "results: $out" >&2
