@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Is loadtest efficient enough not to be the bottleneck? (issue 4) One run, side by side: h2load
-# and `loadtest rpc` (and, for comparison, `loadtest rpc --async-calls`), each on core 1, drive BenchmarkService/UnaryCall on Courier's interop-server
-# pinned to core 0 with one thread; the same request, 8 connections x 16 streams, 200,000 calls.
+# and `loadtest rpc` (and `loadtest rpc --async-calls`, a Swift task per call), each on core 1, drive
+# BenchmarkService/UnaryCall on Courier's interop-server pinned to core 0 with one thread; the same
+# request, 8 connections x 16 streams, 200,000 calls, 3 interleaved rounds; rate and client CPU per call.
 #   bench/loadtest-vs-h2load.sh [-n CALLS]     results also go to bench/results/loadtest-vs-h2load-DATE-TIME.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,15 +30,19 @@ out="bench/results/loadtest-vs-h2load-$(date +%Y-%m-%d-%H%M).txt"
 mkdir -p bench/results
 {
   echo "# bench/loadtest-vs-h2load.sh, $(date -u '+%Y-%m-%d %H:%M UTC'): interop-server on core 0 (1 thread), clients on core 1, 8 connections x 16 streams, $calls calls"
-  for round in 1 2; do
+  echo "# rate = calls/s; cpu = the client's user+system CPU per call (/usr/bin/time), which the server's speed does not set"
+  for round in 1 2 3; do
     echo "## round $round"
-    taskset -c 1 h2load -n "$calls" -c 8 -m 16 -t 1 -d "$work/framed.bin" -H "content-type: application/grpc" -H "te: trailers" \
-      "http://127.0.0.1:$port/grpc.testing.BenchmarkService/UnaryCall" | awk '/^finished in/ {print "h2load:   " $4 " req/s"}'
-    taskset -c 1 "$bin/loadtest" rpc --target "127.0.0.1:$port" --method grpc.testing.BenchmarkService/UnaryCall \
-      --data-hex "$request_hex" --total "$calls" --connections 8 --streams 16 --warmup 1s | sed 's/^/loadtest: /'
-    # The same load with a Swift task per call (the path before calls were chained on the event loops).
-    taskset -c 1 "$bin/loadtest" rpc --target "127.0.0.1:$port" --method grpc.testing.BenchmarkService/UnaryCall \
-      --data-hex "$request_hex" --total "$calls" --connections 8 --streams 16 --warmup 1s --async-calls | sed 's/^/loadtest --async-calls: /'
+    cpu() { awk -v n="$calls" '/^cpu / {printf "  cpu %.1f us/call", ($2 + $3) * 1e6 / n}' "$work/time"; }
+    /usr/bin/time -o "$work/time" -f "cpu %U %S" taskset -c 1 h2load -n "$calls" -c 8 -m 16 -t 1 -d "$work/framed.bin" \
+      -H "content-type: application/grpc" -H "te: trailers" "http://127.0.0.1:$port/grpc.testing.BenchmarkService/UnaryCall" \
+      | awk '/^finished in/ {printf "h2load:                 %8.0f calls/s", $4}'; cpu; echo
+    for mode in "" "--async-calls"; do
+      /usr/bin/time -o "$work/time" -f "cpu %U %S" taskset -c 1 "$bin/loadtest" rpc --target "127.0.0.1:$port" \
+        --method grpc.testing.BenchmarkService/UnaryCall --data-hex "$request_hex" --total "$calls" --connections 8 --streams 16 \
+        --warmup 0s $mode | awk -v m="loadtest${mode:+ $mode}:" '/ sent, / {split($0, a, "= "); split(a[2], b, " "); printf "%-24s %8.0f calls/s", m, b[1]}'
+      cpu; echo
+    done
   done
 } | tee "$out"
 echo "results: $out" >&2
