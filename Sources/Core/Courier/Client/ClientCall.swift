@@ -77,13 +77,17 @@ public struct RequestStreamWriter<Message: ProtobufMessage>: Sendable {
 /// OK status, or throws the `RPCError` the call ended with.
 public struct ResponseStream<Message: ProtobufMessage>: AsyncSequence, Sendable {
     public typealias Element = Message
-    let queue: AsyncMessageQueue<ByteBuffer>
-    let call: ClientCall
+    /// The same stream undecoded.
+    let raw: RawResponseStream
+
+    init(queue: AsyncMessageQueue<ByteBuffer>, call: ClientCall) {
+        raw = RawResponseStream(queue: queue, call: call)
+    }
 
     /// Metadata from the response headers (empty until they arrive).
-    public var initialMetadata: Metadata { call.metadata.initial }
+    public var initialMetadata: Metadata { raw.initialMetadata }
     /// Metadata from the trailers (empty until the call ends).
-    public var trailingMetadata: Metadata { call.metadata.trailing }
+    public var trailingMetadata: Metadata { raw.trailingMetadata }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         let queue: AsyncMessageQueue<ByteBuffer>
@@ -94,7 +98,7 @@ public struct ResponseStream<Message: ProtobufMessage>: AsyncSequence, Sendable 
         }
     }
 
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(queue: queue) }
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(queue: raw.queue) }
 }
 
 func decodeResponse<M: ProtobufMessage>(_ type: M.Type, _ bytes: ByteBuffer) throws(RPCError) -> M {
