@@ -95,16 +95,19 @@ struct CLIAgainstCourierTests {
             }
             for expected in [
                 "send SETTINGS stream=0 flags=0x00", "recv SETTINGS stream=0 flags=0x00", "recv SETTINGS stream=0 flags=0x01(ACK)",
-                "send SETTINGS stream=0 flags=0x01(ACK)", "send HEADERS stream=1 flags=0x04(END_HEADERS)", "send DATA stream=1 flags=0x00",
+                "send SETTINGS stream=0 flags=0x01(ACK)", "send HEADERS stream=1 flags=0x04(END_HEADERS)",
+                // The one request carries the end of the stream, as gRPC clients send it.
+                "send DATA stream=1 flags=0x01(END_STREAM)",
                 "recv HEADERS stream=1 flags=0x04(END_HEADERS)", "recv DATA stream=1 flags=0x00",
                 "recv HEADERS stream=1 flags=0x05(END_STREAM|END_HEADERS)",
             ] {
                 #expect(frames.contains(Substring(expected)), "no frame \(expected) in:\n\(run.stderr)")
             }
             // Requests go out before responses come back; the trailers end the stream.
-            let sentData = try #require(frames.firstIndex(of: "send DATA stream=1 flags=0x00"))
+            let sentData = try #require(frames.firstIndex(of: "send DATA stream=1 flags=0x01(END_STREAM)"))
             let receivedData = try #require(frames.firstIndex(of: "recv DATA stream=1 flags=0x00"))
             #expect(sentData < receivedData && frames.last == "recv HEADERS stream=1 flags=0x05(END_STREAM|END_HEADERS)")
+            #expect(frames.filter { $0.hasPrefix("send DATA") }.count == 1)
             for expected in [
                 "           :path: /grpc.testing.TestService/UnaryCall", "           content-type: application/grpc", "           te: trailers",
                 "           :status: 200", "           grpc-status: 0",

@@ -82,22 +82,34 @@ public struct JSONCall: Sendable {
     ) async throws -> Outcome {
         let decoder = ProtobufJSONDecoder(pool: pool)
         let outputType = method.outputType
+        /// Reads every response, then the status; an error status becomes the outcome, not a throw.
+        func readAll(_ responses: RawResponseStream, after send: () async throws -> Void) async throws -> Outcome {
+            do {
+                try await send()
+                for try await bytes in responses {
+                    do {
+                        onResponse(try decoder.decode(bytes, messageType: outputType))
+                    } catch {
+                        throw Failure(description: "the response is not a valid \(outputType): \(error)")
+                    }
+                }
+                return Outcome(initialMetadata: responses.initialMetadata, trailingMetadata: responses.trailingMetadata, error: nil)
+            } catch let error as RPCError {
+                // A write fails with the call's status when the server ended it early: read that status.
+                return Outcome(initialMetadata: responses.initialMetadata, trailingMetadata: error.metadata, error: error)
+            }
+        }
         do {
+            if !method.clientStreaming, let request = requests.first {
+                // One request: sent with END_STREAM in its DATA frame, as other gRPC clients do.
+                return try await channel.rawServerStreaming(descriptor, request: request, options: options) { responses in
+                    try await readAll(responses) {}
+                }
+            }
             return try await channel.rawStreaming(descriptor, options: options) { writer, responses in
-                do {
+                try await readAll(responses) {
                     for request in requests { try await writer.write(request) }
                     writer.finish()
-                    for try await bytes in responses {
-                        do {
-                            onResponse(try decoder.decode(bytes, messageType: outputType))
-                        } catch {
-                            throw Failure(description: "the response is not a valid \(outputType): \(error)")
-                        }
-                    }
-                    return Outcome(initialMetadata: responses.initialMetadata, trailingMetadata: responses.trailingMetadata, error: nil)
-                } catch let error as RPCError {
-                    // A write fails with the call's status when the server ended it early: read that status.
-                    return Outcome(initialMetadata: responses.initialMetadata, trailingMetadata: error.metadata, error: error)
                 }
             }
         } catch let error as RPCError {

@@ -18,7 +18,7 @@ public final class GRPCChannel: Sendable {
     public let configuration: ChannelConfiguration
     private let slots: [ConnectionSlot]
     private let nextSlot = NIOLockedValueBox(0)
-    private let allocator = ByteBufferAllocator()
+    let allocator = ByteBufferAllocator()
 
     public init(
         host: String, port: Int, configuration: ChannelConfiguration = ChannelConfiguration(),

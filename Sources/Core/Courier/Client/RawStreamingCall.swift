@@ -18,6 +18,22 @@ extension GRPCChannel {
     }
 }
 
+extension GRPCChannel {
+    /// A unary or server-streaming call on encoded messages: the one request goes out with the
+    /// end of the stream in the same DATA frame, as gRPC clients send it; `body` reads the
+    /// responses until the status.
+    public func rawServerStreaming<Result: Sendable>(
+        _ method: MethodDescriptor, request: [UInt8], options: CallOptions = CallOptions(),
+        body: (RawResponseStream) async throws -> Result
+    ) async throws -> Result {
+        try await intercepted(method, options) { info in
+            let framed = try GRPCMessageFramer.frame(encoded: request, allocator: allocator, maxSize: configuration.maxSendMessageSize)
+            let (call, queue) = try await openStreaming(method, options: info.options, firstMessage: framed)
+            return try await finishing(call) { try await body(RawResponseStream(queue: queue, call: call)) }
+        }
+    }
+}
+
 /// Sends the encoded request messages of a `rawStreaming` call.
 public struct RawRequestWriter: Sendable {
     let call: ClientCall
