@@ -59,22 +59,18 @@ public final class FrameTraceFormatter: Sendable {
     /// The complete gRPC messages this DATA payload ends, described.
     private func messages(in payload: [UInt8], stream: Int32, sent: Bool) -> [String] {
         let key = Key(stream: stream, sent: sent)
-        var buffer = partial.withLock { $0.removeValue(forKey: key) ?? [] } + payload
+        let buffered = partial.withLock { $0.removeValue(forKey: key) ?? [] } + payload
+        let (messages, rest) = GRPCMessageSplitter.split(buffered)
+        let typeName = sent ? schema?.requestType : schema?.responseType
         var lines: [String] = []
-        while buffer.count >= 5 {
-            let compressed = buffer[0]
-            let length = Int(buffer[1]) << 24 | Int(buffer[2]) << 16 | Int(buffer[3]) << 8 | Int(buffer[4])
-            guard buffer.count >= 5 + length else {
-                lines.append("gRPC message prefix: compressed=\(compressed) length=\(length) (\(buffer.count - 5) bytes so far)")
-                break
-            }
-            let body = Array(buffer[5..<5 + length])
-            buffer.removeFirst(5 + length)
-            let typeName = sent ? schema?.requestType : schema?.responseType
-            lines.append("gRPC message: compressed=\(compressed) length=\(length)" + (typeName.map { " " + $0 } ?? ""))
-            lines += describe(body, compressed: compressed != 0, typeName: typeName)
+        for message in messages {
+            lines.append("gRPC message: compressed=\(message.compressed) length=\(message.body.count)" + (typeName.map { " " + $0 } ?? ""))
+            lines += describe(message.body, compressed: message.compressed != 0, typeName: typeName)
         }
-        if !buffer.isEmpty { partial.withLock { $0[key] = buffer } }
+        if let length = GRPCMessageSplitter.declaredLength(rest) {
+            lines.append("gRPC message prefix: compressed=\(rest[rest.startIndex]) length=\(length) (\(rest.count - 5) bytes so far)")
+        }
+        if !rest.isEmpty { partial.withLock { $0[key] = Array(rest) } }
         return lines
     }
 

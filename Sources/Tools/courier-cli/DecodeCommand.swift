@@ -53,19 +53,16 @@ struct DecodeCommand: AsyncParsableCommand {
         }
     }
 
-    /// The messages of a run of gRPC length-prefixed messages.
+    /// The messages of a run of gRPC length-prefixed messages; all of them, uncompressed.
     static func unframe(_ bytes: [UInt8]) throws -> [[UInt8]] {
-        var messages: [[UInt8]] = []
-        var rest = bytes[...]
-        while !rest.isEmpty {
-            guard rest.count >= 5 else { throw CLIFailure("a gRPC message prefix needs 5 bytes, \(rest.count) left") }
-            let start = rest.startIndex
-            if rest[start] != 0 { throw CLIFailure("message \(messages.count + 1) is compressed (flag \(rest[start])): not decoded") }
-            let length = Int(rest[start + 1]) << 24 | Int(rest[start + 2]) << 16 | Int(rest[start + 3]) << 8 | Int(rest[start + 4])
-            guard rest.count - 5 >= length else { throw CLIFailure("message \(messages.count + 1) says \(length) bytes, \(rest.count - 5) left") }
-            messages.append(Array(rest[(start + 5)..<(start + 5 + length)]))
-            rest = rest[(start + 5 + length)...]
+        let (messages, rest) = GRPCMessageSplitter.split(bytes)
+        if let compressed = messages.firstIndex(where: { $0.compressed != 0 }) {
+            throw CLIFailure("message \(compressed + 1) is compressed (flag \(messages[compressed].compressed)): not decoded")
         }
-        return messages
+        if let length = GRPCMessageSplitter.declaredLength(rest) {
+            throw CLIFailure("message \(messages.count + 1) says \(length) bytes, \(rest.count - 5) left")
+        }
+        if !rest.isEmpty { throw CLIFailure("a gRPC message prefix needs 5 bytes, \(rest.count) left") }
+        return messages.map(\.body)
     }
 }
