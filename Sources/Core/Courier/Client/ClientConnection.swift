@@ -26,3 +26,20 @@ final class ClientConnection: Sendable {
 
     func markUnusable() { usable.withLockedValue { $0 = false } }
 }
+
+extension ClientConnection {
+    /// Opens a call's stream on this connection and sends what is known at the start: the first
+    /// message and, for a single request, the end of the requests. Only on the connection's loop.
+    func startCall(
+        headers: [HTTP2Header], deadline: NIODeadline?, delivery: ClientStreamHandler.Delivery, maxReceiveMessageSize: Int,
+        metadata: CallMetadataBox, retriesTransparently: Bool = false, firstMessage: ByteBuffer?, endRequests: Bool
+    ) -> ClientStreamHandler {
+        let call = ClientStreamHandler(
+            eventLoop: eventLoop, delivery: delivery, maxReceiveMessageSize: maxReceiveMessageSize, metadata: metadata,
+            retriesTransparently: retriesTransparently)
+        call.start(on: handler.value.session, headers: headers, deadline: deadline, deadlines: deadlines.value)
+        if let firstMessage { call.write(firstMessage, whenWritable: nil) }
+        if endRequests { call.finishRequests() }
+        return call
+    }
+}

@@ -19,20 +19,16 @@ public struct EventLoopUnaryCaller: Sendable {
         completion: @escaping (Result<UnaryResponse<ByteBuffer>, any Error>) -> Void
     ) {
         eventLoop.preconditionInEventLoop()
-        let handler: ClientStreamHandler
         do {
             let deadline = try channel.deadline(options)
             let headers = try channel.requestHeaders(method, connection: connection, options: options, deadline: deadline)
-            handler = ClientStreamHandler(
-                eventLoop: eventLoop, delivery: .callback(completion),
-                maxReceiveMessageSize: channel.configuration.maxReceiveMessageSize, metadata: CallMetadataBox())
-            handler.start(on: connection.handler.value.session, headers: headers, deadline: deadline, deadlines: connection.deadlines.value)
+            _ = connection.startCall(
+                headers: headers, deadline: deadline, delivery: .callback(completion),
+                maxReceiveMessageSize: channel.configuration.maxReceiveMessageSize, metadata: CallMetadataBox(),
+                firstMessage: framedRequest, endRequests: true)
         } catch {
             completion(.failure(error))
-            return
         }
-        handler.write(framedRequest, whenWritable: nil)
-        handler.finishRequests()
     }
 }
 
@@ -48,6 +44,6 @@ extension GRPCChannel {
 
     /// An encoded message with its gRPC prefix, ready to send (and to send again).
     public func frame(encoded bytes: [UInt8]) throws -> ByteBuffer {
-        try GRPCMessageFramer.frame(encoded: bytes, allocator: ByteBufferAllocator(), maxSize: configuration.maxSendMessageSize)
+        try GRPCMessageFramer.frame(encoded: bytes, allocator: allocator, maxSize: configuration.maxSendMessageSize)
     }
 }

@@ -164,16 +164,10 @@ public final class GRPCChannel: Sendable {
                         let box = call.handler
                         let metadata = call.metadata
                         let maxReceive = configuration.maxReceiveMessageSize
-                        let connectionHandler = connection.handler
-                        let deadlines = connection.deadlines
                         let start = {
-                            let handler = ClientStreamHandler(
-                                eventLoop: connection.eventLoop, delivery: .single(continuation),
-                                maxReceiveMessageSize: maxReceive, metadata: metadata, retriesTransparently: true)
-                            box.value = handler
-                            handler.start(on: connectionHandler.value.session, headers: headers, deadline: deadline, deadlines: deadlines.value)
-                            handler.write(framed, whenWritable: nil)
-                            handler.finishRequests()
+                            box.value = connection.startCall(
+                                headers: headers, deadline: deadline, delivery: .single(continuation), maxReceiveMessageSize: maxReceive,
+                                metadata: metadata, retriesTransparently: true, firstMessage: framed, endRequests: true)
                         }
                         // Already on the connection's thread (a task preferring its executor): start now.
                         if connection.eventLoop.inEventLoop { start() } else { connection.eventLoop.execute(start) }
@@ -200,15 +194,10 @@ public final class GRPCChannel: Sendable {
         let box = call.handler
         let metadata = call.metadata
         let maxReceive = configuration.maxReceiveMessageSize
-        let connectionHandler = connection.handler
-        let deadlines = connection.deadlines
         try await connection.eventLoop.submit {
-            let handler = ClientStreamHandler(
-                eventLoop: connection.eventLoop, delivery: delivery, maxReceiveMessageSize: maxReceive, metadata: metadata)
-            box.value = handler
-            handler.start(on: connectionHandler.value.session, headers: headers, deadline: deadline, deadlines: deadlines.value)
-            if let firstMessage { handler.write(firstMessage, whenWritable: nil) }
-            if endRequests { handler.finishRequests() }
+            box.value = connection.startCall(
+                headers: headers, deadline: deadline, delivery: delivery, maxReceiveMessageSize: maxReceive, metadata: metadata,
+                firstMessage: firstMessage, endRequests: endRequests)
         }.get()
         return call
     }
