@@ -13,7 +13,7 @@ struct RPCCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rpc", abstract: "Load one method of any Courier or gRPC server with an encoded request.")
 
-    @Option(help: "The server, host:port.") var target: String
+    @Option(help: "The server, host:port.") var target: ServerAddress
     @Option(help: "The method: package.Service/Method (a leading / is fine).") var method: String
     @Option(help: "The request as JSON (protobuf's JSON mapping; @FILE reads a file); its type comes from the server's reflection or --descriptor-set.")
     var data: String?
@@ -47,11 +47,12 @@ struct RPCCommand: AsyncParsableCommand {
     }
 
     func parsedMethod() throws -> MethodDescriptor {
-        let parts = method.drop { $0 == "/" }.split(separator: "/")
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-            throw ValidationError("--method: expected package.Service/Method, got \(method)")
+        do {
+            let (service, name) = try JSONCall.split(method)
+            return MethodDescriptor(service: service, method: name, kind: .unary)
+        } catch {
+            throw ValidationError("--method: \(error)")
         }
-        return MethodDescriptor(service: String(parts[0]), method: String(parts[1]), kind: .unary)
     }
 
     /// The request bytes; JSON is encoded through descriptors from `--descriptor-set` or the
@@ -94,12 +95,10 @@ struct RPCCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let parts = target.split(separator: ":")
-        guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--target: expected host:port, got \(target)") }
         var configuration = ChannelConfiguration()
         configuration.connections = connections
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
-        let channel = GRPCChannel(host: String(parts[0]), port: port, configuration: configuration, group: group)
+        let channel = GRPCChannel(host: target.host, port: target.port, configuration: configuration, group: group)
         let load = RPCLoad(
             channel: channel, method: try parsedMethod(), request: try await request(channel: channel),
             settings: .init(total: total, duration: duration?.duration, warmup: warmup.duration, rate: rate,
@@ -107,7 +106,7 @@ struct RPCCommand: AsyncParsableCommand {
                             streams: streams, asyncCalls: asyncCalls))
         let result = await load.run(progress: isatty(STDERR_FILENO) == 1)
         await channel.close()
-        let summary = RPCSummary(result: result, target: target, method: try parsedMethod(), rate: rate, connections: connections, streams: streams)
+        let summary = RPCSummary(result: result, target: target.description, method: try parsedMethod(), rate: rate, connections: connections, streams: streams)
         print(json ? try summary.json() : summary.table())
         if let report {
             let html = HTMLReport.render(

@@ -10,7 +10,7 @@ struct ScenarioCommand: AsyncParsableCommand {
         commandName: "scenario",
         abstract: "Users act through HistoryService.Ingest while SearchHomeService.Recommend runs at a fixed rate; measures latency and freshness against a budget.")
 
-    @Option(help: "The reco server (SearchHome and History), host:port.") var target = "127.0.0.1:50061"
+    @Option(help: "The reco server (SearchHome and History), host:port.") var target = ServerAddress(argument: "127.0.0.1:50061")!
     @Option(help: "Recommend calls per second (open loop).") var rate: Double = 2000
     @Option(help: "Measured duration, e.g. 30s.") var duration = DurationArgument(argument: "30s")!
     @Option(help: "Warm-up before measuring (same load, not counted).") var warmup = DurationArgument(argument: "2s")!
@@ -40,17 +40,13 @@ struct ScenarioCommand: AsyncParsableCommand {
         guard location.split(separator: ",").count == 2, location.split(separator: ",").allSatisfy({ Double($0) != nil }) else {
             throw ValidationError("--location: expected latitude,longitude, got \(location)")
         }
-        guard target.split(separator: ":").count == 2, Int(target.split(separator: ":")[1]) != nil else {
-            throw ValidationError("--target: expected host:port, got \(target)")
-        }
     }
 
     func run() async throws {
-        let parts = target.split(separator: ":")
         var configuration = ChannelConfiguration()
         configuration.connections = connections
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
-        let channel = GRPCChannel(host: String(parts[0]), port: Int(parts[1])!, configuration: configuration, group: group)
+        let channel = GRPCChannel(host: target.host, port: target.port, configuration: configuration, group: group)
         defer { Task { await channel.close() } }
         var actions = ScenarioActions(
             users: users, shops: shops, runId: "lt\(UInt32.random(in: 0...UInt32.max))",
@@ -67,7 +63,7 @@ struct ScenarioCommand: AsyncParsableCommand {
                 probePoll: probePoll.duration, probeTimeout: probeTimeout.duration, maxInFlight: maxInFlight),
             actions: actions)
         let result = try await scenario.run(progress: isatty(STDERR_FILENO) == 1)
-        let summary = ScenarioSummary(result: result, settings: scenario.settings, target: target, budget: budget.duration)
+        let summary = ScenarioSummary(result: result, settings: scenario.settings, target: target.description, budget: budget.duration)
         if json {
             print(try summary.json())
         } else {

@@ -1,29 +1,9 @@
-import ArgumentParser
 import Courier
 import CourierHTTP2
+import CourierTooling
 
-/// HOST:PORT of a server ("[::1]:50051" for IPv6).
-struct ServerAddress: ExpressibleByArgument, CustomStringConvertible {
-    let host: String
-    let port: Int
-
-    init?(argument: String) {
-        guard let colon = argument.lastIndex(of: ":"), let port = Int(argument[argument.index(after: colon)...]),
-              (1...65535).contains(port) else { return nil }
-        var host = String(argument[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { return nil }
-        self.host = host
-        self.port = port
-    }
-
-    static func parse(_ text: String) throws -> ServerAddress {
-        guard let address = ServerAddress(argument: text) else { throw ValidationError("expected HOST:PORT, got \(text)") }
-        return address
-    }
-
-    var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
-
+/// The debugger's channels: one connection, a short connect timeout, no keepalive.
+extension ServerAddress {
     /// A channel of one connection; `frameObserver` sees its frames (--trace).
     func channel(frameObserver: (@Sendable (HTTP2FrameTrace) -> Void)? = nil) -> GRPCChannel {
         var configuration = ChannelConfiguration()
