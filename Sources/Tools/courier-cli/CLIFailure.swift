@@ -1,6 +1,6 @@
 import ArgumentParser
 import Courier
-import Foundation
+import CourierTooling
 
 /// A failure told to a person: one line on standard error, and an exit status.
 struct CLIFailure: Error, CustomStringConvertible {
@@ -16,16 +16,6 @@ struct CLIFailure: Error, CustomStringConvertible {
 extension CLIFailure {
     static func noReflection(_ server: ServerAddress) -> CLIFailure {
         CLIFailure("\(server) has no reflection service (grpc.reflection.v1 or v1alpha): give the types with --proto FILE (and -I DIR) or --descriptor-set FILE")
-    }
-}
-
-enum Terminal {
-    static func error(_ text: String) {
-        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
-    }
-
-    static func out(_ text: String) {
-        FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
     }
 }
 
@@ -47,27 +37,6 @@ extension AsyncParsableCommand {
         } catch {
             Terminal.error("error: \(error)")
             throw ExitCode(1)
-        }
-    }
-}
-
-/// What a failed call means, in words a person can act on.
-enum Explanation {
-    static func of(_ error: RPCError, server: ServerAddress?) -> String {
-        let status = "\(error.code) (\(error.code.rawValue))"
-        let place = server.map { "\($0)" } ?? "the server"
-        switch error.code {
-        case .unavailable where error.message.hasPrefix("cannot connect"):
-            let refused = error.message.lowercased().contains("refused")
-            return "\(status): cannot connect to \(place)" + (refused ? ": connection refused (is the server running, on this port?)" : ": " + error.message)
-        case .unavailable where error.message.contains("not HTTP/2"):
-            return "\(status): \(place): \(error.message)"
-        case .deadlineExceeded:
-            return "\(status): no answer within the deadline (raise it with --deadline): \(error.message)"
-        case .unimplemented:
-            return "\(status): \(place) does not implement this method or service (check the name with `courier-cli list`): \(error.message)"
-        default:
-            return error.message.isEmpty ? status : "\(status): \(error.message)"
         }
     }
 }

@@ -31,13 +31,15 @@ struct CallCommand: AsyncParsableCommand {
     func run() async throws {
         try await reporting(server: server) {
             let (serviceName, _) = try JSONCall.split(method)
+            let pool = try await schema.pool(defining: [serviceName], server: server)
+            if pool.services[serviceName] == nil, !schema.isLocal {
+                throw CLIFailure("unknown service \(serviceName) on \(server)" + (await offeredServices()))
+            }
             let call: JSONCall
             do {
-                call = try JSONCall(path: method, pool: try await schema.pool(defining: [serviceName], server: schema.isLocal ? nil : server))
+                call = try JSONCall(path: method, pool: pool)
             } catch let failure as JSONCall.Failure {
                 throw CLIFailure(failure.description)
-            } catch let failure as CLIFailure where failure.description.contains("does not know") {
-                throw CLIFailure("unknown service \(serviceName) on \(server)" + (try await offeredServices()))
             }
             let requests: [[UInt8]]
             do {
@@ -107,7 +109,7 @@ struct CallCommand: AsyncParsableCommand {
     }
 
     /// "; it offers: ..." from reflection, or nothing when that fails too.
-    func offeredServices() async throws -> String {
+    func offeredServices() async -> String {
         guard let names = try? await server.withChannel({ try await ReflectionDescriptors.listServices(over: $0) }) else { return "" }
         return "; it offers: " + names.sorted().joined(separator: ", ")
     }

@@ -17,7 +17,9 @@ struct DescribeCommand: AsyncParsableCommand {
             let pool = try await schema.pool(defining: symbols.map { $0.hasPrefix(".") ? String($0.dropFirst()) : $0 }, server: server)
             for (index, symbol) in symbols.enumerated() {
                 if index > 0 { Terminal.out("") }
-                guard let text = SchemaDescription.describe(symbol, in: pool) else { throw CLIFailure("no symbol \(symbol)") }
+                guard let text = SchemaDescription.describe(symbol, in: pool) else {
+                    throw CLIFailure("no symbol \(symbol)" + (server.map { " on \($0)" } ?? ""))
+                }
                 Terminal.out(text)
             }
         }

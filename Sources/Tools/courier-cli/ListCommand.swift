@@ -17,7 +17,7 @@ struct ListCommand: AsyncParsableCommand {
         try await reporting(server: server) {
             if let service = rest.first {
                 let pool = try await schema.pool(defining: [service], server: server)
-                guard let found = pool.services[service] else { throw CLIFailure("no service \(service)") }
+                guard let found = pool.services[service] else { throw CLIFailure("no service \(service)" + (server.map { " on \($0)" } ?? "")) }
                 for method in found.methods { Terminal.out("\(found.fullName).\(method.name)") }
             } else if schema.isLocal {
                 for name in try schema.local.pool().services.keys.sorted() { Terminal.out(name) }

@@ -15,7 +15,8 @@ struct SchemaOptions: ParsableArguments {
     var local: LocalSchema { LocalSchema(protoFiles: protoFiles, importPaths: importPaths, descriptorSets: descriptorSets) }
     var isLocal: Bool { !local.isEmpty }
 
-    /// Descriptors that define `symbols`: from the local files, or from `server`'s reflection.
+    /// Descriptors that define `symbols`: from the local files, or from `server`'s reflection (a
+    /// symbol the server does not know is simply absent).
     func pool(defining symbols: [String], server: ServerAddress?) async throws -> DescriptorPool {
         if isLocal { return try local.pool() }
         guard let server else { throw ValidationError("give HOST:PORT (for reflection) or --proto / --descriptor-set") }
@@ -25,7 +26,8 @@ struct SchemaOptions: ParsableArguments {
                 do {
                     try await ReflectionDescriptors.load(symbol: symbol, over: channel, into: &pool)
                 } catch let error as RPCError where error.code == .notFound {
-                    throw CLIFailure("\(server) does not know \(symbol) (reflection: \(error.message))")
+                    // Left out of the pool: each command says what it was missing, in its own terms.
+                    continue
                 } catch let error as RPCError where error.code == .unimplemented {
                     throw CLIFailure.noReflection(server)
                 }
