@@ -59,23 +59,21 @@ struct RPCCommand: AsyncParsableCommand {
     /// server's reflection.
     func request(channel: GRPCChannel) async throws -> [UInt8] {
         if let data {
-            let json = data.hasPrefix("@") ? try String(contentsOfFile: String(data.dropFirst()), encoding: .utf8) : data
+            let json = data.hasPrefix("@") ? String(decoding: try EncodedBytes.file(String(data.dropFirst())), as: UTF8.self) : data
             let method = try parsedMethod()
-            var pool = DescriptorPool()
+            var pool: DescriptorPool
             if let descriptorSet {
-                try pool.add(serializedFileSet: [UInt8](try Data(contentsOf: URL(fileURLWithPath: descriptorSet))))
+                pool = try LocalSchema(descriptorSets: [descriptorSet]).pool()
             } else {
+                pool = DescriptorPool()
                 do {
                     try await ReflectionDescriptors.load(symbol: method.service, over: channel, into: &pool)
                 } catch {
                     throw ValidationError("--data: cannot read \(method.service) through reflection (\(error)); give --descriptor-set")
                 }
             }
-            guard let (_, found) = pool.method(method.path) else {
-                throw ValidationError("--method: \(method.path) is not in the descriptors")
-            }
             do {
-                return try ProtobufJSONEncoder(pool: pool).encode(json: json, messageType: found.inputType)
+                return try JSONCall(path: method.path, pool: pool).encodeRequests([json])[0]
             } catch {
                 throw ValidationError("--data: \(error)")
             }
