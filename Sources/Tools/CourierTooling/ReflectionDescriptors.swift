@@ -15,7 +15,7 @@ public enum ReflectionDescriptors {
     /// The server's services by full name, as it lists them.
     public static func listServices(over channel: GRPCChannel, options: CallOptions = CallOptions(timeout: .seconds(10))) async throws -> [String] {
         var names: [String] = []
-        try await exchange(over: channel, options: options, first: .listServices("")) { response in
+        try await exchange(over: channel, options: options, first: [.listServices("")]) { response in
             guard case .listServicesResponse(let list) = response else { throw unexpected(response) }
             names = list.service.map(\.name)
             return []
@@ -26,29 +26,48 @@ public enum ReflectionDescriptors {
     /// Adds to `pool` the file that defines `symbol` (a service, method, message or enum by full
     /// name) and its imports.
     public static func load(symbol: String, over channel: GRPCChannel, into pool: inout DescriptorPool, options: CallOptions = CallOptions(timeout: .seconds(10))) async throws {
+        let missing = try await load(symbols: [symbol], over: channel, into: &pool, options: options)
+        if let symbol = missing.first { throw RPCError(code: .notFound, message: "reflection: the server does not know \(symbol)") }
+    }
+
+    /// Adds to `pool` the files that define `symbols` and their imports, over one stream; answers
+    /// the symbols the server does not know.
+    public static func load(
+        symbols: [String], over channel: GRPCChannel, into pool: inout DescriptorPool, options: CallOptions = CallOptions(timeout: .seconds(10))
+    ) async throws -> [String] {
         var known = Set(pool.files.keys)
         var received: [ProtoFile] = []
-        try await exchange(over: channel, options: options, first: .fileContainingSymbol(symbol)) { response in
-            guard case .fileDescriptorResponse(let descriptors) = response else { throw unexpected(response) }
-            var wanted: [Request] = []
-            for bytes in descriptors.fileDescriptorProto {
-                let file = try DescriptorPool.file(serialized: bytes)
-                guard known.insert(file.name).inserted else { continue }
-                received.append(file)
-                wanted += file.dependencies.map(Request.fileByFilename)
-            }
-            // A dependency may have come with this or an earlier answer.
-            return wanted.filter { request in
-                if case .fileByFilename(let name) = request { !known.contains(name) } else { true }
+        var missing: [String] = []
+        try await exchange(over: channel, options: options, first: symbols.reversed().map(Request.fileContainingSymbol)) { response in
+            switch response {
+            case .errorResponse(let error) where error.errorCode == Int32(StatusCode.notFound.rawValue):
+                missing.append(error.errorMessage)
+                return []
+            case .fileDescriptorResponse(let descriptors):
+                var wanted: [Request] = []
+                for bytes in descriptors.fileDescriptorProto {
+                    let file = try DescriptorPool.file(serialized: bytes)
+                    guard known.insert(file.name).inserted else { continue }
+                    received.append(file)
+                    wanted += file.dependencies.map(Request.fileByFilename)
+                }
+                // A dependency may have come with this or an earlier answer.
+                return wanted.filter { request in
+                    if case .fileByFilename(let name) = request { !known.contains(name) } else { true }
+                }
+            default:
+                throw unexpected(response)
             }
         }
         for file in received { pool.add(file) }
+        return missing
     }
 
     /// Sends `first`, then whatever each answer asks for next, one request per answer, over one
-    /// stream; v1alpha when the server does not know v1.
+    /// stream; v1alpha when the server does not know v1. An error answer other than the ones
+    /// `answer` takes ends the exchange with its status.
     static func exchange(
-        over channel: GRPCChannel, options: CallOptions, first: Request, answer: (Response) throws -> [Request]
+        over channel: GRPCChannel, options: CallOptions, first: [Request], answer: (Response) throws -> [Request]
     ) async throws {
         do {
             try await exchange(v1, channel, options, first, answer)
@@ -62,23 +81,20 @@ public enum ReflectionDescriptors {
     }
 
     private static func exchange(
-        _ method: MethodDescriptor, _ channel: GRPCChannel, _ options: CallOptions, _ first: Request,
+        _ method: MethodDescriptor, _ channel: GRPCChannel, _ options: CallOptions, _ first: [Request],
         _ answer: (Response) throws -> [Request]
     ) async throws {
         try await channel.bidirectionalStreaming(
             method, responseType: Grpc_Reflection_V1_ServerReflectionResponse.self, options: options
         ) { (requests: RequestStreamWriter<Grpc_Reflection_V1_ServerReflectionRequest>, responses) in
             var iterator = responses.makeAsyncIterator()
-            var pending = [first]
+            var pending = first
             while let next = pending.popLast() {
                 var request = Grpc_Reflection_V1_ServerReflectionRequest()
                 request.messageRequest = next
                 try await requests.write(request)
                 guard let response = try await iterator.next() else {
                     throw RPCError(code: .unavailable, message: "reflection: the stream ended early")
-                }
-                if case .errorResponse(let error)? = response.messageResponse {
-                    throw RPCError(code: StatusCode(rawValue: Int(error.errorCode)), message: "reflection: \(error.errorMessage)")
                 }
                 guard let body = response.messageResponse else { throw RPCError(code: .internal, message: "reflection: an empty answer") }
                 pending += try answer(body)
@@ -90,6 +106,9 @@ public enum ReflectionDescriptors {
     }
 
     static func unexpected(_ response: Response) -> RPCError {
-        RPCError(code: .internal, message: "reflection: unexpected answer \(response)")
+        if case .errorResponse(let error) = response {
+            return RPCError(code: StatusCode(rawValue: Int(error.errorCode)), message: "reflection: \(error.errorMessage)")
+        }
+        return RPCError(code: .internal, message: "reflection: unexpected answer \(response)")
     }
 }

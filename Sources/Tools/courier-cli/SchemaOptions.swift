@@ -22,15 +22,11 @@ struct SchemaOptions: ParsableArguments {
         guard let server else { throw ValidationError("give HOST:PORT (for reflection) or --proto / --descriptor-set") }
         return try await server.withChannel { channel in
             var pool = DescriptorPool()
-            for symbol in symbols {
-                do {
-                    try await ReflectionDescriptors.load(symbol: symbol, over: channel, into: &pool)
-                } catch let error as RPCError where error.code == .notFound {
-                    // Left out of the pool: each command says what it was missing, in its own terms.
-                    continue
-                } catch let error as RPCError where error.code == .unimplemented {
-                    throw CLIFailure.noReflection(server)
-                }
+            do {
+                // Unknown symbols are simply absent: each command says what it missed, in its own terms.
+                _ = try await ReflectionDescriptors.load(symbols: symbols, over: channel, into: &pool)
+            } catch let error as RPCError where error.code == .unimplemented {
+                throw CLIFailure.noReflection(server)
             }
             return pool
         }
