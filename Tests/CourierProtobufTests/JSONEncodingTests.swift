@@ -31,30 +31,28 @@ struct JSONEncodingTests {
         let stubs = FileManager.default.temporaryDirectory.appendingPathComponent("courier-json-stubs-\(UUID().uuidString)").path
         _ = try PythonReference.run("bash", ["Tests/Interop/generate_stubs.sh", stubs])
         defer { try? FileManager.default.removeItem(atPath: stubs) }
-        let input = Self.cases.map { "\($0.name)\tcourier.testing.\($0.type)\t\($0.json)" }.joined(separator: "\n") + "\n"
-        let inputFile = stubs + "/cases.tsv"
-        try input.write(toFile: inputFile, atomically: true, encoding: .utf8)
-        let output = try PythonReference.run("bash", ["-c", "python3 Tests/Interop/json_reference.py < \(inputFile)"], environment: ["COURIER_PY_STUBS": stubs])
-        var reference: [String: String] = [:]
-        for line in output.split(separator: "\n") {
-            let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
-            reference[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        /// json_reference.py's answer per case name, for one "name<TAB>type<TAB>input" line per case.
+        func python(_ inputs: ((name: String, type: String, json: String)) -> String, flags: String = "") throws -> [String: String] {
+            let inputFile = stubs + "/cases.tsv"
+            try (Self.cases.map { "\($0.name)\tcourier.testing.\($0.type)\t\(inputs($0))" }.joined(separator: "\n") + "\n")
+                .write(toFile: inputFile, atomically: true, encoding: .utf8)
+            let output = try PythonReference.run(
+                "bash", ["-c", "python3 Tests/Interop/json_reference.py \(flags) < \(inputFile)"], environment: ["COURIER_PY_STUBS": stubs])
+            var answers: [String: String] = [:]
+            for line in output.split(separator: "\n") {
+                let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
+                answers[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+            }
+            return answers
         }
+        let reference = try python { $0.json }
         let encoder = ProtobufJSONEncoder(pool: Self.pool)
         for testCase in Self.cases {
             let ours = try encoder.encode(json: testCase.json, messageType: "courier.testing.\(testCase.type)")
             #expect(ours.hex == reference[testCase.name], "\(testCase.name)")
         }
         // Back to JSON: our decoder and Python's MessageToDict agree on Python's bytes.
-        let hexInput = Self.cases.map { "\($0.name)\tcourier.testing.\($0.type)\t\(reference[$0.name] ?? "")" }.joined(separator: "\n") + "\n"
-        try hexInput.write(toFile: inputFile, atomically: true, encoding: .utf8)
-        let jsonOutput = try PythonReference.run(
-            "bash", ["-c", "python3 Tests/Interop/json_reference.py --to-json < \(inputFile)"], environment: ["COURIER_PY_STUBS": stubs])
-        var pythonJSON: [String: String] = [:]
-        for line in jsonOutput.split(separator: "\n") {
-            let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
-            pythonJSON[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
-        }
+        let pythonJSON = try python({ reference[$0.name] ?? "" }, flags: "--to-json")
         let decoder = ProtobufJSONDecoder(pool: Self.pool)
         for testCase in Self.cases {
             let bytes = Array(Self.hexBytes(reference[testCase.name] ?? ""))
