@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// courier-cli, as a person runs it, against a Courier server with reflection and health.
-@Suite("courier-cli against a Courier server")
+@Suite("courier-cli against a Courier server", .serialized)
 struct CLIAgainstCourierTests {
     @Test func listsServicesThenOneServicesMethods() async throws {
         try await withCourierServer { server in

@@ -4,7 +4,7 @@ import Testing
 
 /// courier-cli against gRPC's reference Python server (grpcio, grpcio-reflection serving v1alpha):
 /// the same commands work on a server that is not Courier.
-@Suite("courier-cli against a grpcio server")
+@Suite("courier-cli against a grpcio server", .serialized)
 struct CLIAgainstGRPCIOTests {
     @Test func listDescribeCallAndTraceThroughV1alphaReflection() async throws {
         try await withGRPCIOServer { server in

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// Failures a person can act on: each names the cause, and the exit status tells scripts which.
-@Suite("courier-cli errors")
+@Suite("courier-cli errors", .serialized)
 struct CLIErrorTests {
     @Test func connectionRefusedSaysSo() async throws {
         let port = try freePort()

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `decode`: schemaless output byte for byte as `protoc --decode_raw`; typed output as JSON.
-@Suite("courier-cli decode")
+@Suite("courier-cli decode", .serialized)
 struct DecodeCommandTests {
     static let samples: [String] = [
         "089601",  // varint
