@@ -36,6 +36,12 @@ public final class GRPCChannel: Sendable {
     /// (`Task(executorPreference:)`, `withTaskExecutorPreference`) run without a thread hop.
     public var taskExecutor: any TaskExecutor { slots[0].executor }
 
+    /// Opens every connection now instead of at the first call, so that call does not spend its
+    /// deadline on TCP and HTTP/2 set-up. Throws when one cannot connect (calls will try again).
+    public func connect() async throws {
+        for slot in slots { _ = try await slot.connection() }
+    }
+
     /// Closes every connection; calls after this fail with UNAVAILABLE.
     public func close() async {
         for slot in slots { await slot.close() }

@@ -111,6 +111,11 @@ public final class RecoNode: Sendable {
                 configuration: channelConfiguration, group: server.eventLoopGroup)
             peers.connect(.init(history: .init(channel: channel), similarity: .init(channel: channel), candidates: .init(channel: channel)))
             channels.withLock { $0.append(channel) }
+            // Connected before the first Recommend, which would otherwise pay for it inside its deadline.
+            try await channel.connect()
+        } else {
+            // Peers in other processes may start later: connect in the background, calls retry anyway.
+            for channel in channels.withLock({ $0 }) { Task { try? await channel.connect() } }
         }
         var metricsPort: Int?
         if let metricsServer, let wanted = configuration.metricsPort {
