@@ -8,8 +8,11 @@ scripts/setup.sh
 swift build --build-tests ${SWIFT_BUILD_FLAGS:-}
 mkdir -p .build
 scripts/interop.sh 2>&1 | tee .build/interop.log
-swift test --skip-build ${SWIFT_BUILD_FLAGS:-} 2>&1 | tee .build/swift-test.log
+# The debugger's suites start many processes (the CLI, protoc, a Python grpcio server): they run on
+# their own after the rest, so the timed tests are not starved of the two cores (under ASan they were).
+swift test --skip-build --skip CourierToolingTests ${SWIFT_BUILD_FLAGS:-} 2>&1 | tee .build/swift-test.log
+swift test --skip-build --filter CourierToolingTests ${SWIFT_BUILD_FLAGS:-} 2>&1 | tee -a .build/swift-test.log
 # Our suites use Swift Testing; swift test also prints XCTest's (empty) summary, so count here.
-swift_tests=$(grep -oE "Test run with [0-9]+ tests? in [0-9]+ suites? passed" .build/swift-test.log | grep -oE "[0-9]+" | head -1)
+swift_tests=$(grep -oE "Test run with [0-9]+ tests? in [0-9]+ suites? passed" .build/swift-test.log | grep -oE "with [0-9]+" | grep -oE "[0-9]+" | awk "{ total += \$1 } END { print total }")
 interop_cases=$(grep -cE "^PASS " .build/interop.log)
 echo "tests: $((swift_tests + interop_cases)) passed, 0 failed"
