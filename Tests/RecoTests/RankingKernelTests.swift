@@ -8,9 +8,15 @@ struct RankingKernelTests {
         var random = SeededGenerator(seed: 3)
         for trial in 0..<200 {
             let count = 1 + random.index(1500)
-            // Coarse scores on some trials so ties and crowded histogram buckets happen.
+            // Coarse scores on some trials so ties and crowded histogram buckets happen; on others
+            // cosines close together (one first-level bucket) and signed zeros, which must tie.
             let scores = (0..<count).map { _ in
-                trial % 3 == 0 ? Float(random.index(7)) / 7 - 0.5 : Float(random.uniform(-1, 1))
+                switch trial % 4 {
+                case 0: Float(random.index(7)) / 7 - 0.5
+                case 1: Float(0.61 + random.uniform(0, 0.001))
+                case 2: [Float(0), -Float(0), 0.25, -0.25][random.index(4)]
+                default: Float(random.uniform(-1, 1))
+                }
             }
             let expected = scores.indices.sorted { (scores[$0], -$0) > (scores[$1], -$1) }.map(Int32.init)
             for k in [0, 1, 2, 10, 100, count - 1, count, count + 5] where k >= 0 {

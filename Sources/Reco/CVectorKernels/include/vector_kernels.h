@@ -27,8 +27,9 @@ size_t courier_resolve_dense(const int32_t *row_of, int64_t base, size_t span, c
                              int32_t *rows, int32_t *positions);
 
 /// The indexes of the `k` largest scores, best first; equal scores keep index order (the
-/// candidates' order). `k` is at most `count`.
-void courier_top_k(const float *scores, size_t count, size_t k, int32_t *out);
+/// candidates' order). `k` is at most `count`. `scratch` has room for `count` keys: the caller
+/// owns all memory, so this never allocates.
+void courier_top_k(const float *scores, size_t count, size_t k, uint64_t *scratch, int32_t *out);
 
 /// Which kernel runs: "avx2+fma" or "sse2".
 const char *courier_vector_kernel_name(void);
