@@ -29,7 +29,7 @@ struct RPCCommand: AsyncParsableCommand {
     @Option(help: "HTTP/2 connections.") var connections = 1
     @Option(help: "Event loop threads of the client (one: no hops between threads; pin it with taskset).") var threads = 1
     @Option(help: "Closed loop: calls in flight per connection.") var streams = 1
-    @Option(help: "Deadline of each call.") var deadline = DurationArgument(argument: "5s")!
+    @Option(help: "Deadline of each call; 0 for none (no grpc-timeout header, as h2load sends).") var deadline = DurationArgument(argument: "5s")!
     @Option(help: "Open loop: most calls in flight; beyond it a call counts as dropped.") var maxInFlight = 20_000
     @Flag(help: "Closed loop: make each call a Swift task (async/await) instead of chaining calls on the connections' event loops (to compare the two).")
     var asyncCalls = false
@@ -100,7 +100,7 @@ struct RPCCommand: AsyncParsableCommand {
         let load = RPCLoad(
             channel: channel, method: try parsedMethod(), request: try await request(channel: channel),
             settings: .init(total: total, duration: duration?.duration, warmup: warmup.duration, rate: rate,
-                            workers: connections * streams, deadline: deadline.duration, maxInFlight: maxInFlight,
+                            workers: connections * streams, deadline: deadline.timeout, maxInFlight: maxInFlight,
                             streams: streams, asyncCalls: asyncCalls))
         let result = await load.run(progress: isatty(STDERR_FILENO) == 1)
         await channel.close()

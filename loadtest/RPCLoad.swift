@@ -12,7 +12,8 @@ struct RPCLoad: Sendable {
         var warmup: Duration
         var rate: Double?
         var workers: Int
-        var deadline: Duration
+        /// nil: calls without a deadline.
+        var deadline: Duration?
         var maxInFlight: Int
         /// Closed loop: calls in flight on each connection.
         var streams: Int = 1

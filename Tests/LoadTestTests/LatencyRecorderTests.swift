@@ -46,6 +46,9 @@ struct LatencyRecorderTests {
         #expect(DurationArgument(argument: "250ms")?.duration == .milliseconds(250))
         #expect(DurationArgument(argument: "2m")?.duration == .seconds(120))
         #expect(DurationArgument(argument: "1.5s")?.duration == .milliseconds(1500))
+        #expect(DurationArgument(argument: "0")?.timeout == nil)
+        #expect(DurationArgument(argument: "0s")?.timeout == nil)
+        #expect(DurationArgument(argument: "5s")?.timeout == .seconds(5))
         #expect(DurationArgument(argument: "fast") == nil)
         #expect(DurationArgument(argument: "-1s") == nil)
     }

@@ -1,6 +1,7 @@
 import Courier
 import CourierInterop
 @testable import loadtest
+import Synchronization
 import Testing
 
 @Suite("loadtest rpc against a real server", .timeLimit(.minutes(1)))
@@ -38,6 +39,23 @@ struct RPCLoadTests {
         }
     }
 
+    @Test("a deadline travels as grpc-timeout; none (--deadline 0) sends no grpc-timeout", arguments: [true, false])
+    func deadlineOrNone(withDeadline: Bool) async throws {
+        let seen = DeadlinesSeen()
+        let server = Server(services: [BenchmarkServiceProvider()], interceptors: [seen])
+        let port = try await server.start(host: "127.0.0.1", port: 0)
+        let channel = GRPCChannel(host: "127.0.0.1", port: port)
+        let result = await RPCLoad(channel: channel, method: method, request: request, settings: .init(
+            total: 20, duration: nil, warmup: .zero, rate: nil, workers: 2, deadline: withDeadline ? .seconds(5) : nil,
+            maxInFlight: 100)).run(progress: false)
+        await channel.close()
+        await server.close()
+        #expect(result.latency.histogram.totalCount == 20)
+        // Every call the server saw (warm-up ones too) came with a deadline, or every one without.
+        let (with, without) = seen.counts
+        #expect(withDeadline ? with >= 20 && without == 0 : with == 0 && without >= 20)
+    }
+
     @Test("open loop by duration: the schedule's count is sent, and errors are counted by status")
     func openLoop() async throws {
         try await withInteropServer { port in
@@ -63,5 +81,19 @@ struct RPCLoadTests {
             #expect(refused.latency.errors == ["UNAVAILABLE": 50])
             await nowhere.close()
         }
+    }
+}
+
+/// Counts the calls that arrived with a deadline and without one.
+private final class DeadlinesSeen: ServerInterceptor {
+    private let state = Mutex((with: 0, without: 0))
+
+    var counts: (Int, Int) { state.withLock { ($0.with, $0.without) } }
+
+    func intercept(context: ServerContext, next: (ServerContext) async throws -> Void) async throws {
+        state.withLock { counts in
+            if context.deadline == nil { counts.without += 1 } else { counts.with += 1 }
+        }
+        try await next(context)
     }
 }

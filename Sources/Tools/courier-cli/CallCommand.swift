@@ -21,7 +21,7 @@ struct CallCommand: AsyncParsableCommand {
     var data: String?
     @Option(name: [.customShort("H"), .customLong("header")], help: "Request metadata 'name: value' (repeatable); a -bin name takes base64.")
     var headers: [String] = []
-    @Option(help: "The call's deadline, sent as grpc-timeout.") var deadline = DurationArgument(argument: "30s")!
+    @Option(help: "The call's deadline, sent as grpc-timeout; 0 for none.") var deadline = DurationArgument(argument: "30s")!
     @Flag(name: .shortAndLong, help: "Also print the method, the request metadata, and the response headers and trailers.")
     var verbose = false
     @Flag(help: "Print every HTTP/2 frame of the call's connection, with the gRPC messages inside DATA decoded (reflection lookups use another connection).")
@@ -57,7 +57,7 @@ struct CallCommand: AsyncParsableCommand {
                 write: { Terminal.error($0) }) : nil
             let streamed = call.method.serverStreaming
             let outcome = try await server.withChannel(frameObserver: tracer?.observer) { channel in
-                try await call.run(requests: requests, over: channel, options: CallOptions(timeout: deadline.duration, metadata: metadata)) { response in
+                try await call.run(requests: requests, over: channel, options: CallOptions(timeout: deadline.timeout, metadata: metadata)) { response in
                     Terminal.out(streamed ? response.description : response.formatted())
                 }
             }

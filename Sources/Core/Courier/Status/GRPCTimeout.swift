@@ -18,8 +18,8 @@ enum GRPCTimeout {
         }
     }
 
-    /// The most precise unit whose value fits in 8 digits, rounded up so the server never
-    /// believes it has more time than the client gives it.
+    /// The most precise unit whose value fits in 8 digits, rounded up: the server gives up no
+    /// sooner than the client, which enforces its own deadline and cancels the stream then.
     static func format(_ timeout: TimeAmount) -> String {
         let nanoseconds = max(Int64(1), timeout.nanoseconds)
         let units: [(Int64, Character)] = [
