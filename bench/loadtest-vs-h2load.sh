@@ -5,11 +5,14 @@
 # rate and client CPU per call. `loadtest --deadline 0` sends what h2load sends (no grpc-timeout);
 # by default loadtest gives every call a 5 s deadline, which the server must then track (it costs
 # the server 5-10%: compare h2load with a grpc-timeout header); `--async-calls` makes a Swift task per call.
-#   bench/loadtest-vs-h2load.sh [-n CALLS]     results also go to bench/results/loadtest-vs-h2load-DATE-TIME.txt
+# The host's speed drifts by tens of percent within a minute, so the rounds interleave the clients and
+# the last lines give, per loadtest row, its rate over h2load's in the same round (median of rounds).
+#   bench/loadtest-vs-h2load.sh [-n CALLS] [-r ROUNDS]     results also go to bench/results/loadtest-vs-h2load-DATE-TIME.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
 calls=200000
-while getopts n: flag; do case $flag in n) calls=$OPTARG ;; *) exit 2 ;; esac; done
+rounds=3
+while getopts n:r: flag; do case $flag in n) calls=$OPTARG ;; r) rounds=$OPTARG ;; *) exit 2 ;; esac; done
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -33,7 +36,7 @@ mkdir -p bench/results
 {
   echo "# bench/loadtest-vs-h2load.sh, $(date -u '+%Y-%m-%d %H:%M UTC'): interop-server on core 0 (1 thread), clients on core 1, 8 connections x 16 streams, $calls calls"
   echo "# rate = calls/s; cpu = the client's user+system CPU per call (/usr/bin/time), which the server's speed does not set"
-  for round in 1 2 3; do
+  for round in $(seq 1 "$rounds"); do
     echo "## round $round"
     cpu() { awk -v n="$calls" '/^cpu / {printf "  cpu %.1f us/call", ($2 + $3) * 1e6 / n}' "$work/time"; }
     for timeout in "" "5S"; do
@@ -50,4 +53,17 @@ mkdir -p bench/results
     done
   done
 } | tee "$out"
+# Per round, each loadtest row's rate over the plain h2load row's; the median over the rounds.
+python3 - "$out" <<'PY' | tee -a "$out"
+import re, statistics, sys
+ratios, base = {}, None
+for line in open(sys.argv[1]):
+    match = re.match(r"(h2load|loadtest[^:]*):\s+(\d+) calls/s", line)
+    if not match: continue
+    name, rate = match.group(1), int(match.group(2))
+    if name == "h2load": base = rate
+    else: ratios.setdefault(name, []).append(rate / base)
+for name, values in ratios.items():
+    print(f"{name + ':':30} over h2load {' '.join(f'{v:.2f}' for v in values)}  (median {statistics.median(values):.2f})")
+PY
 echo "results: $out" >&2
