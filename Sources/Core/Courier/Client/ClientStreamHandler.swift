@@ -6,7 +6,9 @@ import NIOCore
 /// and enforces the deadline. Confined to the connection's event loop.
 final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     /// How the call's outcome is delivered.
-    enum Delivery {
+    // @unchecked: the continuation and the queue are Sendable; a `.callback` is made on the
+    // connection's event loop (EventLoopUnaryCaller) and called there, never on another thread.
+    enum Delivery: @unchecked Sendable {
         /// Unary and client-streaming: one response message with the status.
         case single(CheckedContinuation<UnaryResponse<ByteBuffer>, any Error>?)
         /// Server- and bidirectional-streaming: messages into a queue that ends with the status.

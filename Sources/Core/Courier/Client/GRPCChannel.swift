@@ -170,7 +170,7 @@ public final class GRPCChannel: Sendable {
                         let box = call.handler
                         let metadata = call.metadata
                         let maxReceive = configuration.maxReceiveMessageSize
-                        let start = {
+                        let start: @Sendable () -> Void = {
                             box.value = connection.startCall(
                                 headers: headers, deadline: deadline, delivery: .single(continuation), maxReceiveMessageSize: maxReceive,
                                 metadata: metadata, retriesTransparently: true, firstMessage: framed, endRequests: true)
