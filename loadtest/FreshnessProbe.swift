@@ -16,7 +16,7 @@ struct FreshnessProbe: Sendable {
     let number: Int
     let runId: String
     let searchHome: Reco_V1_SearchHomeService.Client
-    let events: AsyncStream<Reco_V1_UserAction>.Continuation
+    let feed: IngestFeed
     let settings: ScenarioRun.Settings
     let location: Reco_V1_Location?
 
@@ -45,7 +45,7 @@ struct FreshnessProbe: Sendable {
             action.target = .keyword(keyword)
             action.timestampMs = WallClock.nowMilliseconds()
             let sent = clock.now
-            events.yield(action)
+            feed.send(action)
             while clock.now - sent < settings.probeTimeout {
                 recommends += 1
                 let response = try await searchHome.recommend(request(userId), options: options)

@@ -31,6 +31,7 @@ struct ScenarioRun: Sendable {
         var probeRecommends: Int
         var ingest: Reco_V1_IngestSummary?
         var ingestError: String?
+        /// Actions sent on the Ingest stream: the generator's, warm-up included, and the probes'.
         var eventsSent: Int
         var measured: Duration
     }
@@ -49,14 +50,14 @@ struct ScenarioRun: Sendable {
         let counters = Counters()
         let searchHome = Reco_V1_SearchHomeService.Client(channel: channel)
         let history = Reco_V1_HistoryService.Client(channel: channel)
-        let (events, eventSink) = AsyncStream<Reco_V1_UserAction>.makeStream()
+        let feed = IngestFeed()
         let executor = channel.taskExecutor
 
         // The event stream: one Ingest call for the whole run, fed by the generator and the probes.
         let ingest = Task(executorPreference: executor) { () -> Swift.Result<Reco_V1_IngestSummary, any Error> in
             do {
                 return .success(try await history.ingest { writer in
-                    for await action in events { try await writer.write(action) }
+                    for await action in feed.actions { try await writer.write(action) }
                     writer.finish()
                 })
             } catch {
@@ -68,8 +69,7 @@ struct ScenarioRun: Sendable {
             guard settings.eventRate > 0 else { return }
             var random = SystemRandomNumberGenerator()
             await OpenLoopSchedule(start: start, ratePerSecond: settings.eventRate).run(until: end) { sequence, _ in
-                eventSink.yield(actions.random(sequence: sequence, using: &random))
-                counters.eventsSent.add(1, ordering: .relaxed)
+                feed.send(actions.random(sequence: sequence, using: &random))
                 return true
             }
         }
@@ -80,7 +80,7 @@ struct ScenarioRun: Sendable {
                 while clock.now < end {
                     number += 1
                     let probe = FreshnessProbe(
-                        number: number, runId: actions.runId, searchHome: searchHome, events: eventSink, settings: settings,
+                        number: number, runId: actions.runId, searchHome: searchHome, feed: feed, settings: settings,
                         location: actions.location(ofUser: number))
                     let measured = clock.now >= measureFrom
                     group.addTask(executorPreference: executor) {
@@ -157,7 +157,7 @@ struct ScenarioRun: Sendable {
 
         _ = await generator.value
         _ = await probes.value
-        eventSink.finish()
+        feed.finish()
         let ingestResult = await ingest.value
         reporter?.cancel()
         if progress { FileHandle.standardError.write(Data("\n".utf8)) }
@@ -167,7 +167,7 @@ struct ScenarioRun: Sendable {
             recommendSent: counters.recommendSent.load(ordering: .relaxed), dropped: counters.dropped.load(ordering: .relaxed),
             probesStarted: counters.probesStarted.load(ordering: .relaxed), probesTimedOut: counters.probesTimedOut.load(ordering: .relaxed),
             probesSkipped: counters.probesSkipped.load(ordering: .relaxed), probeRecommends: counters.probeRecommends.load(ordering: .relaxed),
-            ingest: nil, ingestError: nil, eventsSent: counters.eventsSent.load(ordering: .relaxed), measured: settings.duration)
+            ingest: nil, ingestError: nil, eventsSent: feed.sent, measured: settings.duration)
         switch ingestResult {
         case .success(let summary): result.ingest = summary
         case .failure(let error): result.ingestError = "\(RPCError(reporting: error))"
@@ -185,5 +185,4 @@ final class Counters: Sendable {
     let probesTimedOut = Atomic<Int>(0)
     let probesSkipped = Atomic<Int>(0)
     let probeRecommends = Atomic<Int>(0)
-    let eventsSent = Atomic<Int>(0)
 }
