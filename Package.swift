@@ -175,7 +175,8 @@ let package = Package(
         .testTarget(
             name: "CourierToolingTests",
             dependencies: [
-                "courier-cli", "Courier", "CourierInterop", "CourierSchema", .product(name: "NIOCore", package: "swift-nio"),
+                "courier-cli", "Courier", "CourierInterop", "CourierSchema", "CourierServices",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/CourierToolingTests"),

@@ -1,5 +1,8 @@
+import Courier
 import CourierSchema
+import CourierServices
 import Foundation
+import Synchronization
 import Testing
 
 /// courier-cli, as a person runs it, against a Courier server with reflection and health.
@@ -151,5 +154,46 @@ struct CLIAgainstCourierTests {
             let unknown = try await CLIProcess.run(["health", server, "no.such.Service"])
             #expect(unknown.status == 64 + 5 && unknown.stderr.contains("NOT_FOUND (5)"), "\(unknown.stderr)")
         }
+    }
+
+    @Test func healthWatchPrintsEveryChangeUntilTheDeadline() async throws {
+        let health = HealthService()
+        health.setStatus(.serving, for: "courier.Demo")
+        let watches = WatchesStarted()
+        let server = Server(services: [health], interceptors: [watches])
+        let port = try await server.start(host: "127.0.0.1", port: 0)
+        do {
+            async let watching = CLIProcess.run(["health", "--watch", "--deadline", "4s", "127.0.0.1:\(port)", "courier.Demo"])
+            // Change the status only once the watch is in: its first answer is the status then.
+            let arrived = ContinuousClock.now
+            while watches.count == 0 && ContinuousClock.now - arrived < .seconds(10) { try await Task.sleep(for: .milliseconds(10)) }
+            try await Task.sleep(for: .milliseconds(300))
+            health.setStatus(.notServing, for: "courier.Demo")
+            try await Task.sleep(for: .milliseconds(300))
+            health.setStatus(.serving, for: "courier.Demo")
+            let run = try await watching
+            // Ended by its --deadline, as asked: not an error; the exit code follows the last status.
+            #expect(run.stdoutLines == ["SERVING", "NOT_SERVING", "SERVING"], "\(run.stderr)")
+            #expect(run.status == 0 && run.stderr.isEmpty, "\(run.stderr)")
+
+            let unknown = try await CLIProcess.run(["health", "--watch", "--deadline", "1s", "127.0.0.1:\(port)", "no.such.Service"])
+            #expect(unknown.stdoutLines == ["SERVICE_UNKNOWN"] && unknown.status == 2, "\(unknown.stderr)")
+        } catch {
+            await server.close()
+            throw error
+        }
+        await server.close()
+    }
+}
+
+/// Counts the Health/Watch calls that reached the server.
+private final class WatchesStarted: ServerInterceptor {
+    private let started = Atomic<Int>(0)
+
+    var count: Int { started.load(ordering: .relaxed) }
+
+    func intercept(context: ServerContext, next: (ServerContext) async throws -> Void) async throws {
+        if context.method.method == "Watch" { started.add(1, ordering: .relaxed) }
+        try await next(context)
     }
 }

@@ -3,7 +3,8 @@ import Courier
 import CourierProtos
 import CourierTooling
 
-/// `health HOST:PORT [SERVICE]`: grpc.health.v1.Health's answer; exits 0 only when SERVING.
+/// `health HOST:PORT [SERVICE] [--watch]`: grpc.health.v1.Health's answer, or every change of it
+/// until --deadline; exits 0 only when (the last) status is SERVING.
 struct HealthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "health", abstract: "Ask grpc.health.v1.Health whether the server (or one service) is serving.")
@@ -22,11 +23,16 @@ struct HealthCommand: AsyncParsableCommand {
             try await server.withChannel { channel in
                 let client = Grpc_Health_V1_Health.Client(channel: channel)
                 if watch {
-                    try await client.watch(request, options: CallOptions(timeout: timeout)) { updates in
-                        for try await update in updates {
-                            Terminal.out(Self.name(update.status))
-                            serving = update.status == .serving
+                    do {
+                        try await client.watch(request, options: CallOptions(timeout: timeout)) { updates in
+                            for try await update in updates {
+                                Terminal.out(Self.name(update.status))
+                                serving = update.status == .serving
+                            }
                         }
+                    } catch let error as RPCError where error.code == .deadlineExceeded {
+                        // Watching for as long as --deadline asked is the watch's planned end, not a failure:
+                        // the exit code says whether the last status was SERVING.
                     }
                 } else {
                     let answer = try await client.check(request, options: CallOptions(timeout: timeout))
