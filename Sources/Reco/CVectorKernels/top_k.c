@@ -63,20 +63,26 @@ void courier_top_k(const float *scores, size_t count, size_t k, uint64_t *scratc
     size_t higher;
     uint32_t first = cutoff_bucket(histogram, 0, k, &higher);
     uint32_t threshold = first << FIRST_SHIFT;
-    // When the cutoff bucket holds many more than it must give, split it by the next bits.
+    // When the cutoff bucket holds many more than it must give, split it by the next bits. The
+    // loops below are branch-free (a score outside the bucket counts in a spare slot; every key is
+    // written and only the wanted ones advance the end): which scores qualify is data, not a
+    // pattern a branch predictor can learn.
     if (higher + histogram[first] > k + k / 4 + 16) {
-        memset(histogram, 0, sizeof histogram);
+        uint32_t second_level[BUCKETS + 1];
+        memset(second_level, 0, sizeof second_level);
         for (size_t i = 0; i < count; i++) {
             uint32_t bits = sortable_bits(scores[i]);
-            if (bits >> FIRST_SHIFT == first) histogram[(bits >> SECOND_SHIFT) & (BUCKETS - 1)]++;
+            uint32_t slot = (bits >> SECOND_SHIFT) & (BUCKETS - 1);
+            second_level[bits >> FIRST_SHIFT == first ? slot : BUCKETS]++;
         }
-        uint32_t second = cutoff_bucket(histogram, higher, k, &higher);
+        uint32_t second = cutoff_bucket(second_level, higher, k, &higher);
         threshold |= second << SECOND_SHIFT;
     }
     size_t taken = 0;
     for (size_t i = 0; i < count; i++) {
         uint32_t bits = sortable_bits(scores[i]);
-        if (bits >= threshold) scratch[taken++] = (uint64_t)bits << 32 | (uint32_t)~(uint32_t)i;
+        scratch[taken] = (uint64_t)bits << 32 | (uint32_t)~(uint32_t)i;
+        taken += bits >= threshold;
     }
     sort_descending(scratch, 0, (long)taken - 1);
     for (size_t i = 0; i < k; i++) out[i] = (int32_t)~(uint32_t)scratch[i];
