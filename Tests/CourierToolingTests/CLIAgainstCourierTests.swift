@@ -160,9 +160,7 @@ struct CLIAgainstCourierTests {
         let health = HealthService()
         health.setStatus(.serving, for: "courier.Demo")
         let watches = WatchesStarted()
-        let server = Server(services: [health], interceptors: [watches])
-        let port = try await server.start(host: "127.0.0.1", port: 0)
-        do {
+        try await Server(services: [health], interceptors: [watches]).serving { port in
             async let watching = CLIProcess.run(["health", "--watch", "--deadline", "4s", "127.0.0.1:\(port)", "courier.Demo"])
             // Change the status only once the watch is in: its first answer is the status then.
             let arrived = ContinuousClock.now
@@ -178,11 +176,7 @@ struct CLIAgainstCourierTests {
 
             let unknown = try await CLIProcess.run(["health", "--watch", "--deadline", "1s", "127.0.0.1:\(port)", "no.such.Service"])
             #expect(unknown.stdoutLines == ["SERVICE_UNKNOWN"] && unknown.status == 2, "\(unknown.stderr)")
-        } catch {
-            await server.close()
-            throw error
         }
-        await server.close()
     }
 }
 

@@ -40,16 +40,15 @@ struct CLIErrorTests {
     }
 
     @Test func aServerWithoutReflectionAsksForLocalTypes() async throws {
-        let server = Server(services: [TestServiceProvider()])
-        let port = try await server.start(host: "127.0.0.1", port: 0)
-        let list = try await CLIProcess.run(["list", "127.0.0.1:\(port)"])
-        let call = try await CLIProcess.run(["call", "127.0.0.1:\(port)", "grpc.testing.TestService/EmptyCall"])
-        let local = try await CLIProcess.run(["call", "127.0.0.1:\(port)", "grpc.testing.TestService/EmptyCall", "--proto", "grpc/testing/test.proto", "-I", repositoryRoot + "/Protos"])
-        await server.close()
-        #expect(list.status == 1 && list.stderr.contains("has no reflection service"), "\(list.stderr)")
-        #expect(call.status == 1)
-        #expect(call.stderr == "error: 127.0.0.1:\(port) has no reflection service (grpc.reflection.v1 or v1alpha): give the types with --proto FILE (and -I DIR) or --descriptor-set FILE\n")
-        #expect(local.status == 0 && local.stdout == "{}\n", "\(local.stderr)")
+        try await Server(services: [TestServiceProvider()]).serving { port in
+            let list = try await CLIProcess.run(["list", "127.0.0.1:\(port)"])
+            let call = try await CLIProcess.run(["call", "127.0.0.1:\(port)", "grpc.testing.TestService/EmptyCall"])
+            let local = try await CLIProcess.run(["call", "127.0.0.1:\(port)", "grpc.testing.TestService/EmptyCall", "--proto", "grpc/testing/test.proto", "-I", repositoryRoot + "/Protos"])
+            #expect(list.status == 1 && list.stderr.contains("has no reflection service"), "\(list.stderr)")
+            #expect(call.status == 1)
+            #expect(call.stderr == "error: 127.0.0.1:\(port) has no reflection service (grpc.reflection.v1 or v1alpha): give the types with --proto FILE (and -I DIR) or --descriptor-set FILE\n")
+            #expect(local.status == 0 && local.stdout == "{}\n", "\(local.stderr)")
+        }
     }
 
     @Test func badJSONNamesTheFieldPath() async throws {

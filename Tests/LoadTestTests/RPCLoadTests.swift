@@ -13,10 +13,7 @@ struct RPCLoadTests {
     func withInteropServer(_ body: (Int) async throws -> Void) async throws {
         var configuration = ServerConfiguration()
         configuration.threads = 1
-        let (server, _) = InteropServer.make(configuration: configuration)
-        let port = try await server.start(host: "127.0.0.1", port: 0)
-        do { try await body(port) } catch { await server.close(); throw error }
-        await server.close()
+        try await InteropServer.make(configuration: configuration).0.serving(body)
     }
 
     @Test("closed loop by count: exactly the count is measured, all answered (calls chained on the event loops, or a task each)",
@@ -42,14 +39,13 @@ struct RPCLoadTests {
     @Test("a deadline travels as grpc-timeout; none (--deadline 0) sends no grpc-timeout", arguments: [true, false])
     func deadlineOrNone(withDeadline: Bool) async throws {
         let seen = DeadlinesSeen()
-        let server = Server(services: [BenchmarkServiceProvider()], interceptors: [seen])
-        let port = try await server.start(host: "127.0.0.1", port: 0)
-        let channel = GRPCChannel(host: "127.0.0.1", port: port)
-        let result = await RPCLoad(channel: channel, method: method, request: request, settings: .init(
-            total: 20, duration: nil, warmup: .zero, rate: nil, workers: 2, deadline: withDeadline ? .seconds(5) : nil,
-            maxInFlight: 100)).run(progress: false)
-        await channel.close()
-        await server.close()
+        let result = try await Server(services: [BenchmarkServiceProvider()], interceptors: [seen]).serving { port in
+            try await GRPCChannel(host: "127.0.0.1", port: port).closing { channel in
+                await RPCLoad(channel: channel, method: method, request: request, settings: .init(
+                    total: 20, duration: nil, warmup: .zero, rate: nil, workers: 2, deadline: withDeadline ? .seconds(5) : nil,
+                    maxInFlight: 100)).run(progress: false)
+            }
+        }
         #expect(result.latency.histogram.totalCount == 20)
         // Every call the server saw (warm-up ones too) came with a deadline, or every one without.
         let (with, without) = seen.counts

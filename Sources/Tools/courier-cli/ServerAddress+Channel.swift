@@ -18,14 +18,6 @@ extension ServerAddress {
     func withChannel<Result: Sendable>(
         frameObserver: (@Sendable (HTTP2FrameTrace) -> Void)? = nil, _ body: (GRPCChannel) async throws -> Result
     ) async throws -> Result {
-        let channel = channel(frameObserver: frameObserver)
-        do {
-            let result = try await body(channel)
-            await channel.close()
-            return result
-        } catch {
-            await channel.close()
-            throw error
-        }
+        try await channel(frameObserver: frameObserver).closing(after: body)
     }
 }

@@ -14,28 +14,12 @@ func withServer<R>(
     } else {
         server = InteropServer.make(configuration: configuration).0
     }
-    let port = try await server.start(host: "127.0.0.1", port: 0)
-    do {
-        let result = try await body(port)
-        await server.close()
-        return result
-    } catch {
-        await server.close()
-        throw error
-    }
+    return try await server.serving(body)
 }
 
 /// A channel to a test server, closed after the body.
 func withChannel<R>(port: Int, configuration: ChannelConfiguration = ChannelConfiguration(), _ body: (GRPCChannel) async throws -> R) async throws -> R {
-    let channel = GRPCChannel(host: "127.0.0.1", port: port, configuration: configuration)
-    do {
-        let result = try await body(channel)
-        await channel.close()
-        return result
-    } catch {
-        await channel.close()
-        throw error
-    }
+    try await GRPCChannel(host: "127.0.0.1", port: port, configuration: configuration).closing(after: body)
 }
 
 extension ServerConfiguration {

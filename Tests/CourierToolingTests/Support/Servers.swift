@@ -13,15 +13,7 @@ func withCourierServer<R>(_ body: (String) async throws -> R) async throws -> R 
     var configuration = ServerConfiguration()
     configuration.threads = 1
     let server = InteropServer.make(configuration: configuration).0
-    let port = try await server.start(host: "127.0.0.1", port: 0)
-    do {
-        let result = try await body("127.0.0.1:\(port)")
-        await server.close()
-        return result
-    } catch {
-        await server.close()
-        throw error
-    }
+    return try await server.serving { port in try await body("127.0.0.1:\(port)") }
 }
 
 /// gRPC's reference Python server (grpcio, with grpcio-reflection) from Tests/Interop, with stubs
@@ -110,6 +102,9 @@ private final class HTTP1BadRequest: ChannelInboundHandler, Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let reply = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: reply))).whenComplete { _ in context.close(promise: nil) }
+        // Closed through the channel (Sendable) once the reply is out, not through the context.
+        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: reply))).whenComplete { [channel = context.channel] _ in
+            channel.close(promise: nil)
+        }
     }
 }

@@ -8,28 +8,12 @@ func withServer<R>(_ services: [any CourierService], _ body: (Int) async throws 
     var configuration = ServerConfiguration()
     configuration.threads = 1
     let server = Server(services: services, configuration: configuration)
-    let port = try await server.start(host: "127.0.0.1", port: 0)
-    do {
-        let result = try await body(port)
-        await server.close()
-        return result
-    } catch {
-        await server.close()
-        throw error
-    }
+    return try await server.serving(body)
 }
 
 /// A channel to 127.0.0.1:port, closed after the body.
 func withChannel<R>(port: Int, _ body: (GRPCChannel) async throws -> R) async throws -> R {
-    let channel = GRPCChannel(host: "127.0.0.1", port: port)
-    do {
-        let result = try await body(channel)
-        await channel.close()
-        return result
-    } catch {
-        await channel.close()
-        throw error
-    }
+    try await GRPCChannel(host: "127.0.0.1", port: port).closing(after: body)
 }
 
 /// A fresh folder under the temporary directory, removed after the body.

@@ -47,6 +47,11 @@ public final class GRPCChannel: Sendable {
         for slot in slots { await slot.close() }
     }
 
+    /// Runs `body` with this channel and closes it afterwards, whether `body` returns or throws.
+    public func closing<R>(after body: (GRPCChannel) async throws -> R) async throws -> R {
+        try await closingAfter({ try await body(self) }, close: close)
+    }
+
     func connection() async throws -> ClientConnection {
         let index = slots.count == 1 ? 0 : nextSlot.withLockedValue { next in
             defer { next = (next + 1) % slots.count }

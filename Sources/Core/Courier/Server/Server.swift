@@ -51,6 +51,13 @@ public final class Server: Sendable {
         try await transport.start(host: host, port: port).port ?? port
     }
 
+    /// Starts serving, runs `body` with the bound port, and closes the server afterwards, whether
+    /// `body` returns or throws (for tests and tools that serve for one piece of work).
+    public func serving<R>(host: String = "127.0.0.1", port: Int = 0, _ body: (Int) async throws -> R) async throws -> R {
+        let bound = try await start(host: host, port: port)
+        return try await closingAfter({ try await body(bound) }, close: close)
+    }
+
     /// Stops taking connections and calls; in-flight calls finish (within the HTTP/2 grace time).
     public func shutdownGracefully() async {
         await transport.shutdownGracefully()
