@@ -175,7 +175,7 @@ let package = Package(
         .testTarget(
             name: "CourierToolingTests",
             dependencies: [
-                "courier-cli", "Courier", "CourierInterop", "CourierSchema", "CourierServices",
+                "courier-cli", "Courier", "CourierInterop", "CourierSchema", "CourierServices", "CourierTooling",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

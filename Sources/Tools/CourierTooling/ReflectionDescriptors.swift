@@ -15,7 +15,7 @@ public enum ReflectionDescriptors {
     /// The server's services by full name, as it lists them.
     public static func listServices(over channel: GRPCChannel, options: CallOptions = CallOptions(timeout: .seconds(10))) async throws -> [String] {
         var names: [String] = []
-        try await exchange(over: channel, options: options, first: [.listServices("")]) { response in
+        try await exchange(over: channel, options: options, first: [.listServices("")]) { _, response in
             guard case .listServicesResponse(let list) = response else { throw unexpected(response) }
             names = list.service.map(\.name)
             return []
@@ -31,19 +31,20 @@ public enum ReflectionDescriptors {
     }
 
     /// Adds to `pool` the files that define `symbols` and their imports, over one stream; answers
-    /// the symbols the server does not know.
+    /// the symbols the server does not know. An import the server cannot give is an error.
+    @discardableResult
     public static func load(
         symbols: [String], over channel: GRPCChannel, into pool: inout DescriptorPool, options: CallOptions = CallOptions(timeout: .seconds(10))
     ) async throws -> [String] {
         var known = Set(pool.files.keys)
         var received: [ProtoFile] = []
         var missing: [String] = []
-        try await exchange(over: channel, options: options, first: symbols.reversed().map(Request.fileContainingSymbol)) { response in
-            switch response {
-            case .errorResponse(let error) where error.errorCode == Int32(StatusCode.notFound.rawValue):
-                missing.append(error.errorMessage)
+        try await exchange(over: channel, options: options, first: symbols.reversed().map(Request.fileContainingSymbol)) { request, response in
+            switch (request, response) {
+            case (.fileContainingSymbol(let symbol), .errorResponse(let error)) where error.errorCode == Int32(StatusCode.notFound.rawValue):
+                missing.append(symbol)
                 return []
-            case .fileDescriptorResponse(let descriptors):
+            case (_, .fileDescriptorResponse(let descriptors)):
                 var wanted: [Request] = []
                 for bytes in descriptors.fileDescriptorProto {
                     let file = try DescriptorPool.file(serialized: bytes)
@@ -64,10 +65,10 @@ public enum ReflectionDescriptors {
     }
 
     /// Sends `first`, then whatever each answer asks for next, one request per answer, over one
-    /// stream; v1alpha when the server does not know v1. An error answer other than the ones
-    /// `answer` takes ends the exchange with its status.
+    /// stream; v1alpha when the server does not know v1. `answer` gets each request with its
+    /// answer; an error answer it does not take ends the exchange with its status (`unexpected`).
     static func exchange(
-        over channel: GRPCChannel, options: CallOptions, first: [Request], answer: (Response) throws -> [Request]
+        over channel: GRPCChannel, options: CallOptions, first: [Request], answer: (Request, Response) throws -> [Request]
     ) async throws {
         do {
             try await exchange(v1, channel, options, first, answer)
@@ -82,7 +83,7 @@ public enum ReflectionDescriptors {
 
     private static func exchange(
         _ method: MethodDescriptor, _ channel: GRPCChannel, _ options: CallOptions, _ first: [Request],
-        _ answer: (Response) throws -> [Request]
+        _ answer: (Request, Response) throws -> [Request]
     ) async throws {
         try await channel.bidirectionalStreaming(
             method, responseType: Grpc_Reflection_V1_ServerReflectionResponse.self, options: options
@@ -97,7 +98,7 @@ public enum ReflectionDescriptors {
                     throw RPCError(code: .unavailable, message: "reflection: the stream ended early")
                 }
                 guard let body = response.messageResponse else { throw RPCError(code: .internal, message: "reflection: an empty answer") }
-                pending += try answer(body)
+                pending += try answer(next, body)
             }
             requests.finish()
             // Read to the server's end of stream: returning earlier would reset the stream (RST_STREAM).

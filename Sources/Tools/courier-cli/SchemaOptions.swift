@@ -24,7 +24,7 @@ struct SchemaOptions: ParsableArguments {
             var pool = DescriptorPool()
             do {
                 // Unknown symbols are simply absent: each command says what it missed, in its own terms.
-                _ = try await ReflectionDescriptors.load(symbols: symbols, over: channel, into: &pool)
+                try await ReflectionDescriptors.load(symbols: symbols, over: channel, into: &pool)
             } catch let error as RPCError where error.code == .unimplemented {
                 throw CLIFailure.noReflection(server)
             }
