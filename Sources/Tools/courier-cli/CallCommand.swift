@@ -2,7 +2,6 @@ import ArgumentParser
 import Courier
 import CourierSchema
 import CourierTooling
-import Foundation
 
 /// `call HOST:PORT package.Service/Method -d JSON`: any method, requests and responses as JSON.
 struct CallCommand: AsyncParsableCommand {
@@ -50,7 +49,7 @@ struct CallCommand: AsyncParsableCommand {
             let metadata = try parsedMetadata()
             if verbose {
                 Terminal.error("method: \(call.descriptor.path) (\(call.descriptor.kind)) \(call.method.inputType) -> \(call.method.outputType)")
-                for (key, value) in metadata { Terminal.error("request metadata: \(key): \(Self.text(value))") }
+                for (key, value) in metadata { Terminal.error("request metadata: \(key): \(value.headerValue)") }
             }
             let tracer = trace ? FrameTraceFormatter(
                 schema: .init(pool: call.pool, requestType: call.method.inputType, responseType: call.method.outputType),
@@ -62,8 +61,8 @@ struct CallCommand: AsyncParsableCommand {
                 }
             }
             if verbose {
-                for (key, value) in outcome.initialMetadata { Terminal.error("response header: \(key): \(Self.text(value))") }
-                for (key, value) in outcome.trailingMetadata { Terminal.error("response trailer: \(key): \(Self.text(value))") }
+                for (key, value) in outcome.initialMetadata { Terminal.error("response header: \(key): \(value.headerValue)") }
+                for (key, value) in outcome.trailingMetadata { Terminal.error("response trailer: \(key): \(value.headerValue)") }
             }
             if let error = outcome.error { throw error }
             Terminal.error("status: OK (0)")
@@ -98,14 +97,6 @@ struct CallCommand: AsyncParsableCommand {
         }
         if let problem = metadata.validationError() { throw CLIFailure("-H: \(problem)") }
         return metadata
-    }
-
-    /// A metadata value as -H takes it: text, or base64 for -bin keys (as on the wire).
-    static func text(_ value: Metadata.Value) -> String {
-        switch value {
-        case .string(let text): text
-        case .binary(let bytes): Data(bytes).base64EncodedString()
-        }
     }
 
     /// "; it offers: ..." from reflection, or nothing when that fails too.

@@ -55,14 +55,19 @@ extension Metadata {
     /// Appends the entries as header fields; binary values base64 without padding, as the spec
     /// recommends emitting.
     func appendHeaders(to headers: inout [HTTP2Header]) {
-        for (key, value) in entries {
-            switch value {
-            case .string(let s): headers.append(HTTP2Header(key, s))
-            case .binary(let b):
-                var encoded = Base64.encode(b)
-                while encoded.hasSuffix("=") { encoded.removeLast() }
-                headers.append(HTTP2Header(key, encoded))
-            }
+        for (key, value) in entries { headers.append(HTTP2Header(key, value.headerValue)) }
+    }
+}
+
+extension Metadata.Value {
+    /// The value as its header field carries it: text as it is, bytes base64 without padding.
+    public var headerValue: String {
+        switch self {
+        case .string(let text): return text
+        case .binary(let bytes):
+            var encoded = Base64.encode(bytes)
+            while encoded.hasSuffix("=") { encoded.removeLast() }
+            return encoded
         }
     }
 }
