@@ -1,28 +1,44 @@
 import CNGHTTP2
 
-/// Builds nghttp2's `nghttp2_nv` array for a header list. nghttp2 copies names and values during
-/// the submit call, so the bytes only need to live for the closure: they go in temporary
-/// (usually stack) memory, not three heap arrays per header block.
+/// Builds nghttp2's `nghttp2_nv` array for a header list: names and values copied side by side
+/// into one byte buffer, each field pointing into it.
 enum HTTP2HeaderBlock {
+    /// For one submit call: nghttp2 copies names and values while submitting, so the bytes only
+    /// need to live for the closure and go in temporary (usually stack) memory, not on the heap.
     static func withNV<R>(_ headers: [HTTP2Header], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
-        let byteCount = headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
-        return withUnsafeTemporaryAllocation(byteCount: max(1, byteCount), alignment: 1) { bytes in
+        withUnsafeTemporaryAllocation(byteCount: byteCount(headers), alignment: 1) { bytes in
             withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: max(1, headers.count)) { fields in
-                var offset = 0
-                for (index, header) in headers.enumerated() {
-                    let name = bytes.baseAddress! + offset
-                    offset += UnsafeMutableRawBufferPointer(rebasing: bytes[offset...]).copyBytes(from: header.name.utf8)
-                    let value = bytes.baseAddress! + offset
-                    offset += UnsafeMutableRawBufferPointer(rebasing: bytes[offset...]).copyBytes(from: header.value.utf8)
-                    fields.initializeElement(
-                        at: index,
-                        to: nghttp2_nv(
-                            name: name.assumingMemoryBound(to: UInt8.self), value: value.assumingMemoryBound(to: UInt8.self),
-                            namelen: header.name.utf8.count, valuelen: header.value.utf8.count, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
-                }
-                defer { fields.baseAddress!.deinitialize(count: headers.count) }
+                pack(headers, into: bytes, fields: fields, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
                 return body(fields.baseAddress!, headers.count)
             }
+        }
+    }
+
+    /// The bytes `pack` needs for `headers` (at least one, so the buffer is never empty).
+    static func byteCount(_ headers: [HTTP2Header]) -> Int {
+        max(1, headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count })
+    }
+
+    /// Copies every name and value into `bytes` (`byteCount(headers)` long) and sets `fields`
+    /// (room for `headers.count`) to point at them, each with `flags`.
+    static func pack(
+        _ headers: [HTTP2Header], into bytes: UnsafeMutableRawBufferPointer, fields: UnsafeMutableBufferPointer<nghttp2_nv>, flags: UInt8
+    ) {
+        var offset = 0
+        func copy(_ text: String) -> (UnsafeMutablePointer<UInt8>, Int) {
+            let start = (bytes.baseAddress! + offset).assumingMemoryBound(to: UInt8.self)
+            var text = text
+            let count = text.withUTF8 { utf8 in
+                UnsafeMutableRawBufferPointer(rebasing: bytes[offset...]).copyMemory(from: UnsafeRawBufferPointer(utf8))
+                return utf8.count
+            }
+            offset += count
+            return (start, count)
+        }
+        for (index, header) in headers.enumerated() {
+            let (name, nameLength) = copy(header.name)
+            let (value, valueLength) = copy(header.value)
+            fields[index] = nghttp2_nv(name: name, value: value, namelen: nameLength, valuelen: valueLength, flags: flags)
         }
     }
 }

@@ -13,20 +13,11 @@ public final class HTTP2HeaderList: @unchecked Sendable {
 
     public init(_ headers: [HTTP2Header]) {
         self.headers = headers
-        let total = headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
-        bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, total), alignment: 1)
+        bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: HTTP2HeaderBlock.byteCount(headers), alignment: 1)
         fields = UnsafeMutableBufferPointer.allocate(capacity: max(1, headers.count))
-        var offset = 0
-        let flags = UInt8(NGHTTP2_NV_FLAG_NO_COPY_NAME.rawValue | NGHTTP2_NV_FLAG_NO_COPY_VALUE.rawValue)
-        for (i, header) in headers.enumerated() {
-            let name = bytes.baseAddress! + offset
-            offset += UnsafeMutableRawBufferPointer(rebasing: bytes[offset...]).copyBytes(from: header.name.utf8)
-            let value = bytes.baseAddress! + offset
-            offset += UnsafeMutableRawBufferPointer(rebasing: bytes[offset...]).copyBytes(from: header.value.utf8)
-            fields[i] = nghttp2_nv(
-                name: name.assumingMemoryBound(to: UInt8.self), value: value.assumingMemoryBound(to: UInt8.self),
-                namelen: header.name.utf8.count, valuelen: header.value.utf8.count, flags: flags)
-        }
+        HTTP2HeaderBlock.pack(
+            headers, into: bytes, fields: fields,
+            flags: UInt8(NGHTTP2_NV_FLAG_NO_COPY_NAME.rawValue | NGHTTP2_NV_FLAG_NO_COPY_VALUE.rawValue))
     }
 
     deinit {
@@ -35,16 +26,4 @@ public final class HTTP2HeaderList: @unchecked Sendable {
     }
 
     var count: Int { headers.count }
-}
-
-extension UnsafeMutableRawBufferPointer {
-    /// Copies `source` to the start of this buffer; returns the bytes copied.
-    func copyBytes(from source: String.UTF8View) -> Int {
-        var count = 0
-        for byte in source {
-            self[count] = byte
-            count += 1
-        }
-        return count
-    }
 }
