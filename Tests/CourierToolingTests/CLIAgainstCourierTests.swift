@@ -149,6 +149,8 @@ struct CLIAgainstCourierTests {
         try await withCourierServer { server in
             let run = try await CLIProcess.run(["health", server])
             #expect(run.status == 0 && run.stdout == "SERVING\n", "\(run.stderr)")
+            let unlimited = try await CLIProcess.run(["health", "--deadline", "0", server])
+            #expect(unlimited.status == 0 && unlimited.stdout == "SERVING\n", "\(unlimited.stderr)")
             let named = try await CLIProcess.run(["health", server, "grpc.testing.TestService"])
             #expect(named.status == 0 && named.stdout == "SERVING\n", "\(named.stderr)")
             let unknown = try await CLIProcess.run(["health", server, "no.such.Service"])

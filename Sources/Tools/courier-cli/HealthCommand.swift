@@ -12,12 +12,12 @@ struct HealthCommand: AsyncParsableCommand {
     @Argument(help: "HOST:PORT") var server: ServerAddress
     @Argument(help: "The service to ask about; the whole server when left out.") var service: String = ""
     @Flag(help: "Keep watching (Health/Watch) and print every change until interrupted or --deadline.") var watch = false
-    @Option(help: "How long to wait, e.g. 5s.") var deadline: DurationArgument?
+    @Option(help: "How long to wait, e.g. 5s; 0 for no limit (default 10s, or no limit with --watch).") var deadline: DurationArgument?
 
     func run() async throws {
         var request = Grpc_Health_V1_HealthCheckRequest()
         request.service = service
-        let timeout = deadline?.duration ?? (watch ? nil : .seconds(10))
+        let timeout: Duration? = if let deadline { deadline.timeout } else { watch ? nil : .seconds(10) }
         var serving = false
         try await reporting(server: server) {
             try await server.withChannel { channel in
