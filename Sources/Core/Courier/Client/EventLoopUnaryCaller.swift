@@ -41,9 +41,4 @@ extension GRPCChannel {
         }
         return callers
     }
-
-    /// An encoded message with its gRPC prefix, ready to send (and to send again).
-    public func frame(encoded bytes: [UInt8]) throws -> ByteBuffer {
-        try GRPCMessageFramer.frame(encoded: bytes, allocator: allocator, maxSize: configuration.maxSendMessageSize)
-    }
 }

@@ -18,7 +18,7 @@ public final class GRPCChannel: Sendable {
     public let configuration: ChannelConfiguration
     private let slots: [ConnectionSlot]
     private let nextSlot = NIOLockedValueBox(0)
-    let allocator = ByteBufferAllocator()
+    private let allocator = ByteBufferAllocator()
 
     public init(
         host: String, port: Int, configuration: ChannelConfiguration = ChannelConfiguration(),
@@ -60,6 +60,16 @@ public final class GRPCChannel: Sendable {
         return try await slots[index].connection()
     }
 
+    /// An encoded message with its gRPC prefix, ready to send (and to send again), within the
+    /// channel's send limit.
+    public func frame(encoded bytes: [UInt8]) throws -> ByteBuffer {
+        try GRPCMessageFramer.frame(encoded: bytes, allocator: allocator, maxSize: configuration.maxSendMessageSize)
+    }
+
+    func frame<M: ProtobufMessage>(_ message: M) throws -> ByteBuffer {
+        try GRPCMessageFramer.frame(message, allocator: allocator, maxSize: configuration.maxSendMessageSize)
+    }
+
     // MARK: Calls
 
     public func unary<Request: ProtobufMessage, Response: ProtobufMessage>(
@@ -67,7 +77,7 @@ public final class GRPCChannel: Sendable {
         options: CallOptions = CallOptions()
     ) async throws -> UnaryResponse<Response> {
         try await intercepted(method, options) { info in
-            let framed = try GRPCMessageFramer.frame(request, allocator: allocator, maxSize: configuration.maxSendMessageSize)
+            let framed = try frame(request)
             let raw = try await unaryBytes(method, framed: framed, options: info.options)
             return UnaryResponse(
                 message: try decodeResponse(Response.self, raw.message),
@@ -82,7 +92,7 @@ public final class GRPCChannel: Sendable {
         _ method: MethodDescriptor, request: [UInt8], options: CallOptions = CallOptions()
     ) async throws -> UnaryResponse<[UInt8]> {
         try await intercepted(method, options) { info in
-            let framed = try GRPCMessageFramer.frame(encoded: request, allocator: allocator, maxSize: configuration.maxSendMessageSize)
+            let framed = try frame(encoded: request)
             let raw = try await unaryBytes(method, framed: framed, options: info.options)
             return UnaryResponse(
                 message: raw.message.getBytes(at: raw.message.readerIndex, length: raw.message.readableBytes) ?? [],
@@ -95,7 +105,7 @@ public final class GRPCChannel: Sendable {
         options: CallOptions = CallOptions(), handle: (ResponseStream<Response>) async throws -> Result
     ) async throws -> Result {
         try await intercepted(method, options) { info in
-            let framed = try GRPCMessageFramer.frame(request, allocator: allocator, maxSize: configuration.maxSendMessageSize)
+            let framed = try frame(request)
             let (call, queue) = try await openStreaming(method, options: info.options, firstMessage: framed)
             return try await finishing(call) { try await handle(ResponseStream(queue: queue, call: call)) }
         }

@@ -27,7 +27,7 @@ extension GRPCChannel {
         body: (RawResponseStream) async throws -> Result
     ) async throws -> Result {
         try await intercepted(method, options) { info in
-            let framed = try GRPCMessageFramer.frame(encoded: request, allocator: allocator, maxSize: configuration.maxSendMessageSize)
+            let framed = try frame(encoded: request)
             let (call, queue) = try await openStreaming(method, options: info.options, firstMessage: framed)
             return try await finishing(call) { try await body(RawResponseStream(queue: queue, call: call)) }
         }
