@@ -35,10 +35,6 @@ public struct EventLoopUnaryCaller: Sendable {
 extension GRPCChannel {
     /// One caller per connection of the channel, each connected first.
     public func eventLoopUnaryCallers() async throws -> [EventLoopUnaryCaller] {
-        var callers: [EventLoopUnaryCaller] = []
-        for _ in 0..<configuration.connections {
-            callers.append(EventLoopUnaryCaller(channel: self, connection: try await connection()))
-        }
-        return callers
+        try await allConnections().map { EventLoopUnaryCaller(channel: self, connection: $0) }
     }
 }

@@ -39,7 +39,14 @@ public final class GRPCChannel: Sendable {
     /// Opens every connection now instead of at the first call, so that call does not spend its
     /// deadline on TCP and HTTP/2 set-up. Throws when one cannot connect (calls will try again).
     public func connect() async throws {
-        for slot in slots { _ = try await slot.connection() }
+        _ = try await allConnections()
+    }
+
+    /// Every connection of the channel, one per slot, each connected.
+    func allConnections() async throws -> [ClientConnection] {
+        var connections: [ClientConnection] = []
+        for slot in slots { connections.append(try await slot.connection()) }
+        return connections
     }
 
     /// Closes every connection; calls after this fail with UNAVAILABLE.
