@@ -145,7 +145,7 @@ extension Arena {
     /// Runs `body` with this thread's arena, reset afterwards. Re-entrant: a nested call (while
     /// the thread's arena is taken) gets a fresh one.
     @usableFromInline
-    static func withThreadArena<R>(_ body: (Arena) throws -> R) rethrows -> R {
+    static func withThreadArena<R, Failure: Error>(_ body: (Arena) throws(Failure) -> R) throws(Failure) -> R {
         let arena: Arena
         if let pointer = pthread_getspecific(slot) {
             pthread_setspecific(slot, nil)

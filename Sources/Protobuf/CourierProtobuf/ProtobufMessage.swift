@@ -31,7 +31,8 @@ extension ProtobufMessage {
         if Self.mayNestWithoutBound && NestingLimit.exceeded(bytes, descriptor: Self.cDescriptor) {
             throw .nestingTooDeep(messageType: Self.protoMessageName, limit: NestingLimit.limit)
         }
-        let decoded: Result<Self, ProtobufDecodingError> = Arena.withThreadArena { arena in
+        // No Result<Self, _> in between: in unspecialised callers each one costs a metadata lookup.
+        self = try Arena.withThreadArena { arena throws(ProtobufDecodingError) -> Self in
             var allocator = arena.protobufCAllocator()
             var empty: UInt8 = 0
             let unpacked = withUnsafeMutablePointer(to: &empty) { emptyPointer in
@@ -39,14 +40,9 @@ extension ProtobufMessage {
                     Self.cDescriptor, &allocator, bytes.count,
                     bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(emptyPointer))
             }
-            guard let unpacked else { return .failure(.malformed(messageType: Self.protoMessageName)) }
-            do throws(ProtobufDecodingError) {
-                return .success(try Self(reading: CMessageReader(message: UnsafeRawPointer(unpacked))))
-            } catch {
-                return .failure(error)
-            }
+            guard let unpacked else { throw .malformed(messageType: Self.protoMessageName) }
+            return try Self(reading: CMessageReader(message: UnsafeRawPointer(unpacked)))
         }
-        self = try decoded.get()
     }
 
     /// Decodes a byte array; see `init(serializedBytes:)`.
