@@ -16,11 +16,13 @@ h2() { taskset -c 1 h2load -d "$request" -H content-type:application/grpc -H te:
 for _ in $(seq 1 "$rounds"); do
   for binary in "$@"; do
     taskset -c 0 "$binary" --port 50087 --threads 1 > /dev/null 2>&1 &
+    server=$!
     for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/50087) 2>/dev/null && break; sleep 0.1; done
     h2 -n 20000 -c 8 -m 16 -t 1 > /dev/null
     throughput=$(h2 -n 100000 -c 8 -m 16 -t 1 | awk '/^finished in/ {print $4}')
     latency=$(h2 -n 10000 -c 1 -m 1 -t 1 | awk '/^time for request:/ {print $6}')
     echo "$(basename "$binary") $throughput req/s, c=1 mean $latency"
-    kill %1 2>/dev/null; wait 2>/dev/null || true
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
   done
 done

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Unary-call throughput and latency, side by side in one run (issue 2's benchmark):
 #   Courier's interop-server (BenchmarkService/UnaryCall), a gRPC C++ callback server for the same
-#   method, and nghttpd serving a tiny file (the raw nghttp2 ceiling).
+#   method, and nghttpd serving a tiny file (the raw nghttp2 ceiling). Two more rows split
+#   Courier's cost: its HTTP/2 transport alone answering with canned bytes (bench/transport-ceiling),
+#   and the same with a Swift task started per call, as the gRPC server starts every handler.
 # Each server is pinned to core 0 with one thread; h2load runs on core 1.
 #   bench/unary.sh [-n REQUESTS] [-r ROUNDS]   results also go to bench/results/unary-DATE-TIME.txt
 set -euo pipefail
@@ -25,7 +27,9 @@ trap cleanup EXIT
 
 echo "building (release)..." >&2
 swift build -c release --product interop-server >/dev/null
+swift build -c release --product transport-ceiling >/dev/null
 courier="$(swift build -c release --show-bin-path)/interop-server"
+ceiling="$(swift build -c release --show-bin-path)/transport-ceiling"
 cpp=$(bench/grpc-cpp/build.sh "$work" | tail -1)
 
 # A small SimpleRequest (a 16-byte payload), framed as a gRPC message: flag, length, bytes.
@@ -74,22 +78,27 @@ run_server courier 50071 "$courier" --port 50071 --threads 1
 courier_pid=${pids[-1]}
 run_server grpccpp 50072 "$cpp" 50072
 run_server nghttpd 50073 nghttpd --no-tls -d "$work" 50073
-check_grpc 50071
-check_grpc 50072
+run_server transport 50074 "$ceiling" --port 50074
+run_server transporttask 50075 "$ceiling" --port 50075 --task 1
+for port in 50071 50072 50074 50075; do check_grpc $port; done
 
 courier_url="http://127.0.0.1:50071$path"
 cpp_url="http://127.0.0.1:50072$path"
 nghttpd_url="http://127.0.0.1:50073/tiny"
-for url in "$courier_url" "$cpp_url"; do h2 "$url" -n 20000 -c 8 -m 16 -t 1 "${grpc_args[@]}" >/dev/null; done  # warm-up
+transport_url="http://127.0.0.1:50074$path"
+transporttask_url="http://127.0.0.1:50075$path"
+for url in "$courier_url" "$cpp_url" "$transport_url" "$transporttask_url"; do h2 "$url" -n 20000 -c 8 -m 16 -t 1 "${grpc_args[@]}" >/dev/null; done  # warm-up
 h2 "$nghttpd_url" -n 20000 -c 8 -m 16 -t 1 >/dev/null
 rss_before=$(rss_kb "$courier_pid")
 declare -A rps mean
 for round in $(seq 1 "$rounds"); do
   echo "round $round of $rounds..." >&2
-  for name in courier cpp nghttpd; do
+  for name in courier cpp nghttpd transport transporttask; do
     case $name in
       courier) url=$courier_url; args=("${grpc_args[@]}") ;;
       cpp) url=$cpp_url; args=("${grpc_args[@]}") ;;
+      transport) url=$transport_url; args=("${grpc_args[@]}") ;;
+      transporttask) url=$transporttask_url; args=("${grpc_args[@]}") ;;
       nghttpd) url=$nghttpd_url; args=() ;;
     esac
     read -r r _ < <(h2 "$url" -n "$requests" -c 8 -m 16 -t 1 "${args[@]}")
@@ -103,22 +112,30 @@ rss_after=$(rss_kb "$courier_pid")
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 courier_rps=$(echo "${rps[courier]}" | median); cpp_rps=$(echo "${rps[cpp]}" | median); nghttpd_rps=$(echo "${rps[nghttpd]}" | median)
 courier_mean=$(echo "${mean[courier]}" | median)us; cpp_mean=$(echo "${mean[cpp]}" | median)us; nghttpd_mean=$(echo "${mean[nghttpd]}" | median)us
+transport_rps=$(echo "${rps[transport]}" | median); transporttask_rps=$(echo "${rps[transporttask]}" | median)
+transport_mean=$(echo "${mean[transport]}" | median)us; transporttask_mean=$(echo "${mean[transporttask]}" | median)us
 
 mkdir -p bench/results
 result="bench/results/unary-$(date +%Y-%m-%d-%H%M).txt"
 {
   echo "# bench/unary.sh on $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores; servers pinned to core 0 (1 thread), h2load on core 1"
   echo "# throughput: h2load -n $requests -c 8 -m 16 -t 1; latency: h2load -n 20000 -c 1 -m 1 -t 1"
-  echo "# medians of $rounds interleaved rounds; every round: Courier ${rps[courier]}| C++ ${rps[cpp]}| nghttpd ${rps[nghttpd]}"
+  echo "# medians of $rounds interleaved rounds; every round: Courier ${rps[courier]}| C++ ${rps[cpp]}| nghttpd ${rps[nghttpd]}| transport ${rps[transport]}| transport+task ${rps[transporttask]}"
   printf "%-26s %12s %14s\n" server "req/s" "mean @c=1"
   printf "%-26s %12s %14s\n" "Courier" "$courier_rps" "$courier_mean"
   printf "%-26s %12s %14s\n" "gRPC C++ 1.51 (callback)" "$cpp_rps" "$cpp_mean"
   printf "%-26s %12s %14s\n" "nghttpd (raw nghttp2)" "$nghttpd_rps" "$nghttpd_mean"
-  python3 - "$courier_rps" "$cpp_rps" "$nghttpd_rps" <<'PY'
+  printf "%-26s %12s %14s\n" "Courier transport only" "$transport_rps" "$transport_mean"
+  printf "%-26s %12s %14s\n" " + a Swift task per call" "$transporttask_rps" "$transporttask_mean"
+  python3 - "$courier_rps" "$cpp_rps" "$nghttpd_rps" "$transport_rps" "$transporttask_rps" <<'PY'
 import sys
-courier, cpp, nghttpd = map(float, sys.argv[1:])
+courier, cpp, nghttpd, transport, task = map(float, sys.argv[1:])
 print(f"Courier / gRPC C++ throughput: {courier / cpp:.2f}x")
 print(f"Courier / nghttpd throughput:  {courier / nghttpd:.2f}x")
+us = lambda rate: 1e6 / rate
+print(f"Time per call on the saturated server core (1 / rate): Courier {us(courier):.2f} us = transport {us(transport):.2f}"
+      f" + task {us(task) - us(transport):.2f} + gRPC layers {us(courier) - us(task):.2f}")
+print(f"4x gRPC C++ ({4 * cpp:.0f} req/s) leaves {us(4 * cpp):.2f} us per call; transport and task alone take {us(task):.2f} us")
 PY
   echo "Courier RSS over 100k further calls: ${rss_before} kB -> ${rss_after} kB ($(( rss_after - rss_before )) kB)"
 } | tee "$result"
