@@ -3,8 +3,10 @@ import NIOCore
 
 /// Writes gRPC's Length-Prefixed-Message (PROTOCOL-HTTP2.md): a compressed flag byte, a 4-byte
 /// big-endian length, then the message.
+@usableFromInline
 enum GRPCMessageFramer {
     /// Encodes `message` straight into a new buffer with its prefix; protobuf-c packs in place.
+    @inlinable
     static func frame<M: ProtobufMessage>(_ message: M, allocator: ByteBufferAllocator, maxSize: Int) throws -> ByteBuffer {
         try message.withPackedMessage { packed in
             let size = packed.size

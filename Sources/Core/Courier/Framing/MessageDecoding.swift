@@ -3,9 +3,10 @@ import NIOCore
 
 /// Decodes a received message; bytes that are not a valid message end the call with INTERNAL,
 /// as gRPC implementations do for an unparseable request or response.
+@inlinable
 func decodeMessage<M: ProtobufMessage>(_ type: M.Type, _ bytes: ByteBuffer, receiving what: String) throws(RPCError) -> M {
-    // Typed throws all the way down, with no Result<M, _> in between: this runs unspecialised
-    // (M is known only to the generated code), where each Result<M, _> costs a metadata lookup.
+    // Typed throws all the way down, with no Result<M, _> in between: where this runs
+    // unspecialised (M is known only to the generated code) each Result<M, _> costs a metadata lookup.
     do throws(ProtobufDecodingError) {
         return try bytes.withUnsafeReadableBytes { raw throws(ProtobufDecodingError) in try M(serializedBytes: raw) }
     } catch {

@@ -7,11 +7,16 @@ public struct MethodHandler: Sendable {
     public let method: MethodDescriptor
     let invoke: @Sendable (ServerCall) async throws -> Void
 
+    @usableFromInline
     init(method: MethodDescriptor, invoke: @escaping @Sendable (ServerCall) async throws -> Void) {
         self.method = method
         self.invoke = invoke
     }
 
+    // Inlinable, so that the generated code specialises it for its own message types: unspecialised,
+    // every request and response went through value witnesses and metadata lookups, and their
+    // copies in the handler's async frames went on the task allocator.
+    @inlinable
     public static func unary<Request: ProtobufMessage, Response: ProtobufMessage>(
         _ method: MethodDescriptor,
         _ handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
@@ -53,6 +58,7 @@ public struct MethodHandler: Sendable {
     }
 }
 
+@inlinable
 func decodeRequest<M: ProtobufMessage>(_ type: M.Type, _ bytes: ByteBuffer) throws(RPCError) -> M {
     try decodeMessage(type, bytes, receiving: "request")
 }

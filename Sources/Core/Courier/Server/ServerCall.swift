@@ -5,16 +5,17 @@ import NIOCore
 /// The bridge between a handler's task and the loop-confined `ServerStreamHandler`: every action
 /// runs on the connection's event loop (directly when the task already runs there, which is the
 /// case for handlers started on the loop's task executor).
+@usableFromInline
 final class ServerCall: Sendable {
-    let context: ServerContext
+    @usableFromInline let context: ServerContext
     let eventLoop: any EventLoop
     private let handler: NIOLoopBound<ServerStreamHandler>
     /// The request of a unary or server-streaming call (complete before the handler starts).
-    let singleRequest: ByteBuffer?
+    @usableFromInline let singleRequest: ByteBuffer?
     /// The requests of a client- or bidirectional-streaming call.
     let requests: AsyncMessageQueue<ByteBuffer>?
-    private let maxSendMessageSize: Int
-    private let allocator: ByteBufferAllocator
+    @usableFromInline let maxSendMessageSize: Int
+    @usableFromInline let allocator: ByteBufferAllocator
 
     init(
         context: ServerContext, handler: ServerStreamHandler, singleRequest: ByteBuffer?,
@@ -48,8 +49,13 @@ final class ServerCall: Sendable {
     }
 
     /// Sends the single response of a unary or client-streaming call.
+    @inlinable
     func sendWithoutWaiting<M: ProtobufMessage>(_ message: M) throws {
-        let framed = try GRPCMessageFramer.frame(message, allocator: allocator, maxSize: maxSendMessageSize)
+        sendWithoutWaiting(framed: try GRPCMessageFramer.frame(message, allocator: allocator, maxSize: maxSendMessageSize))
+    }
+
+    @usableFromInline
+    func sendWithoutWaiting(framed: ByteBuffer) {
         let metadata = context.initialMetadata
         // The common case runs on the loop already: call directly, no closure to allocate.
         if eventLoop.inEventLoop {
