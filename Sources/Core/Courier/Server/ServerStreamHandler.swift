@@ -64,15 +64,17 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
         if stream.headerListTooLarge {
             return (200, RPCError(code: .resourceExhausted, message: "request headers exceed \(core.configuration.http2.maxHeaderListSize) bytes"))
         }
-        // One pass over the fields gRPC itself reads.
+        // One pass over the fields gRPC itself reads. By length first: comparing two different
+        // strings is the slow path of String ==, and most fields are none of these.
         var method: String?, contentType: String?, path = "", encoding: String?, timeout: String?
         for header in headers {
-            switch header.name {
-            case ":method": method = header.value
-            case ":path": path = header.value
-            case "content-type": contentType = header.value
-            case "grpc-encoding": encoding = header.value
-            case "grpc-timeout": timeout = header.value
+            let name = header.name
+            switch name.utf8.count {
+            case 5 where name == ":path": path = header.value
+            case 7 where name == ":method": method = header.value
+            case 12 where name == "content-type": contentType = header.value
+            case 12 where name == "grpc-timeout": timeout = header.value
+            case 13 where name == "grpc-encoding": encoding = header.value
             default: break
             }
         }
