@@ -15,6 +15,8 @@ public struct HTTP2Header: Sendable, Hashable {
 extension Array where Element == HTTP2Header {
     /// The first value of `name` (names are lower-case in HTTP/2).
     public func first(_ name: String) -> String? {
-        first(where: { $0.name == name })?.value
+        // Length first: comparing two different strings is the slow path of String ==.
+        let length = name.utf8.count
+        return first(where: { $0.name.utf8.count == length && $0.name == name })?.value
     }
 }
