@@ -138,12 +138,12 @@ let package = Package(
             ],
             path: "Sources/Tools/courier-cli", swiftSettings: swiftSettings),
 
-        // The load-test client (top-level loadtest/): open-loop load, freshness, HDR percentiles.
-        // bench/unary.sh's transport-only row: Courier's HTTP/2 layer with canned answers.
+        // bench/unary.sh's transport-only rows: Courier's HTTP/2 layer with canned answers.
         .executableTarget(
             name: "transport-ceiling",
             dependencies: ["CourierHTTP2", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             path: "bench/transport-ceiling", swiftSettings: swiftSettings),
+        // The load-test client (top-level loadtest/): open-loop load, freshness, HDR percentiles.
         .executableTarget(
             name: "loadtest",
             dependencies: [
