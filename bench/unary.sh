@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests=200000
+latency_requests=20000
 rounds=3
 while getopts n:r: flag; do case $flag in n) requests=$OPTARG ;; r) rounds=$OPTARG ;; *) exit 2 ;; esac; done
 
@@ -38,6 +39,9 @@ head -c 64 /dev/zero > "$work/tiny"
 
 wait_port() { for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+# User and system CPU of a whole process (all its threads), in clock ticks.
+cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
+ticks_per_call_us() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$latency_requests" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}'; }
 
 h2() {  # h2() URL EXTRA-ARGS... : prints "req/s mean_us"
   local url=$1; shift
@@ -64,10 +68,12 @@ print(f"  grpcio check on {port}: OK ({len(response)} response bytes)", file=sys
 PY
 }
 
+declare -A pid_of
 run_server() {  # run_server NAME PORT COMMAND... : start pinned, wait, check
   local name=$1 port=$2; shift 2
   taskset -c 0 "$@" > "$work/$name.log" 2>&1 &
   pids+=($!)
+  pid_of[$name]=$!
   wait_port "$port" || { echo "$name did not start" >&2; cat "$work/$name.log" >&2; exit 1; }
 }
 
@@ -75,8 +81,7 @@ run_server() {  # run_server NAME PORT COMMAND... : start pinned, wait, check
 # measured in turn, round after round: the machine's speed drifts over minutes, so interleaving
 # and taking medians keeps the comparison fair.
 run_server courier 50071 "$courier" --port 50071 --threads 1
-courier_pid=${pids[-1]}
-run_server grpccpp 50072 "$cpp" 50072
+run_server cpp 50072 "$cpp" 50072
 run_server nghttpd 50073 nghttpd --no-tls -d "$work" 50073
 run_server transport 50074 "$ceiling" --port 50074
 run_server transporttask 50075 "$ceiling" --port 50075 --task 1
@@ -89,11 +94,14 @@ transport_url="http://127.0.0.1:50074$path"
 transporttask_url="http://127.0.0.1:50075$path"
 for url in "$courier_url" "$cpp_url" "$transport_url" "$transporttask_url"; do h2 "$url" -n 20000 -c 8 -m 16 -t 1 "${grpc_args[@]}" >/dev/null; done  # warm-up
 h2 "$nghttpd_url" -n 20000 -c 8 -m 16 -t 1 >/dev/null
-rss_before=$(rss_kb "$courier_pid")
-declare -A rps mean
+rss_before=$(rss_kb "${pid_of[courier]}")
+names=(courier cpp nghttpd transport transporttask)
+declare -A label=([courier]="Courier" [cpp]="gRPC C++ 1.51 (callback)" [nghttpd]="nghttpd (raw nghttp2)"
+                  [transport]="Courier transport only" [transporttask]=" + a Swift task per call")
+declare -A rps mean user system
 for round in $(seq 1 "$rounds"); do
   echo "round $round of $rounds..." >&2
-  for name in courier cpp nghttpd transport transporttask; do
+  for name in "${names[@]}"; do
     case $name in
       courier) url=$courier_url; args=("${grpc_args[@]}") ;;
       cpp) url=$cpp_url; args=("${grpc_args[@]}") ;;
@@ -102,32 +110,36 @@ for round in $(seq 1 "$rounds"); do
       nghttpd) url=$nghttpd_url; args=() ;;
     esac
     read -r r _ < <(h2 "$url" -n "$requests" -c 8 -m 16 -t 1 "${args[@]}")
-    read -r _ m < <(h2 "$url" -n 20000 -c 1 -m 1 -t 1 "${args[@]}")
+    # At c=1 the server's CPU per call tells its own work (user) from the host's cost of waking
+    # it for every call (mostly system), which the mean latency mixes.
+    read -r user0 system0 < <(cpu_ticks "${pid_of[$name]}")
+    read -r _ m < <(h2 "$url" -n "$latency_requests" -c 1 -m 1 -t 1 "${args[@]}")
+    read -r user1 system1 < <(cpu_ticks "${pid_of[$name]}")
     rps[$name]+="$r "
     mean[$name]+="${m%us} "
+    user[$name]+="$(ticks_per_call_us $((user1 - user0))) "
+    system[$name]+="$(ticks_per_call_us $((system1 - system0))) "
   done
 done
 h2 "$courier_url" -n 100000 -c 8 -m 16 -t 1 "${grpc_args[@]}" >/dev/null
-rss_after=$(rss_kb "$courier_pid")
+rss_after=$(rss_kb "${pid_of[courier]}")
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-courier_rps=$(echo "${rps[courier]}" | median); cpp_rps=$(echo "${rps[cpp]}" | median); nghttpd_rps=$(echo "${rps[nghttpd]}" | median)
-courier_mean=$(echo "${mean[courier]}" | median)us; cpp_mean=$(echo "${mean[cpp]}" | median)us; nghttpd_mean=$(echo "${mean[nghttpd]}" | median)us
-transport_rps=$(echo "${rps[transport]}" | median); transporttask_rps=$(echo "${rps[transporttask]}" | median)
-transport_mean=$(echo "${mean[transport]}" | median)us; transporttask_mean=$(echo "${mean[transporttask]}" | median)us
+declare -A median_rps
+for name in "${names[@]}"; do median_rps[$name]=$(echo "${rps[$name]}" | median); done
 
 mkdir -p bench/results
 result="bench/results/unary-$(date +%Y-%m-%d-%H%M).txt"
 {
   echo "# bench/unary.sh on $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores; servers pinned to core 0 (1 thread), h2load on core 1"
-  echo "# throughput: h2load -n $requests -c 8 -m 16 -t 1; latency: h2load -n 20000 -c 1 -m 1 -t 1"
+  echo "# throughput: h2load -n $requests -c 8 -m 16 -t 1; latency: h2load -n $latency_requests -c 1 -m 1 -t 1"
+  echo "# server CPU per call at c=1: user + system time of the server process over the latency run"
   echo "# medians of $rounds interleaved rounds; every round: Courier ${rps[courier]}| C++ ${rps[cpp]}| nghttpd ${rps[nghttpd]}| transport ${rps[transport]}| transport+task ${rps[transporttask]}"
-  printf "%-26s %12s %14s\n" server "req/s" "mean @c=1"
-  printf "%-26s %12s %14s\n" "Courier" "$courier_rps" "$courier_mean"
-  printf "%-26s %12s %14s\n" "gRPC C++ 1.51 (callback)" "$cpp_rps" "$cpp_mean"
-  printf "%-26s %12s %14s\n" "nghttpd (raw nghttp2)" "$nghttpd_rps" "$nghttpd_mean"
-  printf "%-26s %12s %14s\n" "Courier transport only" "$transport_rps" "$transport_mean"
-  printf "%-26s %12s %14s\n" " + a Swift task per call" "$transporttask_rps" "$transporttask_mean"
-  python3 - "$courier_rps" "$cpp_rps" "$nghttpd_rps" "$transport_rps" "$transporttask_rps" <<'PY'
+  printf "%-26s %12s %14s %22s\n" server "req/s" "mean @c=1" "server CPU/call @c=1"
+  for name in "${names[@]}"; do
+    printf "%-26s %12s %14s %22s\n" "${label[$name]}" "${median_rps[$name]}" "$(echo "${mean[$name]}" | median)us" \
+      "$(echo "${user[$name]}" | median) + $(echo "${system[$name]}" | median) us"
+  done
+  python3 - "${median_rps[courier]}" "${median_rps[cpp]}" "${median_rps[nghttpd]}" "${median_rps[transport]}" "${median_rps[transporttask]}" <<'PY'
 import sys
 courier, cpp, nghttpd, transport, task = map(float, sys.argv[1:])
 print(f"Courier / gRPC C++ throughput: {courier / cpp:.2f}x")
