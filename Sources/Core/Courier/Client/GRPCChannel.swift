@@ -206,7 +206,7 @@ public final class GRPCChannel: Sendable {
             } catch let refusal as TransparentRetry {
                 connection.markUnusable()
                 if let reason = refusal.reason { throw RPCError(code: .unavailable, message: reason) }
-                if attempt >= 3 { throw RPCError(code: .unavailable, message: "the server refused the stream \(attempt) times") }
+                if attempt >= 3 { throw RPCError(code: .unavailable, message: "the stream was not taken \(attempt) times in a row: each connection refused it (REFUSED_STREAM or GOAWAY) or closed before the server processed it") }
             }
         }
     }
