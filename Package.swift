@@ -172,7 +172,10 @@ let package = Package(
             path: "Tests/CourierProtobufTests"),
         .testTarget(
             name: "CourierTests",
-            dependencies: ["Courier", "CourierProtos", "CourierServices", "CourierInterop", "CourierHTTP2", "CNGHTTP2"],
+            dependencies: [
+                "Courier", "CourierProtos", "CourierServices", "CourierInterop", "CourierHTTP2", "CNGHTTP2",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Tests/CourierTests"),
         .testTarget(
             name: "LoadTestTests", dependencies: ["loadtest", "Reco", "Courier", "CourierInterop", "CourierTooling"],

@@ -7,24 +7,22 @@ public enum HTTP2ClientConnector {
     ///
     /// The handler is installed by the channel initializer, before the connection is up: the
     /// server's SETTINGS may arrive at once, and bytes that reach a pipeline without the handler
-    /// would be lost.
+    /// would be lost. The initializer also hands the handler back: looking it up in the pipeline
+    /// after the connect fails with NIO's `notFound` when the server has already answered and
+    /// closed (the pipeline is torn down by then), hiding what the server sent.
     public static func connect(
         host: String, port: Int, group: any EventLoopGroup, configuration: HTTP2Configuration,
         connectTimeout: TimeAmount = .seconds(10)
     ) async throws -> (any Channel, NIOLoopBound<HTTP2Connection>) {
-        let channel = try await ClientBootstrap(group: group)
+        try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(connectTimeout)
-            .channelInitializer { channel in
+            .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let connection = HTTP2Connection(role: .client, configuration: configuration, eventLoop: channel.eventLoop)
                     try channel.pipeline.syncOperations.addHandler(connection)
+                    return (channel, NIOLoopBound(connection, eventLoop: channel.eventLoop))
                 }
             }
-            .connect(host: host, port: port).get()
-        let connection = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: HTTP2Connection.self), eventLoop: channel.eventLoop)
-        }.get()
-        return (channel, connection)
     }
 }
