@@ -215,7 +215,7 @@ struct SimilarityServiceTests {
                 var incomplete = Reco_V1_LoadPartDateRequest()
                 incomplete.partDate = "2026-11-24"
                 let error = await #expect(throws: RPCError.self) { try await similarity.loadPartDate(incomplete) }
-                #expect(error?.code == .failedPrecondition)
+                #expect(error?.code == .notFound)
                 #expect(try await similarity.rankByKeyword(request).partDate == "2026-11-23")
             }
         }

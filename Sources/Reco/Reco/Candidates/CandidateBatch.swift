@@ -30,24 +30,28 @@ public final class CandidateBatch: PartDateBatch {
     }
 
     /// Loads `<directory>/shops.tsv` and `<directory>/two_tower.tsv` (see docs/data-format.md).
+    /// A user listed twice, an item that is not `shop_id:score` with a positive id and a finite
+    /// score, is refused naming file, line and field.
     public static func load(directory: String, partDate: String) throws -> CandidateBatch {
         let catalog = try ShopCatalog.load(path: directory + "/shops.tsv")
         var lists: [String: [ScoredShop]] = [:]
+        var lineOfUser: [String: Int] = [:]
         let path = directory + "/two_tower.tsv"
-        for (number, line) in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").enumerated().dropFirst() {
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard fields.count == 2, !fields[0].isEmpty else {
-                throw ConfigurationError("\(path):\(number + 1): expected user_id \\t shop_id:score,...")
+        for line in try String(contentsOfFile: path, encoding: .utf8).batchDataLines(path: path) {
+            try line.requireFieldCount(2, "user_id, shop_id:score,...")
+            let userId = try line.text(0, "user_id")
+            if let first = lineOfUser.updateValue(line.number, forKey: userId) {
+                throw line.error("user_id", "\"\(userId)\" already appears on line \(first)")
             }
             var list: [ScoredShop] = []
-            for item in fields[1].split(separator: ",") {
-                let parts = item.split(separator: ":")
-                guard parts.count == 2, let id = Int64(parts[0]), let score = Float(parts[1]) else {
-                    throw ConfigurationError("\(path):\(number + 1): bad list item \"\(item)\"")
+            for item in line.fields[1].split(separator: ",") {
+                let parts = item.split(separator: ":", omittingEmptySubsequences: false)
+                guard parts.count == 2, let id = Int64(parts[0]), id > 0, let score = Float(parts[1]), score.isFinite else {
+                    throw line.error("list", "expected shop_id:score with a positive id and a finite score, got \"\(item.prefix(40))\"")
                 }
                 list.append(ScoredShop(shopId: id, score: score))
             }
-            lists[String(fields[0])] = list
+            lists[userId] = list
         }
         return CandidateBatch(partDate: partDate, catalog: catalog, twoTowerLists: lists)
     }

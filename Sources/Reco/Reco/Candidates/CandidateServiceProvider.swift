@@ -19,7 +19,7 @@ public struct CandidateServiceProvider: Reco_V1_CandidateService.ServiceProtocol
         guard !request.userId.isEmpty else { throw RPCError(code: .invalidArgument, message: "user_id: must not be empty") }
         guard request.limit >= 0 else { throw RPCError(code: .invalidArgument, message: "limit: must not be negative") }
         if let location = request.location {
-            guard (-90...90).contains(location.latitude), (-180...180).contains(location.longitude) else {
+            guard location.isValidCoordinate else {
                 throw RPCError(code: .invalidArgument, message: "location: latitude must be in [-90, 90] and longitude in [-180, 180]")
             }
         }
@@ -43,7 +43,7 @@ public struct CandidateServiceProvider: Reco_V1_CandidateService.ServiceProtocol
     }
 
     public func loadPartDate(request: Reco_V1_LoadPartDateRequest, context: ServerContext) async throws -> Reco_V1_LoadPartDateResponse {
-        let (batch, previous) = try await batches.load(request.partDate, from: directory, service: "Candidate")
+        let (batch, previous) = try await batches.load(request.partDate, from: directory, service: "Candidate", logger: logger)
         logger.info("candidates activated", metadata: batch.summary.merging(["previous": "\(previous?.partDate ?? "none")"]) { $1 })
         var response = Reco_V1_LoadPartDateResponse()
         response.partDate = batch.partDate

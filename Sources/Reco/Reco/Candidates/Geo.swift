@@ -28,3 +28,11 @@ public struct GeoPoint: Sendable {
         return Self.earthRadiusMetres * (x * x + y * y).squareRoot()
     }
 }
+
+extension Reco_V1_Location {
+    /// Latitude within -90...90 and longitude within -180...180 (so neither NaN nor infinite):
+    /// what every service checks before it computes with a caller's location.
+    public var isValidCoordinate: Bool {
+        (-90...90).contains(latitude) && (-180...180).contains(longitude)
+    }
+}

@@ -101,29 +101,4 @@ public struct ShopCatalog: Sendable {
         Cell(latitude: Int((location.latitude / cellDegrees).rounded(.down)),
              longitude: Int((location.longitude / cellDegrees).rounded(.down)))
     }
-
-    /// Reads `shops.tsv`: a header line, then
-    /// `shop_id \t name \t category \t latitude \t longitude \t delivery_radius_m \t popularity`.
-    public static func load(path: String) throws -> ShopCatalog {
-        var shops: [Reco_V1_Shop] = []
-        for (number, line) in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").enumerated().dropFirst() {
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard fields.count == 7, let id = Int64(fields[0]), let latitude = Double(fields[3]), let longitude = Double(fields[4]),
-                  let radius = Double(fields[5]), let popularity = Double(fields[6]) else {
-                throw ConfigurationError("\(path):\(number + 1): expected shop_id, name, category, latitude, longitude, delivery_radius_m, popularity")
-            }
-            var shop = Reco_V1_Shop()
-            shop.shopId = id
-            shop.name = String(fields[1])
-            shop.category = String(fields[2])
-            var location = Reco_V1_Location()
-            location.latitude = latitude
-            location.longitude = longitude
-            shop.location = location
-            shop.deliveryRadiusM = radius
-            shop.popularity = popularity
-            shops.append(shop)
-        }
-        return ShopCatalog(shops: shops)
-    }
 }

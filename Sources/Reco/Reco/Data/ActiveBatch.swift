@@ -1,4 +1,5 @@
 import Courier
+import Logging
 import Synchronization
 
 /// The batch a service answers from. A new part_date is loaded beside the active one and swapped
@@ -21,19 +22,36 @@ public final class ActiveBatch<Batch: PartDateBatch>: Sendable {
     }
 
     /// Loads a part_date (empty: the newest complete one) from `directory`, off the caller's
-    /// thread, and makes it active. Returns it and the batch it replaced. A service without a data
-    /// directory, or a part_date that is missing, incomplete or unreadable, is FAILED_PRECONDITION.
-    public func load(_ partDate: String, from directory: PartDateDirectory?, service: String) async throws -> (loaded: Batch, previous: Batch?) {
-        guard let directory else {
-            throw RPCError(code: .failedPrecondition, message: "this \(service) service has no data directory")
-        }
-        let loaded: Batch
+    /// thread, and makes it active. Returns it and the batch it replaced. On failure the active
+    /// batch keeps serving, the failure is logged at error, and the status says whose fault it is:
+    /// INVALID_ARGUMENT for a malformed part_date, NOT_FOUND for one that is not there (or not
+    /// complete), FAILED_PRECONDITION for a batch whose files are bad (naming file, line and
+    /// field) or a service without a data directory.
+    public func load(_ partDate: String, from directory: PartDateDirectory?, service: String,
+                     logger: Logger) async throws -> (loaded: Batch, previous: Batch?) {
         do {
-            // Loading takes a while; keep it off the connection's event loop.
-            loaded = try await Task.detached { try Batch.load(partDate, from: directory) }.value
-        } catch {
-            throw RPCError(code: .failedPrecondition, message: "\(error)")
+            guard let directory else {
+                throw RPCError(code: .failedPrecondition, message: "this \(service) service has no data directory")
+            }
+            let loaded: Batch
+            do {
+                // Loading takes a while; keep it off the connection's event loop.
+                loaded = try await Task.detached { try Batch.load(partDate, from: directory) }.value
+            } catch let error as PartDateError {
+                switch error {
+                case .malformed: throw RPCError(code: .invalidArgument, message: "part_date: \(error)")
+                case .missing, .noneComplete: throw RPCError(code: .notFound, message: "\(error)")
+                }
+            } catch {
+                throw RPCError(code: .failedPrecondition, message: "\(error)")
+            }
+            return (loaded, activate(loaded))
+        } catch let error as RPCError {
+            logger.error("part_date load failed; the active batch keeps serving", metadata: [
+                "service": "\(service)", "part_date": "\(partDate)", "active": "\(batch?.partDate ?? "none")",
+                "code": "\(error.code)", "error": "\(error.message)",
+            ])
+            throw error
         }
-        return (loaded, activate(loaded))
     }
 }

@@ -68,9 +68,24 @@ public final class EmbeddingTable: PartDateBatch {
         guard shops.columns == keywordMatrix.columns || keywordMatrix.rows == 0 else {
             throw EmbeddingLoadError("\(directory): shops have \(shops.columns) dimensions, keywords \(keywordMatrix.columns)")
         }
+        try requireFinite(shops.values, columns: shops.columns, file: directory + "/shops.npy")
+        try requireFinite(keywordMatrix.values, columns: keywordMatrix.columns, file: directory + "/keywords.npy")
+        guard shopIds.count == shops.rows else {
+            throw EmbeddingLoadError("\(directory): shops.ids has \(shopIds.count) ids, shops.npy \(shops.rows) rows")
+        }
+        guard keywords.count == keywordMatrix.rows else {
+            throw EmbeddingLoadError("\(directory): keywords.ids has \(keywords.count) keywords, keywords.npy \(keywordMatrix.rows) rows")
+        }
         return try EmbeddingTable(
             partDate: partDate, shopIds: shopIds, shopVectors: shops.values, keywords: keywords,
             keywordVectors: keywordMatrix.values, dimensions: shops.columns)
+    }
+
+    /// A NaN or infinite component would make every score it touches NaN (and the top-k
+    /// meaningless): refused at load, naming the row.
+    private static func requireFinite(_ values: [Float], columns: Int, file: String) throws {
+        guard let index = values.firstIndex(where: { !$0.isFinite }) else { return }
+        throw EmbeddingLoadError("\(file): row \(index / max(columns, 1)), column \(index % max(columns, 1)): \(values[index]) is not a finite number")
     }
 
     private static func readLines(_ path: String) throws -> [String] {

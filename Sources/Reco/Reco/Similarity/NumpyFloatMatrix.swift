@@ -36,12 +36,18 @@ public enum NumpyFloatMatrix {
         guard let shapeStart = compact.range(of: "'shape':("), let shapeEnd = compact[shapeStart.upperBound...].firstIndex(of: ")") else {
             throw FormatError(description: "\(path): no shape in header")
         }
-        let dims = compact[shapeStart.upperBound..<shapeEnd].split(separator: ",").compactMap { Int($0) }
-        guard dims.count == 2 else { throw FormatError(description: "\(path): expected a 2-D array, shape \(dims)") }
-        let (rows, columns) = (dims[0], dims[1])
+        // The shape is the file's claim; the file's size is the truth. Bounded before any
+        // arithmetic, so a hostile header cannot overflow or ask for memory the file lacks.
+        let dims = compact[shapeStart.upperBound..<shapeEnd].split(separator: ",").map { Int($0) }
+        guard dims.count == 2, let rows = dims[0], let columns = dims[1], rows >= 0, columns >= 0 else {
+            throw FormatError(description: "\(path): expected a 2-D shape of non-negative integers, header \(header)")
+        }
         let start = headerStart + headerLength
-        guard bytes.count - start == rows * columns * 4 else {
-            throw FormatError(description: "\(path): expected \(rows * columns * 4) bytes of data, found \(bytes.count - start)")
+        let dataBytes = bytes.count - start
+        let (cells, cellsOverflow) = rows.multipliedReportingOverflow(by: columns)
+        let (expected, bytesOverflow) = cells.multipliedReportingOverflow(by: 4)
+        guard !cellsOverflow, !bytesOverflow, expected == dataBytes else {
+            throw FormatError(description: "\(path): shape (\(rows), \(columns)) needs \(cellsOverflow || bytesOverflow ? "more than Int.max" : "\(expected)") bytes of data, the file has \(dataBytes)")
         }
         var values = [Float](repeating: 0, count: rows * columns)
         values.withUnsafeMutableBytes { target in

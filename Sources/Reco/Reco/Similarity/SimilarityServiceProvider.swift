@@ -101,7 +101,7 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
     }
 
     public func loadPartDate(request: Reco_V1_LoadPartDateRequest, context: ServerContext) async throws -> Reco_V1_LoadPartDateResponse {
-        let (table, previous) = try await embeddings.load(request.partDate, from: directory, service: "Similarity")
+        let (table, previous) = try await embeddings.load(request.partDate, from: directory, service: "Similarity", logger: logger)
         logger.info("embeddings activated", metadata: table.summary.merging(["previous": "\(previous?.partDate ?? "none")"]) { $1 })
         var response = Reco_V1_LoadPartDateResponse()
         response.partDate = table.partDate
