@@ -71,12 +71,13 @@ struct HistoryDurabilityTests {
                 // Within the minute: indexes 0...60 are stored, the rest were already expired.
                 #expect(outcomes.filter { $0 == .stored }.count == 61)
                 #expect(outcomes.filter { $0 == .expired }.count == 39)
+                try store.close()
             }
             let before = try FileManager.default.attributesOfItem(atPath: data + "/actions.log")[.size] as! Int
             clock.advance(byMs: 30_000)
             let reopened = try LoggedHistoryStore(configuration: configuration, clock: clock.function)
             let after = try FileManager.default.attributesOfItem(atPath: data + "/actions.log")[.size] as! Int
-            let live = try await reopened.actions(ofUser: "u", sinceMs: 0, limit: 0)
+            let live = try await reopened.actions(ofUser: "u", .all(sinceMs: 0))
             #expect(live.count == 31)
             #expect(live.first?.eventId == "e0")
             #expect(reopened.liveCount == 31)

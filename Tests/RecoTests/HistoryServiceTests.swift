@@ -159,4 +159,48 @@ struct HistoryServiceTests {
             }
         }
     }
+
+    @Test("the per-user cap drops the oldest and counts them in the store and in the metrics")
+    func capCounted() async throws {
+        try await withTemporaryDirectory { directory in
+            var configuration = LoggedHistoryStore.Configuration(logPath: directory + "/actions.log")
+            configuration.capacityPerKey = 10
+            let metrics = RecoMetrics()
+            let store = try LoggedHistoryStore(configuration: configuration, metrics: metrics)
+            let now = nowMs()
+            let actions = (0..<15).map { index in
+                RecordedAction(eventId: "e\(index)", userId: "u", sessionId: "s\(index)", kind: .shopClick,
+                               target: .shop(Int64(index + 1)), timestampMs: now - 15_000 + Int64(index) * 1000)
+            }
+            #expect(try await store.append(actions).allSatisfy { $0 == .stored })
+            #expect(store.droppedOverCapacity == 5)
+            let kept = try await store.actions(ofUser: "u", .all(sinceMs: 0))
+            #expect(kept.map(\.eventId) == (5..<15).reversed().map { "e\($0)" })
+            store.maintain(sweep: false)
+            let exposition = String(decoding: metrics.exposition(), as: UTF8.self)
+            #expect(exposition.contains("reco_history_actions_dropped_total{reason=\"user_capacity\"} 5"), "\(exposition)")
+        }
+    }
+
+    @Test("a query returns at most its counts of keywords and of shops, newest first, and nothing older than since")
+    func queryCounts() async throws {
+        try await withHistory { history, store in
+            let now = nowMs()
+            for index in 0..<40 {
+                let at = now - 40_000 + Int64(index) * 1000
+                if index % 4 == 0 {
+                    _ = try await history.record(action("k\(index)", kind: .keywordSearch, keyword: "키워드 \(index)", at: at))
+                } else {
+                    _ = try await history.record(action("s\(index)", kind: .shopView, shop: Int64(index + 1), at: at))
+                }
+            }
+            let both = try await store.actions(ofUser: "u1", HistoryQuery(sinceMs: 0, keywords: 2, shops: 3))
+            #expect(both.map(\.eventId) == ["s39", "s38", "s37", "k36", "k32"])
+            let shopsOnly = try await store.actions(ofUser: "u1", HistoryQuery(sinceMs: now - 5_500, keywords: nil, shops: 0))
+            #expect(shopsOnly.map(\.eventId) == ["s39", "s38", "s37", "s35"])
+            let activity = try await history.userActivity(request(limit: 2))
+            #expect(activity.keywords.map(\.eventId) == ["k36", "k32"])
+            #expect(activity.shops.map(\.eventId) == ["s39", "s38"])
+        }
+    }
 }

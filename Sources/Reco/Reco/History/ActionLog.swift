@@ -25,6 +25,8 @@ public enum HistorySyncPolicy: String, Sendable, CaseIterable {
 final class ActionLog {
     let path: String
     private var descriptor: Int32
+    /// Held while the log is open: one process per log.
+    private var lock: DirectoryLock?
     private(set) var bytesWritten: Int = 0
     private(set) var needsSync = false
 
@@ -36,11 +38,25 @@ final class ActionLog {
         self.path = path
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let directory = (path as NSString).deletingLastPathComponent
+        lock = try DirectoryLock(directory: directory.isEmpty ? "." : directory)
         descriptor = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw Self.systemError("open", path) }
     }
 
-    deinit { close(descriptor) }
+    deinit { if descriptor >= 0 { close(descriptor) } }
+
+    /// Syncs and closes the file and gives up the directory lock; the log takes no calls after.
+    func closeFile() throws {
+        guard descriptor >= 0 else { return }
+        defer {
+            close(descriptor)
+            descriptor = -1
+            lock = nil
+        }
+        needsSync = true
+        try sync()
+    }
 
     /// Reads every intact record from the start, calling `body` for each; truncates a torn tail.
     /// Returns how many bytes were cut.

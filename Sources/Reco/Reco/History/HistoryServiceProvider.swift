@@ -68,27 +68,29 @@ public struct HistoryServiceProvider: Reco_V1_HistoryService.ServiceProtocol {
     }
 
     public func userKeywords(request: Reco_V1_HistoryRequest, context: ServerContext) async throws -> Reco_V1_KeywordHistory {
-        let actions = try await store.actions(ofUser: try requireId(request.userId, "user_id"), sinceMs: since(request), limit: 0)
+        let query = HistoryQuery(sinceMs: try since(request), keywords: Int(request.limit), shops: nil)
+        let actions = try await store.actions(ofUser: try requireId(request.userId, "user_id"), query)
         var response = Reco_V1_KeywordHistory()
-        response.keywords = keywordEntries(actions, limit: Int(request.limit))
+        response.keywords = actions.compactMap(keywordEntry)
         return response
     }
 
     public func userShops(request: Reco_V1_HistoryRequest, context: ServerContext) async throws -> Reco_V1_ShopHistory {
-        let actions = try await store.actions(ofUser: try requireId(request.userId, "user_id"), sinceMs: since(request), limit: 0)
+        let query = HistoryQuery(sinceMs: try since(request), keywords: nil, shops: Int(request.limit))
+        let actions = try await store.actions(ofUser: try requireId(request.userId, "user_id"), query)
         var response = Reco_V1_ShopHistory()
-        response.shops = shopEntries(actions, limit: Int(request.limit))
+        response.shops = actions.compactMap(shopEntry)
         return response
     }
 
     public func sessionHistory(request: Reco_V1_HistoryRequest, context: ServerContext) async throws -> Reco_V1_SessionActivity {
-        let actions = try await store.actions(ofSession: try requireId(request.sessionId, "session_id"), sinceMs: since(request), limit: 0)
-        return activity(actions, limit: Int(request.limit))
+        let query = HistoryQuery(sinceMs: try since(request), keywords: Int(request.limit), shops: Int(request.limit))
+        return activity(try await store.actions(ofSession: try requireId(request.sessionId, "session_id"), query))
     }
 
     public func userActivity(request: Reco_V1_HistoryRequest, context: ServerContext) async throws -> Reco_V1_SessionActivity {
-        let actions = try await store.actions(ofUser: try requireId(request.userId, "user_id"), sinceMs: since(request), limit: 0)
-        return activity(actions, limit: Int(request.limit))
+        let query = HistoryQuery(sinceMs: try since(request), keywords: Int(request.limit), shops: Int(request.limit))
+        return activity(try await store.actions(ofUser: try requireId(request.userId, "user_id"), query))
     }
 
     // MARK: Answers
@@ -107,48 +109,33 @@ public struct HistoryServiceProvider: Reco_V1_HistoryService.ServiceProtocol {
         return id
     }
 
-    private func activity(_ actions: [RecordedAction], limit: Int) -> Reco_V1_SessionActivity {
+    private func activity(_ actions: [RecordedAction]) -> Reco_V1_SessionActivity {
         var response = Reco_V1_SessionActivity()
-        response.keywords = keywordEntries(actions, limit: limit)
-        response.shops = shopEntries(actions, limit: limit)
+        response.keywords = actions.compactMap(keywordEntry)
+        response.shops = actions.compactMap(shopEntry)
         return response
     }
 
-    private func keywordEntries(_ actions: [RecordedAction], limit: Int) -> [Reco_V1_KeywordEntry] {
-        entries(actions, limit: limit) { action in
-            guard case .keyword(let keyword) = action.target else { return nil }
-            var entry = Reco_V1_KeywordEntry()
-            entry.keyword = keyword
-            entry.timestampMs = action.timestampMs
-            entry.weight = weights.weight(of: action.kind)
-            entry.sessionId = action.sessionId
-            entry.eventId = action.eventId
-            return entry
-        }
+    private func keywordEntry(_ action: RecordedAction) -> Reco_V1_KeywordEntry? {
+        guard case .keyword(let keyword) = action.target else { return nil }
+        var entry = Reco_V1_KeywordEntry()
+        entry.keyword = keyword
+        entry.timestampMs = action.timestampMs
+        entry.weight = weights.weight(of: action.kind)
+        entry.sessionId = action.sessionId
+        entry.eventId = action.eventId
+        return entry
     }
 
-    private func shopEntries(_ actions: [RecordedAction], limit: Int) -> [Reco_V1_ShopEntry] {
-        entries(actions, limit: limit) { action in
-            guard case .shop(let shopId) = action.target else { return nil }
-            var entry = Reco_V1_ShopEntry()
-            entry.shopId = shopId
-            entry.kind = action.kind
-            entry.timestampMs = action.timestampMs
-            entry.weight = weights.weight(of: action.kind)
-            entry.sessionId = action.sessionId
-            entry.eventId = action.eventId
-            return entry
-        }
-    }
-
-    /// The first `limit` (0: all) actions that `make` turns into entries, in order.
-    private func entries<Entry>(_ actions: [RecordedAction], limit: Int, _ make: (RecordedAction) -> Entry?) -> [Entry] {
-        var entries: [Entry] = []
-        for action in actions {
-            guard let entry = make(action) else { continue }
-            entries.append(entry)
-            if limit > 0 && entries.count == limit { break }
-        }
-        return entries
+    private func shopEntry(_ action: RecordedAction) -> Reco_V1_ShopEntry? {
+        guard case .shop(let shopId) = action.target else { return nil }
+        var entry = Reco_V1_ShopEntry()
+        entry.shopId = shopId
+        entry.kind = action.kind
+        entry.timestampMs = action.timestampMs
+        entry.weight = weights.weight(of: action.kind)
+        entry.sessionId = action.sessionId
+        entry.eventId = action.eventId
+        return entry
     }
 }

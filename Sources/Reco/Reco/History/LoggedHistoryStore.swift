@@ -1,3 +1,4 @@
+import Courier
 import CourierProtos
 import Foundation
 import Logging
@@ -14,7 +15,9 @@ public final class LoggedHistoryStore: HistoryStore {
         /// How long actions are kept (the TTL), milliseconds.
         public var retentionMs: Int64 = 3_600_000
         public var sync: HistorySyncPolicy = .everySecond
-        /// Most actions kept per user or session.
+        /// Most actions kept per user or session (`reco serve --history-max-per-user`). Beyond it
+        /// the oldest are dropped: counted (`droppedOverCapacity`, the metric
+        /// `reco_history_actions_dropped_total`) and logged at warning.
         public var capacityPerKey = 1000
         /// Compact when the log is this many times larger than what it would be with only live actions.
         public var compactionRatio = 4
@@ -28,6 +31,9 @@ public final class LoggedHistoryStore: HistoryStore {
     private let clock: @Sendable () -> Int64
     private let logger: Logger
     private let maintenance: Mutex<Task<Void, Never>?> = Mutex(nil)
+    private let metrics: RecoMetrics?
+    /// Drops already logged, so each warning says how many are new.
+    private let reportedDrops = Atomic<Int>(0)
 
     private struct State: ~Copyable {
         var index: RecentActionIndex
@@ -37,8 +43,9 @@ public final class LoggedHistoryStore: HistoryStore {
 
     /// Opens (or creates) the log and replays it, dropping what has expired.
     public init(configuration: Configuration, logger: Logger = Logger(label: "reco.history"),
-                clock: @escaping @Sendable () -> Int64 = WallClock.milliseconds) throws {
+                metrics: RecoMetrics? = nil, clock: @escaping @Sendable () -> Int64 = WallClock.milliseconds) throws {
         self.configuration = configuration
+        self.metrics = metrics
         self.retentionMs = configuration.retentionMs
         self.clock = clock
         self.logger = logger
@@ -59,6 +66,7 @@ public final class LoggedHistoryStore: HistoryStore {
             "torn_tail_bytes": "\(cut)",
         ])
         state = Mutex(State(index: index, log: log))
+        reportDrops()
     }
 
     /// Starts the background work: fsync once a second (if so configured) and the TTL sweep.
@@ -77,14 +85,26 @@ public final class LoggedHistoryStore: HistoryStore {
 
     public func stopMaintenance() {
         maintenance.withLock { $0?.cancel(); $0 = nil }
-        state.withLock { state in try? state.log.sync() }
+        state.withLock { state in if !state.closed { try? state.log.sync() } }
     }
 
     deinit { maintenance.withLock { $0?.cancel() } }
 
+    /// Stops upkeep, syncs and closes the log and releases the data directory's lock (another
+    /// History may open it now). Calls after this fail UNAVAILABLE.
+    public func close() throws {
+        maintenance.withLock { $0?.cancel(); $0 = nil }
+        try state.withLock { state in
+            guard !state.closed else { return }
+            state.closed = true
+            try state.log.closeFile()
+        }
+    }
+
     public func append(_ actions: [RecordedAction]) async throws -> [AppendOutcome] {
         let cutoff = clock() - retentionMs
         return try state.withLock { state in
+            guard !state.closed else { throw RPCError(code: .unavailable, message: "the History store is closed") }
             var outcomes: [AppendOutcome] = []
             outcomes.reserveCapacity(actions.count)
             var stored: [RecordedAction] = []
@@ -101,14 +121,34 @@ public final class LoggedHistoryStore: HistoryStore {
         }
     }
 
-    public func actions(ofUser userId: String, sinceMs: Int64, limit: Int) async throws -> [RecordedAction] {
-        let since = max(sinceMs, clock() - retentionMs)
-        return state.withLock { RecentActionIndex.newest($0.index.byUser[userId], sinceMs: since, limit: limit) }
+    public func actions(ofUser userId: String, _ query: HistoryQuery) async throws -> [RecordedAction] {
+        let query = clampedToRetention(query)
+        return state.withLock { query.newest(of: $0.index.byUser[userId] ?? []) }
     }
 
-    public func actions(ofSession sessionId: String, sinceMs: Int64, limit: Int) async throws -> [RecordedAction] {
-        let since = max(sinceMs, clock() - retentionMs)
-        return state.withLock { RecentActionIndex.newest($0.index.bySession[sessionId], sinceMs: since, limit: limit) }
+    public func actions(ofSession sessionId: String, _ query: HistoryQuery) async throws -> [RecordedAction] {
+        let query = clampedToRetention(query)
+        return state.withLock { query.newest(of: $0.index.bySession[sessionId] ?? []) }
+    }
+
+    private func clampedToRetention(_ query: HistoryQuery) -> HistoryQuery {
+        var query = query
+        query.sinceMs = max(query.sinceMs, clock() - retentionMs)
+        return query
+    }
+
+    /// Actions the per-user cap has pushed out since the store opened (replay included).
+    public var droppedOverCapacity: Int { state.withLock { $0.index.droppedOverCapacity } }
+
+    /// Counts and logs drops not yet reported; from maintenance, so a burst logs once a second.
+    private func reportDrops() {
+        let dropped = droppedOverCapacity
+        let new = dropped - reportedDrops.exchange(dropped, ordering: .relaxed)
+        guard new > 0 else { return }
+        metrics?.recordHistoryDropped(new, reason: "user_capacity")
+        logger.warning("history dropped the oldest actions of users over the per-user cap", metadata: [
+            "dropped": "\(new)", "dropped_total": "\(dropped)", "cap": "\(configuration.capacityPerKey)",
+        ])
     }
 
     /// How many actions are live in memory.
@@ -117,8 +157,10 @@ public final class LoggedHistoryStore: HistoryStore {
     /// One round of upkeep: fsync if due; when `sweep`, drop expired actions and compact the log
     /// if it has grown well past what is live.
     public func maintain(sweep: Bool) {
+        reportDrops()
         let cutoff = clock() - retentionMs
         state.withLock { state in
+            guard !state.closed else { return }
             do {
                 if configuration.sync == .everySecond { try state.log.sync() }
                 guard sweep else { return }

@@ -7,6 +7,9 @@ struct RecentActionIndex {
     private var seenEventIds: [String: Int64] = [:]
     /// Most actions kept per user or session; the oldest go first beyond it.
     let capacityPerKey: Int
+    /// Actions pushed out of a user's list by the cap since the index was made: no longer returned
+    /// for that user, and left out of the log at its next compaction.
+    private(set) var droppedOverCapacity = 0
 
     init(capacityPerKey: Int) {
         self.capacityPerKey = capacityPerKey
@@ -19,21 +22,9 @@ struct RecentActionIndex {
         if action.timestampMs < cutoffMs { return .expired }
         if seenEventIds[action.eventId] != nil { return .duplicate }
         seenEventIds[action.eventId] = action.timestampMs
-        Self.insert(action, into: &byUser[action.userId, default: []], capacity: capacityPerKey)
+        droppedOverCapacity += Self.insert(action, into: &byUser[action.userId, default: []], capacity: capacityPerKey)
         Self.insert(action, into: &bySession[action.sessionId, default: []], capacity: capacityPerKey)
         return .stored
-    }
-
-    /// Newest first, at or after `sinceMs`, at most `limit` (0: all).
-    static func newest(_ actions: [RecordedAction]?, sinceMs: Int64, limit: Int) -> [RecordedAction] {
-        guard let actions else { return [] }
-        var result: [RecordedAction] = []
-        for action in actions.reversed() {
-            if action.timestampMs < sinceMs { break }
-            result.append(action)
-            if limit > 0 && result.count == limit { break }
-        }
-        return result
     }
 
     /// Forgets everything older than `cutoffMs` (the TTL).
@@ -48,8 +39,10 @@ struct RecentActionIndex {
         byUser.values.flatMap { $0 }.sorted { $0.timestampMs < $1.timestampMs }
     }
 
-    // Actions mostly arrive in time order; a late one is placed by binary search.
-    private static func insert(_ action: RecordedAction, into list: inout [RecordedAction], capacity: Int) {
+    // Actions mostly arrive in time order; a late one is placed by binary search. Returns how many
+    // of the oldest the cap pushed out.
+    @discardableResult
+    private static func insert(_ action: RecordedAction, into list: inout [RecordedAction], capacity: Int) -> Int {
         if let last = list.last, last.timestampMs > action.timestampMs {
             var low = 0, high = list.count
             while low < high {
@@ -60,7 +53,10 @@ struct RecentActionIndex {
         } else {
             list.append(action)
         }
-        if list.count > capacity { list.removeFirst(list.count - capacity) }
+        guard list.count > capacity else { return 0 }
+        let excess = list.count - capacity
+        list.removeFirst(excess)
+        return excess
     }
 
     private static func expire(_ lists: inout [String: [RecordedAction]], before cutoffMs: Int64) {

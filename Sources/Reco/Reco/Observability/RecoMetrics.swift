@@ -69,6 +69,17 @@ public final class RecoMetrics: Sendable {
         }
     }
 
+    private static var historyDropped: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "reco", subsystem: "history", metricName: "actions_dropped", unitName: "total",
+        helpText: "Acknowledged actions History stopped keeping before their TTL, by reason") }
+
+    /// Actions History dropped before their TTL (e.g. a user over the per-user cap).
+    public func recordHistoryDropped(_ count: Int, reason: String) {
+        counter("history_dropped:" + reason) {
+            $0.makeCounter(descriptor: Self.historyDropped, labels: [("reason", reason)])
+        }.increment(by: Int64(count))
+    }
+
     private func counter(_ key: String, make: (PrometheusCollectorRegistry) -> Counter) -> Counter {
         recommendationSeries.withLock { series in
             if let existing = series[key] { return existing }
