@@ -262,4 +262,26 @@ func httpGet(port: Int, path: String) async throws -> String {
     let text = String(decoding: response, as: UTF8.self)
     guard text.hasPrefix("HTTP/1.1 200") else { throw ProcessError("GET \(path): \(text.prefix(100))") }
     return text
+
+}
+
+extension SearchHomeTests {
+    @Test("a caller's bad location is INVALID_ARGUMENT from SearchHome, not UNAVAILABLE")
+    func badLocationIsTheCallersFault() async throws {
+        try await withNode { node in
+            try await withChannel(port: node.grpcPort) { channel in
+                let client = Reco_V1_SearchHomeService.Client(channel: channel)
+                for (latitude, longitude) in [(999.0, 127.0), (Double.nan, 127.0), (37.5, -Double.infinity)] {
+                    var request = Reco_V1_RecommendRequest()
+                    request.userId = "user-burger"
+                    var location = Reco_V1_Location()
+                    location.latitude = latitude
+                    location.longitude = longitude
+                    request.location = location
+                    let error = await #expect(throws: RPCError.self) { try await client.recommend(request) }
+                    #expect(error?.code == .invalidArgument, "\(latitude), \(longitude): \(String(describing: error))")
+                }
+            }
+        }
+    }
 }

@@ -25,11 +25,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Data directory: embeddings/, candidates/, history/ (demo data is generated when empty).")
     var dataDir = "reco-data"
     @Option(help: "Seed of the generated demo data.") var seed: UInt64 = 42
+    @Flag(help: "Write the demo data set into --data-dir even when it holds incomplete batch folders (it is always written into an empty one).")
+    var demo = false
     @Option(help: "HistoryService address, for --service searchhome.") var history: String?
     @Option(help: "SimilarityService address, for --service searchhome.") var similarity: String?
     @Option(help: "CandidateService address, for --service searchhome.") var candidates: String?
     @Option(help: "Connections SearchHome opens to each peer.") var peerConnections = 1
-    @Option(help: "How long History keeps actions, seconds.") var historyTtl = 3600
+    @Option(help: "How long History keeps actions, seconds (its window: at most 3600).") var historyTtl = 3600
+    @Option(help: "Most actions History keeps per user and per session; the oldest beyond it are dropped (counted in the metric reco_history_actions_dropped_total and logged).")
+    var historyMaxPerUser = 1000
     @Option(help: "When the History log is fsynced: always, every-second, never.") var historySync: HistorySyncPolicy = .everySecond
     @Option(help: "Implicit-feedback weights, e.g. click=1,view=0.5,cart=1.5,order=2,search=1.") var weights: String?
     @Option(help: "Share of users in group B (re-rank), 0...1.") var rerankShare = 0.5
@@ -48,7 +52,8 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         guard (0...1).contains(rerankShare) else { throw ValidationError("--rerank-share: must be within 0...1") }
-        guard historyTtl > 0, historyTtl <= 86_400 else { throw ValidationError("--history-ttl: must be 1...86400 seconds") }
+        guard historyTtl > 0, historyTtl <= 3600 else { throw ValidationError("--history-ttl: must be 1...3600 seconds (History answers at most the last hour)") }
+        guard historyMaxPerUser > 0 else { throw ValidationError("--history-max-per-user: must be positive") }
         guard deadlineMs > 0 else { throw ValidationError("--deadline-ms: must be positive") }
 
         var configuration = RecoNodeConfiguration()
@@ -59,6 +64,8 @@ struct Serve: AsyncParsableCommand {
         configuration.metricsPort = noMetrics ? nil : metricsPort
         configuration.dataDirectory = dataDir
         configuration.demo.seed = seed
+        configuration.demoData = demo
+        configuration.historyMaxPerUser = historyMaxPerUser
         configuration.historyAddress = history
         configuration.similarityAddress = similarity
         configuration.candidatesAddress = candidates

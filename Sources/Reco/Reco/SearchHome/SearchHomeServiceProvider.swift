@@ -16,6 +16,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
     public var metrics: RecoMetrics?
     private let logger: Logger
     private let detailsCache = ShopDetailsCache()
+    private let degradationLog = LogRateLimiter(interval: .seconds(1))
 
     public init(peers: SearchHomePeers, configuration: SearchHomeConfiguration = SearchHomeConfiguration(),
                 metrics: RecoMetrics? = nil, logger: Logger = Logger(label: "reco.searchhome")) {
@@ -28,6 +29,9 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
     public func recommend(request: Reco_V1_RecommendRequest, context: ServerContext) async throws -> Reco_V1_RecommendResponse {
         guard !request.userId.isEmpty else { throw RPCError(code: .invalidArgument, message: "user_id: must not be empty") }
         guard request.limit >= 0 else { throw RPCError(code: .invalidArgument, message: "limit: must not be negative") }
+        if let location = request.location, !location.isValidCoordinate {
+            throw RPCError(code: .invalidArgument, message: "location: latitude must be in [-90, 90] and longitude in [-180, 180]")
+        }
         let peers = try self.peers.current()
         let limit = request.limit == 0 ? configuration.defaultLimit : min(Int(request.limit), configuration.maxLimit)
         let clock = ContinuousClock()
@@ -62,7 +66,14 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         } catch {
             _ = await historyAnswer
             let status = RPCError(reporting: error)
+            // The caller's mistake, caught by Candidates: the caller's status, not a degradation.
+            if status.code == .invalidArgument { throw RPCError(code: .invalidArgument, message: status.message) }
             metrics?.recordRecommendation(strategy: nil, degradedBy: "candidates")
+            degradationLog.attempt { suppressed in
+                logger.warning("recommendation failed: no candidates", metadata: [
+                    "code": "\(status.code)", "message": "\(status.message)", "suppressed": "\(suppressed)",
+                ])
+            }
             throw RPCError(code: status.code == .deadlineExceeded ? .deadlineExceeded : .unavailable,
                            message: "candidates: \(status.code): \(status.message)")
         }
@@ -208,9 +219,13 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         let reason = "\(dependency): \(status.code)"
         response.degradedReason = response.degraded ? response.degradedReason + "; " + reason : reason
         response.degraded = true
-        // Debug, not warning: under overload every call degrades, and the metrics count them.
-        logger.debug("recommendation degraded", metadata: [
-            "dependency": "\(dependency)", "code": "\(status.code)", "message": "\(status.message)",
-        ])
+        // Warning, at most once a second: under overload every call degrades, and the metrics
+        // count them all; the line says how many were not logged.
+        degradationLog.attempt { suppressed in
+            logger.warning("recommendation degraded", metadata: [
+                "dependency": "\(dependency)", "code": "\(status.code)", "message": "\(status.message)",
+                "suppressed": "\(suppressed)",
+            ])
+        }
     }
 }

@@ -17,11 +17,14 @@ public final class RecoNode: Sendable {
     private let metricsServer: MetricsHTTPServer?
     /// SearchHome's channels to its peers (made in init for its own role, in `start` for `all`).
     private let channels: Mutex<[GRPCChannel]>
+    /// SearchHome's channel to Candidates when it runs alone (its health follows Candidates').
+    private let candidatesChannel: Mutex<GRPCChannel?> = Mutex(nil)
     private let logger: Logger
     private let ports: Mutex<(grpc: Int, metrics: Int?)> = Mutex((0, nil))
+    private let peerHealth: Mutex<PeerHealthMonitor?> = Mutex(nil)
 
-    /// Prepares the stores and services: generates demo data if the data directory has none,
-    /// loads the newest batches, replays the History log.
+    /// Prepares the stores and services: generates demo data if the data directory has no
+    /// batches (or `demo` asks for it), loads the newest good batches, replays the History log.
     public init(configuration: RecoNodeConfiguration, logger: Logger = Logger(label: "reco")) throws {
         self.configuration = configuration
         self.logger = logger
@@ -31,10 +34,8 @@ public final class RecoNode: Sendable {
         let data = configuration.dataDirectory
         let runs = { (service: RecoRole) in role == .all || role == service }
 
-        if (runs(.similarity) || runs(.candidates)) && PartDateDirectory(root: "\(data)/embeddings").completePartDates().isEmpty
-            && PartDateDirectory(root: "\(data)/candidates").completePartDates().isEmpty {
-            let summary = try DemoDataGenerator(configuration: configuration.demo).write(to: data)
-            logger.info("generated demo data", metadata: ["directory": "\(data)", "summary": "\(summary)"])
+        if runs(.similarity) || runs(.candidates) {
+            try Self.prepareBatches(configuration, needsEmbeddings: runs(.similarity), needsCandidates: runs(.candidates), logger: logger)
         }
 
         var services: [any CourierService] = []
@@ -42,7 +43,8 @@ public final class RecoNode: Sendable {
             var storeConfiguration = LoggedHistoryStore.Configuration(logPath: configuration.resolvedHistoryLogPath)
             storeConfiguration.retentionMs = Int64(configuration.historyRetention.components.seconds * 1000)
             storeConfiguration.sync = configuration.historySync
-            let store = try LoggedHistoryStore(configuration: storeConfiguration, logger: Logger(label: "reco.history"))
+            storeConfiguration.capacityPerKey = configuration.historyMaxPerUser
+            let store = try LoggedHistoryStore(configuration: storeConfiguration, logger: Logger(label: "reco.history"), metrics: metrics)
             historyStore = store
             services.append(HistoryServiceProvider(store: store, weights: configuration.weights))
         } else {
@@ -50,13 +52,13 @@ public final class RecoNode: Sendable {
         }
         if runs(.similarity) {
             let directory = PartDateDirectory(root: "\(data)/embeddings")
-            let table = try EmbeddingTable.load(from: directory)
+            let table = try EmbeddingTable.loadNewestGood(from: directory, logger: logger)
             logger.info("embeddings loaded", metadata: table.summary.merging(["kernel": "\(VectorKernels.name)"]) { $1 })
             services.append(SimilarityServiceProvider(embeddings: ActiveBatch(table), directory: directory))
         }
         if runs(.candidates) {
             let directory = PartDateDirectory(root: "\(data)/candidates")
-            let batch = try CandidateBatch.load(from: directory)
+            let batch = try CandidateBatch.loadNewestGood(from: directory, logger: logger)
             logger.info("candidates loaded", metadata: batch.summary)
             services.append(CandidateServiceProvider(batches: ActiveBatch(batch), directory: directory))
         }
@@ -73,10 +75,12 @@ public final class RecoNode: Sendable {
                     channels.append(channel)
                     return channel
                 }
+                let candidates = try client(configuration.candidatesAddress, "--candidates")
+                candidatesChannel.withLock { $0 = candidates }
                 peers.connect(.init(
                     history: .init(channel: try client(configuration.historyAddress, "--history")),
                     similarity: .init(channel: try client(configuration.similarityAddress, "--similarity")),
-                    candidates: .init(channel: try client(configuration.candidatesAddress, "--candidates"))))
+                    candidates: .init(channel: candidates)))
             }
             self.peers = peers
             services.append(SearchHomeServiceProvider(peers: peers, configuration: configuration.searchHome, metrics: metrics))
@@ -113,9 +117,11 @@ public final class RecoNode: Sendable {
             channels.withLock { $0.append(channel) }
             // Connected before the first Recommend, which would otherwise pay for it inside its deadline.
             try await channel.connect()
+            watchCandidates(channel)
         } else {
             // Peers in other processes may start later: connect in the background, calls retry anyway.
             for channel in channels.withLock({ $0 }) { Task { try? await channel.connect() } }
+            if configuration.role == .searchhome, let candidates = candidatesChannel.withLock({ $0 }) { watchCandidates(candidates) }
         }
         var metricsPort: Int?
         if let metricsServer, let wanted = configuration.metricsPort {
@@ -131,16 +137,52 @@ public final class RecoNode: Sendable {
         return port
     }
 
+    /// SearchHome's health follows Candidates' (alone, the whole server's does too).
+    private func watchCandidates(_ channel: GRPCChannel) {
+        var services = [Reco_V1_SearchHomeService.name]
+        if configuration.role == .searchhome { services.append("") }
+        let monitor = PeerHealthMonitor(candidates: channel, health: health, services: services)
+        peerHealth.withLock { $0 = monitor }
+    }
+
     public var grpcPort: Int { ports.withLock { $0.grpc } }
     public var metricsPort: Int? { ports.withLock { $0.metrics } }
 
     /// Stops taking calls, lets in-flight calls finish, syncs the History log.
     public func shutdown() async {
+        peerHealth.withLock { $0?.stop() }
         health.enterShutdown()
         await server.shutdownGracefully()
         for channel in channels.withLock({ $0 }) { await channel.close() }
         await metricsServer?.close()
-        historyStore?.stopMaintenance()
+        do {
+            try historyStore?.close()
+        } catch {
+            logger.error("history log close failed", metadata: ["error": "\(error)"])
+        }
         logger.info("reco stopped")
+    }
+
+    /// Demo data only for a directory with no batches at all (a first run), or when asked for:
+    /// a directory that has batch folders but no complete one is a mistake to report, not to
+    /// paper over with made-up shops.
+    private static func prepareBatches(_ configuration: RecoNodeConfiguration, needsEmbeddings: Bool, needsCandidates: Bool, logger: Logger) throws {
+        let data = configuration.dataDirectory
+        let embeddings = PartDateDirectory(root: "\(data)/embeddings")
+        let candidates = PartDateDirectory(root: "\(data)/candidates")
+        let needed = (needsEmbeddings ? [embeddings] : []) + (needsCandidates ? [candidates] : [])
+        if needed.allSatisfy({ !$0.completePartDates().isEmpty }) { return }
+        let untouched = embeddings.batchFolders().isEmpty && candidates.batchFolders().isEmpty
+        guard untouched || configuration.demoData else {
+            let problems = needed.filter { $0.completePartDates().isEmpty }.map { directory in
+                let folders = directory.batchFolders()
+                return folders.isEmpty
+                    ? "\(directory.root): no part_date folders"
+                    : "\(directory.root): no complete part_date (\(folders.joined(separator: ", ")) \(folders.count == 1 ? "has" : "have") no _SUCCESS)"
+            }
+            throw ConfigurationError(problems.joined(separator: "; ") + ". Finish or remove the incomplete batches, or pass --demo to write the demo data set there.")
+        }
+        let summary = try DemoDataGenerator(configuration: configuration.demo).write(to: data)
+        logger.info("generated demo data", metadata: ["directory": "\(data)", "summary": "\(summary)"])
     }
 }

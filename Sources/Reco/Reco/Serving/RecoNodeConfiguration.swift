@@ -13,13 +13,20 @@ public struct RecoNodeConfiguration: Sendable {
     /// Embeddings, candidate batches, the History log. Demo data is generated here when it has none.
     public var dataDirectory = "reco-data"
     public var demo = DemoDataGenerator.Configuration()
+    /// Writes the demo data set even where the data directory has (incomplete) batch folders;
+    /// without it demo data is written only into a directory with no batches at all.
+    public var demoData = false
     /// Peers of SearchHome when it runs alone ("host:port").
     public var historyAddress: String?
     public var similarityAddress: String?
     public var candidatesAddress: String?
     /// Connections SearchHome opens to each peer.
     public var peerConnections = 1
+    /// How long History keeps actions (its window): at most one hour.
     public var historyRetention: Duration = .seconds(3600)
+    /// Most actions History keeps per user (and per session); the oldest beyond it are dropped,
+    /// counted in `reco_history_actions_dropped_total` and logged.
+    public var historyMaxPerUser = 1000
     public var historySync: HistorySyncPolicy = .everySecond
     public var weights = ActionWeights()
     public var searchHome = SearchHomeConfiguration()
