@@ -28,6 +28,37 @@ struct DecodingTests {
         }
     }
 
+    @Test("a NUL byte in a string is refused, naming the field, wherever the string sits; never truncated")
+    func nulInAStringIsRejected() throws {
+        // Scalars.text = "ab\0c"
+        #expect(throws: ProtobufDecodingError.stringContainsNUL(messageType: "courier.testing.Scalars", field: "text")) {
+            try Courier_Testing_Scalars(serializedBytes: [0x72, 0x04, 0x61, 0x62, 0x00, 0x63])
+        }
+        // A NUL as the very last byte, and as the only byte.
+        #expect(throws: ProtobufDecodingError.self) { try Courier_Testing_Scalars(serializedBytes: [0x72, 0x02, 0x61, 0x00]) }
+        #expect(throws: ProtobufDecodingError.self) { try Courier_Testing_Scalars(serializedBytes: [0x72, 0x01, 0x00]) }
+        // Repeated.texts: the second element holds the NUL.
+        #expect(throws: ProtobufDecodingError.stringContainsNUL(messageType: "courier.testing.Repeated", field: "texts")) {
+            try Courier_Testing_Repeated(serializedBytes: [0x2a, 0x01, 0x61, 0x2a, 0x02, 0x62, 0x00])
+        }
+        // Outer.inner.name, one level down.
+        #expect(throws: ProtobufDecodingError.stringContainsNUL(messageType: "courier.testing.Outer.Inner", field: "name")) {
+            try Courier_Testing_Outer(serializedBytes: [0x0a, 0x04, 0x0a, 0x02, 0x61, 0x00])
+        }
+        // A map key: Outer.counts {"a\0": 1}; the entry is a message whose field 1 is the key.
+        #expect(throws: ProtobufDecodingError.self) {
+            try Courier_Testing_Outer(serializedBytes: [0x12, 0x06, 0x0a, 0x02, 0x61, 0x00, 0x10, 0x01])
+        }
+        // Zero bytes outside strings are fine: a bytes field of zeros and a zero-valued length.
+        let blob = try Courier_Testing_Scalars(serializedBytes: [0x7a, 0x03, 0x00, 0x00, 0x00, 0x72, 0x00])
+        #expect(blob.blob == [0, 0, 0])
+        #expect(blob.text == "")
+        // And what the encoder refuses to write, the decoder refuses to read.
+        var scalars = Courier_Testing_Scalars()
+        scalars.text = "user-0001\u{0}attacker"
+        #expect(throws: ProtobufEncodingError.self) { try scalars.serializedBytes() }
+    }
+
     @Test func bytesFieldsAcceptAnyBytes() throws {
         let message = try Courier_Testing_Scalars(serializedBytes: [0x7a, 0x02, 0xc3, 0x28])
         #expect(message.blob == [0xc3, 0x28])

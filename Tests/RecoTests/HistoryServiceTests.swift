@@ -203,4 +203,39 @@ struct HistoryServiceTests {
             #expect(activity.shops.map(\.eventId) == ["s39", "s38"])
         }
     }
+
+    @Test("a NUL inside a string is INVALID_ARGUMENT naming the field, never truncated into another user's history")
+    func nulRefused() async throws {
+        try await withHistory { history, store in
+            /// A UserAction on the wire: event_id, user_id, session_id, kind = click, shop_id = 7.
+            func encoded(event: [UInt8], user: [UInt8], keyword: [UInt8]? = nil) -> [UInt8] {
+                var bytes: [UInt8] = [0x0a, UInt8(event.count)] + event + [0x12, UInt8(user.count)] + user + [0x1a, 0x01, 0x73]
+                if let keyword {
+                    bytes += [0x20, UInt8(Reco_V1_ActionKind.keywordSearch.rawValue), 0x32, UInt8(keyword.count)] + keyword
+                } else {
+                    bytes += [0x20, UInt8(Reco_V1_ActionKind.shopClick.rawValue), 0x28, 0x07]
+                }
+                return bytes
+            }
+            do {
+                let channel = history.channel
+                let cases: [(bytes: [UInt8], field: String)] = [
+                    (encoded(event: Array("e1".utf8), user: Array("user-0001".utf8) + [0] + Array("attacker".utf8)), "user_id"),
+                    (encoded(event: Array("raw5".utf8) + [0, 0x78], user: Array("u1".utf8)), "event_id"),
+                    (encoded(event: Array("e2".utf8), user: Array("u1".utf8), keyword: Array("마라탕".utf8) + [0] + Array("junk".utf8)), "keyword"),
+                ]
+                for (bytes, field) in cases {
+                    let error = await #expect(throws: RPCError.self) {
+                        try await channel.unaryRaw(Reco_V1_HistoryService.Method.record, request: bytes)
+                    }
+                    #expect(error?.code == .invalidArgument, "\(String(describing: error))")
+                    #expect(error?.message.contains("'\(field)'") == true, "\(String(describing: error))")
+                }
+            }
+            #expect(try await store.actions(ofUser: "user-0001", .all(sinceMs: 0)).isEmpty)
+            #expect(try await store.actions(ofUser: "u1", .all(sinceMs: 0)).isEmpty)
+            // The server keeps serving.
+            _ = try await history.record(action("raw5", kind: .shopClick, shop: 7))
+        }
+    }
 }

@@ -25,12 +25,12 @@ extension ProtobufMessage {
 }
 
 extension ProtobufMessage {
-    /// Decodes `bytes`; throws on bytes that are not a valid message. Never crashes, never leaks.
+    /// Decodes `bytes`; throws on bytes that are not a valid message, on a `string` field that is
+    /// not UTF-8 or holds a NUL byte (never truncated), and on nesting past 100 levels. Never
+    /// crashes, never leaks.
     @inlinable
     public init(serializedBytes bytes: UnsafeRawBufferPointer) throws(ProtobufDecodingError) {
-        if Self.mayNestWithoutBound && NestingLimit.exceeded(bytes, descriptor: Self.cDescriptor) {
-            throw .nestingTooDeep(messageType: Self.protoMessageName, limit: NestingLimit.limit)
-        }
+        try WireCheck.check(bytes, descriptor: Self.cDescriptor, mayNestWithoutBound: Self.mayNestWithoutBound)
         // No Result<Self, _> in between: in unspecialised callers each one costs a metadata lookup.
         self = try Arena.withThreadArena { arena throws(ProtobufDecodingError) -> Self in
             var allocator = arena.protobufCAllocator()

@@ -60,5 +60,5 @@ public struct MethodHandler: Sendable {
 
 @inlinable
 func decodeRequest<M: ProtobufMessage>(_ type: M.Type, _ bytes: ByteBuffer) throws(RPCError) -> M {
-    try decodeMessage(type, bytes, receiving: "request")
+    try decodeMessage(type, bytes, receiving: "request", invalidFieldCode: .invalidArgument)
 }
