@@ -212,12 +212,15 @@ struct SearchHomeTests {
 }
 
 /// A TCP listener that never accepts: connections complete in the kernel's backlog and then
-/// nothing is ever read or written — a stalled peer.
+/// nothing is ever read or written — a stalled peer. With `backlogFull`, its backlog of one is
+/// filled by connections of its own, so the kernel drops further SYNs: a connect to it neither
+/// completes nor fails (a peer that is down behind a live address).
 final class StalledListener {
     let descriptor: Int32
     let port: Int
+    private var fillers: [Int32] = []
 
-    init() throws {
+    init(backlogFull: Bool = false) throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.descriptor = descriptor
         var address = sockaddr_in()
@@ -227,15 +230,27 @@ final class StalledListener {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0, listen(descriptor, 64) == 0 else { throw ProcessError("stalled listener: bind/listen failed") }
+        guard bound == 0, listen(descriptor, backlogFull ? 0 : 64) == 0 else { throw ProcessError("stalled listener: bind/listen failed") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
         }
         port = Int(UInt16(bigEndian: address.sin_port))
+        guard backlogFull else { return }
+        for _ in 0..<3 {
+            let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            _ = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            fillers.append(filler)
+        }
+        usleep(50_000)
     }
 
-    func close() { Glibc.close(descriptor) }
+    func close() {
+        for filler in fillers { Glibc.close(filler) }
+        Glibc.close(descriptor)
+    }
 }
 
 /// GET over HTTP/1.1 on 127.0.0.1; returns the body.
@@ -280,6 +295,34 @@ extension SearchHomeTests {
                     request.location = location
                     let error = await #expect(throws: RPCError.self) { try await client.recommend(request) }
                     #expect(error?.code == .invalidArgument, "\(latitude), \(longitude): \(String(describing: error))")
+                }
+            }
+        }
+    }
+
+    @Test("Similarity's address accepts no connection (SYNs unanswered): every Recommend answers within its deadline, degraded, with shop details")
+    func similarityUnreachable() async throws {
+        try await withNode { backends in
+            try await withChannel(port: backends.grpcPort) { (channel: GRPCChannel) async throws -> Void in
+                try await search(Reco_V1_HistoryService.Client(channel: channel), user: DemoDataGenerator.burgerRegular, keyword: "마라탕")
+            }
+            let dead = try StalledListener(backlogFull: true)
+            defer { dead.close() }
+            let peers = (history: backends.grpcPort, similarity: dead.port, candidates: backends.grpcPort)
+            try await withNode(.searchhome, peers: peers) { node in
+                try await withChannel(port: node.grpcPort) { (channel: GRPCChannel) async throws -> Void in
+                    let client = Reco_V1_SearchHomeService.Client(channel: channel)
+                    for _ in 0..<3 {
+                        let start = ContinuousClock.now
+                        let response = try await recommend(client, user: DemoDataGenerator.burgerRegular)
+                        let elapsed = ContinuousClock.now - start
+                        #expect(response.degraded)
+                        #expect(response.degradedReason.hasPrefix("similarity: DEADLINE_EXCEEDED"), "\(response.degradedReason)")
+                        #expect(response.strategy == .twoTower)
+                        #expect(response.shops.count == 10)
+                        #expect(response.shops.allSatisfy { !($0.shop?.name.isEmpty ?? true) }, "shop details kept")
+                        #expect(elapsed < Self.deadline + .milliseconds(200), "answered in \(elapsed)")
+                    }
                 }
             }
         }

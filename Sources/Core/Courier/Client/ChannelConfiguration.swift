@@ -11,7 +11,12 @@ public struct ChannelConfiguration: Sendable {
     }()
     /// Connections to open and spread calls over (round robin); each is one event loop's work.
     public var connections = 1
+    /// How long one connection attempt (TCP and HTTP/2 set-up) may take. A call never waits for
+    /// it longer than its own deadline; the attempt goes on for the calls after it.
     public var connectTimeout: TimeAmount = .seconds(10)
+    /// How long an address that failed to connect is left alone before the next attempt; calls in
+    /// the meantime fail at once with UNAVAILABLE.
+    public var backoff = ConnectionBackoff()
     /// Larger response messages fail the call with RESOURCE_EXHAUSTED.
     public var maxReceiveMessageSize = 4 << 20
     /// Larger request messages fail the call with RESOURCE_EXHAUSTED before anything is sent.

@@ -43,3 +43,18 @@ extension ClientConnection {
         return call
     }
 }
+
+extension ClientConnection {
+    /// Closes the connection the way RFC 9113 §6.8 asks of an endpoint that is done with it:
+    /// GOAWAY (NO_ERROR) first, so the server knows the close was meant, then the socket.
+    func close() async {
+        markUnusable()
+        let handler = self.handler
+        try? await eventLoop.submit {
+            let connection = handler.value
+            connection.session.terminate(errorCode: HTTP2ErrorCode.noError)
+            connection.flush()
+        }.get()
+        try? await channel.close()
+    }
+}

@@ -3,15 +3,28 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// One connection a channel keeps: connects on first use, reconnects after GOAWAY or close.
+///
+/// A call waits for the connection no longer than its own deadline (the attempt carries on for
+/// the calls after it, bounded by `connectTimeout`). An attempt that fails puts the slot in
+/// backoff (`ConnectionBackoff`): until it ends, calls fail at once with UNAVAILABLE and the
+/// last error instead of each dialling the dead address again.
 final class ConnectionSlot: Sendable {
     private enum State {
         case idle
-        case connecting(Task<ClientConnection, any Error>)
+        case connecting(EventLoopFuture<ClientConnection>)
         case ready(ClientConnection)
+        /// The last attempt failed; no new one before `until`.
+        case backingOff(until: NIODeadline, error: RPCError)
         case closed
     }
 
-    private let state = NIOLockedValueBox(State.idle)
+    private struct Guarded {
+        var state = State.idle
+        /// Failed attempts in a row (reset by a connection that succeeds).
+        var failures = 0
+    }
+
+    private let guarded = NIOLockedValueBox(Guarded())
     let host: String
     let port: Int
     /// Every connection of this slot lives on this loop, so tasks can prefer its thread.
@@ -27,34 +40,50 @@ final class ConnectionSlot: Sendable {
         self.configuration = configuration
     }
 
-    /// A usable connection, connecting if there is none.
-    func connection() async throws -> ClientConnection {
-        enum Next { case ready(ClientConnection), wait(Task<ClientConnection, any Error>) }
-        let next: Next = try state.withLockedValue { state in
-            switch state {
+    /// A usable connection, connecting if there is none; waits at most until `deadline`
+    /// (DEADLINE_EXCEEDED), and fails at once with UNAVAILABLE while the address is in backoff.
+    func connection(deadline: NIODeadline? = nil) async throws -> ClientConnection {
+        enum Next { case ready(ClientConnection), wait(EventLoopFuture<ClientConnection>) }
+        let next: Next = try guarded.withLockedValue { guarded in
+            switch guarded.state {
             case .ready(let connection) where connection.isUsable:
                 return .ready(connection)
-            case .connecting(let task):
-                return .wait(task)
+            case .connecting(let future):
+                return .wait(future)
             case .closed:
                 throw RPCError(code: .unavailable, message: "the channel is closed")
-            case .idle, .ready:
-                let task = Task { try await self.connect() }
-                state = .connecting(task)
-                return .wait(task)
+            case .backingOff(let until, let error) where NIODeadline.now() < until:
+                let left = (until - .now()).nanoseconds / 1_000_000
+                throw RPCError(code: .unavailable, message: "\(error.message) (next attempt in \(left) ms)")
+            case .idle, .ready, .backingOff:
+                let promise = eventLoop.makePromise(of: ClientConnection.self)
+                promise.completeWithTask { try await self.connect() }
+                guarded.state = .connecting(promise.futureResult)
+                return .wait(promise.futureResult)
             }
         }
-        guard case .wait(let task) = next else {
-            if case .ready(let connection) = next { return connection }
-            fatalError("unreachable")
+        switch next {
+        case .ready(let connection): return connection
+        case .wait(let future): return try await Self.value(of: future, before: deadline, address: "\(host):\(port)")
         }
-        do {
-            return try await task.value
-        } catch {
-            state.withLockedValue { state in
-                if case .connecting = state { state = .idle }
+    }
+
+    /// The future's value, or DEADLINE_EXCEEDED at `deadline`, whichever comes first.
+    private static func value(of future: EventLoopFuture<ClientConnection>, before deadline: NIODeadline?, address: String) async throws -> ClientConnection {
+        guard let deadline else { return try await future.get() }
+        return try await withCheckedThrowingContinuation { continuation in
+            let resumed = NIOLockedValueBox(false)
+            let resume: @Sendable (Result<ClientConnection, any Error>) -> Void = { result in
+                guard resumed.withLockedValue({ done in defer { done = true }; return !done }) else { return }
+                continuation.resume(with: result)
             }
-            throw error
+            let timer = future.eventLoop.scheduleTask(deadline: deadline) {
+                resume(.failure(RPCError(code: .deadlineExceeded, message: "the deadline passed while connecting to \(address)")))
+            }
+            future.whenComplete { result in
+                timer.cancel()
+                resume(result)
+            }
         }
     }
 
@@ -66,7 +95,15 @@ final class ConnectionSlot: Sendable {
                 host: host, port: port, group: eventLoop, configuration: configuration.http2,
                 connectTimeout: configuration.connectTimeout)
         } catch {
-            throw RPCError(code: .unavailable, message: "cannot connect to \(host):\(port): \(error)")
+            let failure = RPCError(code: .unavailable, message: "cannot connect to \(host):\(port): \(error)")
+            guarded.withLockedValue { guarded in
+                guard case .connecting = guarded.state else { return }
+                guarded.failures += 1
+                var random = SystemRandomNumberGenerator()
+                let wait = configuration.backoff.wait(afterFailures: guarded.failures, using: &random)
+                guarded.state = .backingOff(until: .now() + wait, error: failure)
+            }
+            throw failure
         }
         let connection = ClientConnection(channel: channel, handler: handler, authority: "\(host):\(port)")
         try await channel.eventLoop.submit {
@@ -75,9 +112,10 @@ final class ConnectionSlot: Sendable {
             handler.onGoAway = { [weak self, weak connection] _, _ in if let connection { self?.retire(connection) } }
             handler.onClose = { [weak self, weak connection] in if let connection { self?.retire(connection) } }
         }.get()
-        let closed = state.withLockedValue { state -> Bool in
-            if case .closed = state { return true }
-            state = .ready(connection)
+        let closed = guarded.withLockedValue { guarded -> Bool in
+            if case .closed = guarded.state { return true }
+            guarded.state = .ready(connection)
+            guarded.failures = 0
             return false
         }
         if closed {
@@ -89,18 +127,18 @@ final class ConnectionSlot: Sendable {
 
     private func retire(_ connection: ClientConnection) {
         connection.markUnusable()
-        state.withLockedValue { state in
-            if case .ready(let current) = state, current === connection { state = .idle }
+        guarded.withLockedValue { guarded in
+            if case .ready(let current) = guarded.state, current === connection { guarded.state = .idle }
         }
         // A connection that has been told GOAWAY closes itself once its streams finish.
     }
 
     func close() async {
-        let current = state.withLockedValue { state -> ClientConnection? in
-            defer { state = .closed }
-            if case .ready(let connection) = state { return connection }
+        let current = guarded.withLockedValue { guarded -> ClientConnection? in
+            defer { guarded.state = .closed }
+            if case .ready(let connection) = guarded.state { return connection }
             return nil
         }
-        if let current { try? await current.channel.close() }
+        if let current { await current.close() }
     }
 }

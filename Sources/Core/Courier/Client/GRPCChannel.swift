@@ -59,12 +59,13 @@ public final class GRPCChannel: Sendable {
         try await closingAfter({ try await body(self) }, close: close)
     }
 
-    func connection() async throws -> ClientConnection {
+    /// A connection for a call, waiting for one no later than the call's `deadline`.
+    func connection(deadline: NIODeadline? = nil) async throws -> ClientConnection {
         let index = slots.count == 1 ? 0 : nextSlot.withLockedValue { next in
             defer { next = (next + 1) % slots.count }
             return next
         }
-        return try await slots[index].connection()
+        return try await slots[index].connection(deadline: deadline)
     }
 
     /// An encoded message with its gRPC prefix, ready to send (and to send again), within the
@@ -183,7 +184,7 @@ public final class GRPCChannel: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            let connection = try await connection()
+            let connection = try await connection(deadline: deadline)
             let call = ClientCall(eventLoop: connection.eventLoop, allocator: allocator, maxSendMessageSize: configuration.maxSendMessageSize)
             let headers = try requestHeaders(method, connection: connection, options: options, deadline: deadline)
             do {
@@ -216,7 +217,7 @@ public final class GRPCChannel: Sendable {
         firstMessage: ByteBuffer?, endRequests: Bool
     ) async throws -> ClientCall {
         let deadline = try deadline(options)
-        let connection = try await connection()
+        let connection = try await connection(deadline: deadline)
         let call = ClientCall(eventLoop: connection.eventLoop, allocator: allocator, maxSendMessageSize: configuration.maxSendMessageSize)
         let headers = try requestHeaders(method, connection: connection, options: options, deadline: deadline)
         let box = call.handler
