@@ -138,4 +138,28 @@ struct ProtocolRulesTests {
             #expect(response.grpcMessage == "bad %25 input %E2%98%BA%0A")
         }
     }
+
+    @Test("a Trailers-Only answer gives empty initial metadata; its fields are trailers only")
+    func trailersOnlyHasNoInitialMetadata() async throws {
+        try await withServer { port in
+            try await withChannel(port: port) { channel in
+                var request = Grpc_Testing_SimpleRequest()
+                var status = Grpc_Testing_EchoStatus()
+                status.code = 2
+                status.message = "failed on purpose"
+                request.responseStatus = status
+                var options = CallOptions()
+                options.metadata.add("x-grpc-test-echo-trailing-bin", bytes: [0xab, 0xab])
+                let (initial, trailing, error) = try await channel.rawServerStreaming(
+                    Grpc_Testing_TestService.Method.unaryCall, request: try request.serializedBytes(), options: options
+                ) { responses -> (Metadata, Metadata, RPCError?) in
+                    let error = await rpcError { for try await _ in responses {} }
+                    return (responses.initialMetadata, responses.trailingMetadata, error)
+                }
+                #expect(error?.code == .unknown && error?.message == "failed on purpose", "\(String(describing: error))")
+                #expect(initial.isEmpty, "initial metadata: \(initial.entries)")
+                #expect(trailing.bytes("x-grpc-test-echo-trailing-bin") == [0xab, 0xab])
+            }
+        }
+    }
 }

@@ -119,9 +119,13 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
                 fail(RPCError(code: .unknown, message: "the response has content-type '\(contentType)', not application/grpc"))
                 return
             }
-            metadata.setInitial(Metadata(headers: headers))
-            if !endStream { return }
-            // Trailers-only: this one block carries the status too.
+            if !endStream {
+                metadata.setInitial(Metadata(headers: headers))
+                return
+            }
+            // Trailers-Only (PROTOCOL-HTTP2.md): this one block is the trailers and carries the
+            // status; there were no response headers, so initial metadata stays empty.
+            metadata.setInitial(Metadata())
         }
         guard endStream else {
             fail(RPCError(code: .internal, message: "received a second header block that does not end the stream"))
