@@ -79,4 +79,31 @@ struct BadInputTests {
             _ = idle
         }
     }
+
+    /// A HEADERS block of 16 KB that adds one 4 KB field to the HPACK table and then refers to it
+    /// ~12,000 times: 48 MB of header fields from one frame.
+    static func hpackBomb(stream: UInt32) -> [UInt8] {
+        var block: [UInt8] = [0x40, 0x06] + Array("x-bomb".utf8)   // literal, incremental indexing, new name
+        block += [0x7f, 0xa1, 0x1e] + [UInt8](repeating: 0x61, count: 4000)  // value length 4000 (7-bit prefix)
+        block += [UInt8](repeating: 0xbe, count: 16_384 - block.count)  // indexed field 62: that entry
+        return RawFrames.frame(type: 1, flags: 0x4, stream: stream, payload: block)
+    }
+
+    @Test("an HPACK bomb is reset without decoding it; the same connection then serves a normal call")
+    func hpackBombIsResetCheaply() async throws {
+        try await withServer { port in
+            let socket = try RawSocket(port: port)
+            var bytes = RawFrames.preface + RawFrames.settings()
+            for stream in stride(from: UInt32(1), through: 31, by: 2) { bytes += Self.hpackBomb(stream: stream) }
+            bytes += RawFrames.headers(stream: 33, RawFrames.grpcRequestFields)
+            bytes += RawFrames.frame(type: 0, flags: 0x1, stream: 33, payload: [0, 0, 0, 0, 0])
+            socket.send(bytes)
+            let (received, _) = socket.readUntilClosed(timeout: 3000)
+            let frames = RawFrames.parse(received)
+            let resets = frames.filter { $0.type == 3 }.map { $0.stream }
+            #expect(resets == Array(stride(from: UInt32(1), through: 31, by: 2)), "every bomb's stream reset: \(resets)")
+            #expect(frames.contains { $0.type == 1 && $0.stream == 33 }, "the normal call was answered: \(frames.map { ($0.type, $0.stream) })")
+            #expect(!frames.contains { $0.type == 7 }, "no GOAWAY: the connection is still good")
+        }
+    }
 }

@@ -29,9 +29,18 @@ enum HTTP2Callbacks {
             let session = HTTP2Callbacks.session(userData)
             guard let stream = session.stream(frame!.pointee.hd.stream_id) else { return 0 }
             stream.headerBlockSize += nameLength + valueLength + 32
-            if stream.headerBlockSize > Int(session.configuration.maxHeaderListSize) {
-                // Keep decoding (HPACK state must stay in step) but drop the fields.
+            let limit = Int(session.configuration.maxHeaderListSize)
+            if stream.headerBlockSize > limit {
                 stream.headerListTooLarge = true
+                // Far past the limit: an HPACK bomb (a small block of references to one large
+                // table entry that decodes to hundreds of MB). nghttp2 then resets the stream and
+                // skips the rest of the block without validating each field or calling back, so
+                // a bomb costs microseconds instead of ~100 ms of CPU.
+                if stream.headerBlockSize > limit * HTTP2Configuration.headerListHardLimitFactor {
+                    return NGHTTP2Result.temporalCallbackFailure
+                }
+                // Just past it: keep decoding (HPACK state must stay in step) but drop the
+                // fields, and answer RESOURCE_EXHAUSTED.
                 return 0
             }
             stream.headerBlock.append(HTTP2Header(

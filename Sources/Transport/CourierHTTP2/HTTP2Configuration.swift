@@ -13,6 +13,10 @@ public struct HTTP2Configuration: Sendable {
     /// SETTINGS_MAX_HEADER_LIST_SIZE we advertise and enforce (RFC 9113 §6.5.2 counts each field as
     /// name + value + 32 bytes). A larger header block fails its stream.
     public var maxHeaderListSize: UInt32 = 16 << 10
+    /// A header list this many times over `maxHeaderListSize` is not decoded further: its stream
+    /// is reset (RST_STREAM) at once instead of answered RESOURCE_EXHAUSTED, so an HPACK bomb
+    /// cannot make the server validate hundreds of MB of fields.
+    public static let headerListHardLimitFactor = 4
     /// Rapid Reset (CVE-2023-44487) defence: nghttp2 tolerates this many stream resets in a burst...
     public var streamResetBurst: UInt64 = 1000
     /// ...then this many per second; beyond it the connection ends with GOAWAY.
