@@ -41,8 +41,12 @@ struct RPCCommand: AsyncParsableCommand {
             throw ValidationError("give the request once: --data, --data-file, --data-hex or --data-base64")
         }
         guard total != nil || duration != nil else { throw ValidationError("say how long: --total N and/or --duration 10s") }
+        if let total { guard total > 0 else { throw ValidationError("--total must be positive") } }
+        if let duration { guard duration.duration > .zero else { throw ValidationError("--duration must be longer than zero, got \(duration.duration)") } }
+        guard warmup.duration >= .zero else { throw ValidationError("--warmup must not be negative") }
+        guard deadline.duration >= .zero else { throw ValidationError("--deadline must not be negative (0: none)") }
         guard connections > 0, streams > 0 else { throw ValidationError("--connections and --streams must be positive") }
-        if let rate { guard rate > 0 else { throw ValidationError("--rate must be positive") } }
+        if let rate { guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be positive") } }
         _ = try parsedMethod()
     }
 

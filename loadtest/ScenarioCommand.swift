@@ -37,6 +37,12 @@ struct ScenarioCommand: AsyncParsableCommand {
         guard rate > 0, eventRate >= 0, users > 0, shops > 0, connections > 0 else {
             throw ValidationError("--rate, --users, --shops and --connections must be positive, --event-rate not negative")
         }
+        for (flag, value) in [("--duration", duration), ("--deadline", deadline), ("--probe-interval", probeInterval),
+                              ("--probe-poll", probePoll), ("--probe-timeout", probeTimeout), ("--budget", budget)] {
+            guard value.duration > .zero else { throw ValidationError("\(flag) must be longer than zero, got \(value.duration)") }
+        }
+        guard warmup.duration >= .zero else { throw ValidationError("--warmup must not be negative") }
+        guard rate.isFinite, eventRate.isFinite else { throw ValidationError("--rate and --event-rate must be finite") }
         guard location.split(separator: ",").count == 2, location.split(separator: ",").allSatisfy({ Double($0) != nil }) else {
             throw ValidationError("--location: expected latitude,longitude, got \(location)")
         }

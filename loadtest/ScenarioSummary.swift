@@ -41,6 +41,8 @@ struct ScenarioSummary: Codable, Sendable {
     var ingest: Ingest
     var budgetMs: Double
     var passed: Bool
+    /// Why it passed or failed, in words: every reason, not only the p99.
+    var verdict: String
 
     init(result: ScenarioRun.Result, settings: ScenarioRun.Settings, target: String, budget: Duration) {
         self.target = target
@@ -60,7 +62,24 @@ struct ScenarioSummary: Codable, Sendable {
             sent: result.eventsSent, accepted: result.ingest?.accepted ?? 0, duplicates: result.ingest?.duplicates ?? 0,
             rejected: result.ingest?.rejected ?? 0, expired: result.ingest?.expired ?? 0, error: result.ingestError)
         budgetMs = budget.seconds * 1000
-        passed = freshnessCount > 0 && freshness.latencyMs.p99 <= budgetMs && freshness.errors.isEmpty
+        (passed, verdict) = Self.verdict(
+            measured: freshnessCount, probes: freshness.probes, timedOut: freshness.timedOut,
+            errors: freshness.errors, p99Ms: freshness.latencyMs.p99, budgetMs: budgetMs)
+    }
+
+    /// PASS only when probes were measured, none failed or timed out, and the p99 is within the
+    /// budget; a FAIL names each reason ("FAIL: 16 of 99 probes failed (...)").
+    static func verdict(measured: Int, probes: Int, timedOut: Int, errors: [String: Int], p99Ms: Double, budgetMs: Double) -> (passed: Bool, text: String) {
+        let failed = errors.values.reduce(0, +)
+        var reasons: [String] = []
+        if measured == 0 { reasons.append("no probe was measured") }
+        if failed > 0 { reasons.append("\(failed) of \(probes) probes failed (\(JSONOutput.errors(errors)))") }
+        if timedOut > 0 { reasons.append("\(timedOut) of \(probes) probes timed out") }
+        let p99 = "freshness p99 \(String(format: "%.3f", p99Ms)) ms"
+        let limit = "\(String(format: "%.0f", budgetMs)) ms"
+        if measured > 0 && p99Ms > budgetMs { reasons.append("\(p99) > \(limit)") }
+        if reasons.isEmpty { return (true, "PASS: \(p99) <= \(limit)") }
+        return (false, "FAIL: " + reasons.joined(separator: "; "))
     }
 
     func json() throws -> String { try JSONOutput.encode(self) }
@@ -85,7 +104,7 @@ struct ScenarioSummary: Codable, Sendable {
             lines.append("  Ingest: \(ingest.sent) sent, \(ingest.accepted) accepted, \(ingest.duplicates) duplicates, \(ingest.rejected) rejected, \(ingest.expired) expired")
         }
         lines.append("")
-        lines.append("  budget: freshness p99 \(String(format: "%.3f", freshness.latencyMs.p99)) ms <= \(String(format: "%.0f", budgetMs)) ms: \(passed ? "PASS" : "FAIL")")
+        lines.append("  budget: \(verdict)")
         return lines.joined(separator: "\n")
     }
 }

@@ -12,7 +12,7 @@ public struct DurationArgument: ExpressibleByArgument, Sendable, CustomStringCon
         }
         let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("µs", 1e-6), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, scale) in units where argument.hasSuffix(suffix) {
-            guard let value = Double(argument.dropLast(suffix.count)), value >= 0 else { return nil }
+            guard let value = Double(argument.dropLast(suffix.count)), value >= 0, value.isFinite, value * scale < 1e9 else { return nil }
             duration = .nanoseconds(Int64((value * scale * 1e9).rounded()))
             description = argument
             return
