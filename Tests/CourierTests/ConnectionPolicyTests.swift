@@ -38,7 +38,8 @@ struct ConnectionPolicyTests {
                 let error = await rpcError { _ = try await client.unaryCall(Grpc_Testing_SimpleRequest(), options: CallOptions(timeout: .milliseconds(200))) }
                 let elapsed = ContinuousClock.now - start
                 #expect(error?.code == .deadlineExceeded, "\(String(describing: error))")
-                #expect(elapsed < .milliseconds(700), "took \(elapsed)")
+                // Far below the 10 s connect timeout it used to wait out (loose: CI hosts stall).
+                #expect(elapsed < .seconds(3), "took \(elapsed)")
             }
         }
     }

@@ -71,13 +71,19 @@ struct ServerLifecycleTests {
     @Test func aChannelReconnectsAfterTheServerRestarts() async throws {
         let first = InteropServer.make(configuration: .testing).0
         let port = try await first.start(host: "127.0.0.1", port: 0)
-        try await withChannel(port: port) { channel in
+        // A short, exact backoff: the failed dial while the server is down puts the address in
+        // backoff (connection-backoff.md); once it is over, the next call dials and succeeds.
+        var configuration = ChannelConfiguration()
+        configuration.backoff.initial = .milliseconds(200)
+        configuration.backoff.jitter = 0
+        try await withChannel(port: port, configuration: configuration) { channel in
             try await InteropTestCase.emptyUnary.run(on: channel)
             await first.close()
             let down = await rpcError { try await InteropTestCase.emptyUnary.run(on: channel) }
             #expect(down?.code == .unavailable)
             let second = InteropServer.make(configuration: .testing).0
             try await second.start(host: "127.0.0.1", port: port)
+            try await Task.sleep(for: .milliseconds(250))
             try await InteropTestCase.emptyUnary.run(on: channel)
             await second.close()
         }

@@ -6,7 +6,7 @@ import Testing
 
 /// What `reco serve` does with a data directory that is not as it should be, and how it reports
 /// its own health: a real process each time.
-@Suite("reco serve starts safely and reports its health truthfully", .timeLimit(.minutes(2)))
+@Suite("reco serve starts safely and reports its health truthfully", .timeLimit(.minutes(3)))
 struct StartupSafetyTests {
     @Test("a bad newest part_date falls back to the newest good one; when none loads, a clear error and exit 1")
     func badNewestFallsBack() async throws {
@@ -40,7 +40,8 @@ struct StartupSafetyTests {
             #expect(refusal.error.contains("--demo"), "\(refusal.error)")
             #expect(!FileManager.default.fileExists(atPath: data + "/candidates/2026-11-22/shops.tsv"))
 
-            let demo = try await RecoProcess(["--data-dir", data, "--demo"])
+            // Writing the full demo data set in a debug build (under ASan in CI) takes a while.
+            let demo = try await RecoProcess(["--data-dir", data, "--demo"], timeout: .seconds(150))
             defer { demo.stop() }
             try await withChannel(port: demo.port) { (channel: GRPCChannel) async throws -> Void in
                 var request = Reco_V1_RecommendRequest()
@@ -89,7 +90,7 @@ struct StartupSafetyTests {
                     #expect(try await status(of: "") == wanted)
                 }
                 try await waitFor(.notServing)
-                let candidates = try await RecoProcess(["--service", "candidates", "--data-dir", data], port: candidatesPort)
+                let candidates = try await RecoProcess(["--service", "candidates", "--data-dir", SharedDemoData.root], port: candidatesPort)
                 defer { candidates.stop() }
                 try await waitFor(.serving)
             }
