@@ -27,9 +27,10 @@ public final class LogRateLimiter: Sendable {
         log(suppressed.exchange(0, ordering: .relaxed))
     }
 
+    /// Nanoseconds since the first use; 0 or more, so the first attempt always logs.
     private static func nanoseconds() -> Int64 {
-        let (seconds, attoseconds) = ContinuousClock.now.duration(to: Self.origin).components
-        return -(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let (seconds, attoseconds) = Self.origin.duration(to: .now).components
+        return max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
     private static let origin = ContinuousClock.now
