@@ -167,13 +167,15 @@ let package = Package(
             name: "interop-client", dependencies: ["CourierInterop"], path: "Sources/Tools/interop-client",
             swiftSettings: swiftSettings),
 
+        // Loopback sockets for tests: stalled and full-backlog listeners, free ports.
+        .target(name: "CourierTestSupport", path: "Tests/CourierTestSupport"),
         .testTarget(
             name: "CourierProtobufTests", dependencies: ["CourierProtobuf", "CourierProtos", "CourierSchema"],
             path: "Tests/CourierProtobufTests"),
         .testTarget(
             name: "CourierTests",
             dependencies: [
-                "Courier", "CourierProtos", "CourierServices", "CourierInterop", "CourierHTTP2", "CNGHTTP2",
+                "Courier", "CourierProtos", "CourierServices", "CourierInterop", "CourierHTTP2", "CNGHTTP2", "CourierTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/CourierTests"),
@@ -183,13 +185,13 @@ let package = Package(
         .testTarget(
             name: "CourierToolingTests",
             dependencies: [
-                "courier-cli", "Courier", "CourierInterop", "CourierSchema", "CourierServices", "CourierTooling",
+                "courier-cli", "Courier", "CourierInterop", "CourierSchema", "CourierServices", "CourierTooling", "CourierTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/CourierToolingTests"),
         .testTarget(
-            name: "RecoTests", dependencies: ["Reco", "Courier", "CourierProtos"],
+            name: "RecoTests", dependencies: ["Reco", "Courier", "CourierProtos", "CourierTestSupport"],
             path: "Tests/RecoTests"),
     ]
 )

@@ -1,4 +1,5 @@
 import Courier
+import CourierTestSupport
 import CourierProtos
 import Foundation
 import NIOConcurrencyHelpers
@@ -29,7 +30,7 @@ struct ConnectionPolicyTests {
 
     @Test("a peer whose connect never completes (accept backlog full): the call ends at its deadline, not the connect timeout")
     func connectBoundedByDeadline() async throws {
-        let listener = try FullBacklogListener()
+        let listener = try StalledListener(backlogFull: true)
         defer { listener.close() }
         try await GRPCChannel(host: "127.0.0.1", port: listener.port).closing { channel in
             let client = Grpc_Testing_BenchmarkService.Client(channel: channel)
@@ -46,7 +47,7 @@ struct ConnectionPolicyTests {
 
     @Test("an address that refused a connection backs off: the next calls fail at once without dialling, then it is tried again")
     func refusedAddressBacksOff() async throws {
-        let port = try unusedPort()
+        let port = try freeLoopbackPort()
         var configuration = ChannelConfiguration()
         configuration.backoff.initial = .milliseconds(300)
         configuration.backoff.jitter = 0
@@ -88,41 +89,6 @@ struct ConnectionPolicyTests {
     }
 }
 
-/// A listener with a backlog of one that never accepts, filled by two connections of its own:
-/// the kernel then drops further SYNs, so a connect to it neither completes nor fails.
-final class FullBacklogListener {
-    let port: Int
-    private let descriptor: Int32
-    private var fillers: [Int32] = []
-
-    init() throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.descriptor = descriptor
-        var address = loopback(port: 0)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(descriptor, 0) == 0 else { throw TestFailure("bind/listen failed") }
-        let port = boundPort(descriptor)
-        self.port = port
-        // Fill the accept queue (its size is the backlog + 1) and then some.
-        for _ in 0..<3 {
-            let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-            var target = loopback(port: port)
-            _ = withUnsafePointer(to: &target) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            fillers.append(filler)
-        }
-        usleep(50_000)
-    }
-
-    func close() {
-        for filler in fillers { Glibc.close(filler) }
-        Glibc.close(descriptor)
-    }
-}
-
 /// A port bound and accepting when asked; counts the connections it accepted.
 final class ConnectionCounter: @unchecked Sendable {
     private let descriptor: Int32
@@ -130,20 +96,12 @@ final class ConnectionCounter: @unchecked Sendable {
     private var thread: Thread?
 
     init(port: Int, startListening: Bool) throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.descriptor = descriptor
-        var reuse: Int32 = 1
-        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
-        var address = loopback(port: port)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw TestFailure("bind failed") }
+        descriptor = try boundLoopbackSocket(port: port).descriptor
         if startListening { try listen() }
     }
 
     func listen() throws {
-        guard Glibc.listen(descriptor, 16) == 0 else { throw TestFailure("listen failed") }
+        guard Glibc.listen(descriptor, 16) == 0 else { throw SocketSetupError("listen failed") }
         let descriptor = self.descriptor
         let count = self.count
         let thread = Thread {
@@ -189,38 +147,4 @@ private final class RecordingHTTP2Peer: ChannelInboundHandler, Sendable {
     }
 
     func channelInactive(context: ChannelHandlerContext) { closed.withLockedValue { $0 = true } }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-func loopback(port: Int) -> sockaddr_in {
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = UInt16(port).bigEndian
-    return address
-}
-
-func boundPort(_ descriptor: Int32) -> Int {
-    var address = sockaddr_in()
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
-/// A port nothing listens on (bound for a moment, then released).
-func unusedPort() throws -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
-    var address = loopback(port: 0)
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard bound == 0 else { throw TestFailure("bind failed") }
-    return boundPort(descriptor)
 }

@@ -1,3 +1,4 @@
+import CourierTestSupport
 import Courier
 import CourierInterop
 import Foundation
@@ -7,7 +8,7 @@ import Testing
 @Suite("courier-cli errors", .serialized)
 struct CLIErrorTests {
     @Test func connectionRefusedSaysSo() async throws {
-        let port = try freePort()
+        let port = try freeLoopbackPort()
         let run = try await CLIProcess.run(["call", "127.0.0.1:\(port)", "grpc.testing.TestService/UnaryCall", "--proto", "grpc/testing/test.proto", "-I", repositoryRoot + "/Protos"])
         #expect(run.status == 64 + 14)
         #expect(run.stderr == "error: UNAVAILABLE (14): cannot connect to 127.0.0.1:\(port): connection refused (is the server running, on this port?)\n")

@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import Reco
 import Testing
+import CourierTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -68,6 +69,18 @@ struct SearchHomeTests {
 
     func search(_ history: Reco_V1_HistoryService.Client, user: String, keyword: String) async throws {
         _ = try await history.record(action(UUID().uuidString, user: user, session: "session-1", kind: .keywordSearch, keyword: keyword))
+    }
+
+    /// A degraded answer as SearchHome must give it when Similarity cannot help: flagged, the
+    /// two-tower order, every shop with its details (the re-rank gave up in time to fetch them),
+    /// within the deadline.
+    func expectTwoTowerFallback(_ response: Reco_V1_RecommendResponse, answeredIn elapsed: Duration,
+                                sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(response.degraded, sourceLocation: sourceLocation)
+        #expect(response.strategy == .twoTower, sourceLocation: sourceLocation)
+        #expect(response.shops.count == 10, sourceLocation: sourceLocation)
+        #expect(response.shops.allSatisfy { !($0.shop?.name.isEmpty ?? true) }, "shop details kept", sourceLocation: sourceLocation)
+        #expect(elapsed < Self.deadline + .milliseconds(200), "answered in \(elapsed)", sourceLocation: sourceLocation)
     }
 
     func categories(_ response: Reco_V1_RecommendResponse) -> [String] {
@@ -183,13 +196,8 @@ struct SearchHomeTests {
                     let start = ContinuousClock.now
                     let response = try await recommend(Reco_V1_SearchHomeService.Client(channel: channel), user: DemoDataGenerator.burgerRegular)
                     let elapsed = ContinuousClock.now - start
-                    #expect(response.degraded)
                     #expect(response.degradedReason == "similarity: DEADLINE_EXCEEDED", "\(response.degradedReason)")
-                    // The re-rank gave up in time for the shown shops' details.
-                    #expect(response.shops.allSatisfy { !($0.shop?.name.isEmpty ?? true) })
-                    #expect(response.strategy == .twoTower)
-                    #expect(response.shops.count == 10)
-                    #expect(elapsed < Self.deadline + .milliseconds(200), "answered in \(elapsed)")
+                    expectTwoTowerFallback(response, answeredIn: elapsed)
                 }
             }
         }
@@ -208,48 +216,6 @@ struct SearchHomeTests {
                 #expect(error?.message.hasPrefix("candidates:") == true)
             }
         }
-    }
-}
-
-/// A TCP listener that never accepts: connections complete in the kernel's backlog and then
-/// nothing is ever read or written — a stalled peer. With `backlogFull`, its backlog of one is
-/// filled by connections of its own, so the kernel drops further SYNs: a connect to it neither
-/// completes nor fails (a peer that is down behind a live address).
-final class StalledListener {
-    let descriptor: Int32
-    let port: Int
-    private var fillers: [Int32] = []
-
-    init(backlogFull: Bool = false) throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.descriptor = descriptor
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(descriptor, backlogFull ? 0 : 64) == 0 else { throw ProcessError("stalled listener: bind/listen failed") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        port = Int(UInt16(bigEndian: address.sin_port))
-        guard backlogFull else { return }
-        for _ in 0..<3 {
-            let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-            _ = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            fillers.append(filler)
-        }
-        usleep(50_000)
-    }
-
-    func close() {
-        for filler in fillers { Glibc.close(filler) }
-        Glibc.close(descriptor)
     }
 }
 
@@ -316,12 +282,8 @@ extension SearchHomeTests {
                         let start = ContinuousClock.now
                         let response = try await recommend(client, user: DemoDataGenerator.burgerRegular)
                         let elapsed = ContinuousClock.now - start
-                        #expect(response.degraded)
                         #expect(response.degradedReason.hasPrefix("similarity: DEADLINE_EXCEEDED"), "\(response.degradedReason)")
-                        #expect(response.strategy == .twoTower)
-                        #expect(response.shops.count == 10)
-                        #expect(response.shops.allSatisfy { !($0.shop?.name.isEmpty ?? true) }, "shop details kept")
-                        #expect(elapsed < Self.deadline + .milliseconds(200), "answered in \(elapsed)")
+                        expectTwoTowerFallback(response, answeredIn: elapsed)
                     }
                 }
             }

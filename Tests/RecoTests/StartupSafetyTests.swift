@@ -3,6 +3,7 @@ import CourierProtos
 import Foundation
 import Reco
 import Testing
+import CourierTestSupport
 
 /// What `reco serve` does with a data directory that is not as it should be, and how it reports
 /// its own health: a real process each time.
@@ -69,7 +70,7 @@ struct StartupSafetyTests {
     @Test("SearchHome is NOT_SERVING while it cannot reach Candidates, SERVING once it can")
     func healthFollowsCandidates() async throws {
         try await withTemporaryDirectory { data in
-            let candidatesPort = try RecoProcess.freePort()
+            let candidatesPort = try freeLoopbackPort()
             let searchHome = try await RecoProcess([
                 "--service", "searchhome", "--data-dir", data + "/sh",
                 "--candidates", "127.0.0.1:\(candidatesPort)", "--history", "127.0.0.1:1", "--similarity", "127.0.0.1:1",

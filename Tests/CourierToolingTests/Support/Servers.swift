@@ -1,3 +1,4 @@
+import CourierTestSupport
 import Courier
 import CourierInterop
 import Foundation
@@ -22,7 +23,7 @@ func withGRPCIOServer<R>(_ body: (String) async throws -> R) async throws -> R {
     let stubs = FileManager.default.temporaryDirectory.appendingPathComponent("courier-stubs-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: stubs) }
     try runToEnd("/bin/bash", [repositoryRoot + "/Tests/Interop/generate_stubs.sh", stubs])
-    let port = try freePort()
+    let port = try freeLoopbackPort()
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3", repositoryRoot + "/Tests/Interop/grpcio_interop.py", "server", "--port", "\(port)"]
@@ -53,13 +54,6 @@ func withHTTP1Server<R>(_ body: (String) async throws -> R) async throws -> R {
         try? await channel.close()
         throw error
     }
-}
-
-func freePort() throws -> Int {
-    let socket = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).wait()
-    let port = socket.localAddress!.port!
-    try socket.close().wait()
-    return port
 }
 
 private func waitUntilListening(_ port: Int, while process: Process, timeout: Duration = .seconds(30)) async throws {

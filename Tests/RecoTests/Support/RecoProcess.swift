@@ -19,13 +19,8 @@ final class RecoProcess {
 
     /// Starts `reco serve <arguments> --port <port>` (0: any free port) and waits until it is serving.
     init(_ arguments: [String], port requestedPort: Int = 0, timeout: Duration = .seconds(60)) async throws {
-        guard let executable = Self.executable else { throw ProcessError("reco is not built beside \(CommandLine.arguments[0])") }
         portFile = NSTemporaryDirectory() + "reco-port-" + UUID().uuidString
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["serve", "--port", "\(requestedPort)", "--no-metrics", "--threads", "1", "--port-file", portFile] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        try Self.launch(process, ["--port", "\(requestedPort)", "--port-file", portFile] + arguments, standardError: FileHandle.nullDevice)
         let deadline = ContinuousClock.now + timeout
         while true {
             if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
@@ -44,14 +39,9 @@ final class RecoProcess {
     /// Runs `reco serve <arguments>` where it is expected to refuse to start: its exit status and
     /// what it wrote to standard error. Fails if it is still running after `timeout`.
     static func refusal(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> (status: Int32, error: String) {
-        guard let executable else { throw ProcessError("reco is not built beside \(CommandLine.arguments[0])") }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["serve", "--port", "0", "--no-metrics", "--threads", "1"] + arguments
         let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
+        try launch(process, ["--port", "0"] + arguments, standardError: errors)
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
             guard ContinuousClock.now < deadline else {
@@ -64,19 +54,14 @@ final class RecoProcess {
         return (process.terminationStatus, text)
     }
 
-    /// A port that was free a moment ago (for a server that must start after its clients know it).
-    static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        guard bound else { throw ProcessError("cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+    /// Runs `reco serve <arguments>` with one thread and no metrics, standard output discarded.
+    private static func launch(_ process: Process, _ arguments: [String], standardError: Any) throws {
+        guard let executable else { throw ProcessError("reco is not built beside \(CommandLine.arguments[0])") }
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["serve", "--no-metrics", "--threads", "1"] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = standardError
+        try process.run()
     }
 
     /// Kills the process at once: no shutdown, no flush.

@@ -54,8 +54,7 @@ final class ActionLog {
             descriptor = -1
             lock = nil
         }
-        needsSync = true
-        try sync()
+        guard fsync(descriptor) == 0 else { throw Self.systemError("fsync", path) }
     }
 
     /// Reads every intact record from the start, calling `body` for each; truncates a torn tail.

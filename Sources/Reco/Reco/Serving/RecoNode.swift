@@ -18,7 +18,7 @@ public final class RecoNode: Sendable {
     /// SearchHome's channels to its peers (made in init for its own role, in `start` for `all`).
     private let channels: Mutex<[GRPCChannel]>
     /// SearchHome's channel to Candidates when it runs alone (its health follows Candidates').
-    private let candidatesChannel: Mutex<GRPCChannel?> = Mutex(nil)
+    private let candidatesChannel: GRPCChannel?
     private let logger: Logger
     private let ports: Mutex<(grpc: Int, metrics: Int?)> = Mutex((0, nil))
     private let peerHealth: Mutex<PeerHealthMonitor?> = Mutex(nil)
@@ -63,6 +63,7 @@ public final class RecoNode: Sendable {
             services.append(CandidateServiceProvider(batches: ActiveBatch(batch), directory: directory))
         }
         var channels: [GRPCChannel] = []
+        var candidatesChannel: GRPCChannel?
         if runs(.searchhome) {
             let peers = SearchHomePeers()
             if role == .searchhome {
@@ -76,7 +77,7 @@ public final class RecoNode: Sendable {
                     return channel
                 }
                 let candidates = try client(configuration.candidatesAddress, "--candidates")
-                candidatesChannel.withLock { $0 = candidates }
+                candidatesChannel = candidates
                 peers.connect(.init(
                     history: .init(channel: try client(configuration.historyAddress, "--history")),
                     similarity: .init(channel: try client(configuration.similarityAddress, "--similarity")),
@@ -88,6 +89,7 @@ public final class RecoNode: Sendable {
             peers = nil
         }
         self.channels = Mutex(channels)
+        self.candidatesChannel = candidatesChannel
 
         let health = HealthService()
         for service in services { health.setStatus(.serving, for: service.serviceDescriptor.name) }
@@ -121,7 +123,7 @@ public final class RecoNode: Sendable {
         } else {
             // Peers in other processes may start later: connect in the background, calls retry anyway.
             for channel in channels.withLock({ $0 }) { Task { try? await channel.connect() } }
-            if configuration.role == .searchhome, let candidates = candidatesChannel.withLock({ $0 }) { watchCandidates(candidates) }
+            if let candidatesChannel { watchCandidates(candidatesChannel) }
         }
         var metricsPort: Int?
         if let metricsServer, let wanted = configuration.metricsPort {
@@ -171,10 +173,11 @@ public final class RecoNode: Sendable {
         let embeddings = PartDateDirectory(root: "\(data)/embeddings")
         let candidates = PartDateDirectory(root: "\(data)/candidates")
         let needed = (needsEmbeddings ? [embeddings] : []) + (needsCandidates ? [candidates] : [])
-        if needed.allSatisfy({ !$0.completePartDates().isEmpty }) { return }
+        let lacking = needed.filter { $0.completePartDates().isEmpty }
+        if lacking.isEmpty { return }
         let untouched = embeddings.batchFolders().isEmpty && candidates.batchFolders().isEmpty
         guard untouched || configuration.demoData else {
-            let problems = needed.filter { $0.completePartDates().isEmpty }.map { directory in
+            let problems = lacking.map { directory in
                 let folders = directory.batchFolders()
                 return folders.isEmpty
                     ? "\(directory.root): no part_date folders"
