@@ -7,17 +7,18 @@ enum HTMLReport {
     static func scenario(summary: ScenarioSummary, result: ScenarioRun.Result) -> String {
         render(
             title: "Scenario against \(summary.target)",
-            verdict: (summary.passed, "Freshness p99 \(String(format: "%.3f", summary.freshness.latencyMs.p99)) ms against a budget of \(String(format: "%.0f", summary.budgetMs)) ms"),
+            verdict: (summary.passed, summary.verdict),
             table: summary.table(), json: (try? summary.json()) ?? "{}", timelineName: "Recommend",
             timeline: result.recommend.perSecond,
-            series: [("Recommend", result.recommend.histogram, "#1f6fb4"), ("freshness", result.freshness.histogram, "#d2691e")])
+            series: [("Recommend (OK)", result.recommend.histogram, "#1f6fb4"), ("Recommend (all, failures at their time)", result.recommend.allCalls, "#7a9cc6"),
+                     ("freshness", result.freshness.allCalls, "#d2691e")])
     }
 
     static func render(title: String, verdict: (passed: Bool, text: String)?, table: String, json: String, timelineName: String,
-                       timeline perSecond: [Int: (count: Int, worstMicros: UInt64)],
+                       timeline perSecond: [Int: LatencyRecorder.Second],
                        series: [(String, Histogram<UInt64>, String)]) -> String {
         let verdictLine = verdict.map { verdict in
-            "<p class=\"\(verdict.passed ? "pass" : "fail")\">\(escape(verdict.text)): <b>\(verdict.passed ? "PASS" : "FAIL")</b></p>"
+            "<p class=\"\(verdict.passed ? "pass" : "fail")\"><b>\(escape(verdict.text))</b></p>"
         } ?? ""
         return """
         <!doctype html>
@@ -27,7 +28,7 @@ enum HTMLReport {
         <h1>\(escape(title))</h1>
         \(verdictLine)
         <pre>\(escape(table))</pre>
-        <h2>\(escape(timelineName)) latency over time (worst per second, ms) and calls per second</h2>
+        <h2>\(escape(timelineName)) latency over time (worst per second, ms), calls per second (grey) and failed calls per second (red)</h2>
         \(timeline(perSecond))
         <h2>Percentiles (ms, log scale; x: 0 → 99.99%)</h2>
         \(percentiles(series))
@@ -43,22 +44,25 @@ enum HTMLReport {
 
     private static let width = 900.0, height = 300.0, margin = 50.0
 
-    private static func timeline(_ perSecond: [Int: (count: Int, worstMicros: UInt64)]) -> String {
+    private static func timeline(_ perSecond: [Int: LatencyRecorder.Second]) -> String {
         guard let last = perSecond.keys.max(), last >= 0 else { return "<p>no data</p>" }
         let seconds = Array(0...last)
         let worst = seconds.map { Double(perSecond[$0]?.worstMicros ?? 0) / 1000 }
         let counts = seconds.map { Double(perSecond[$0]?.count ?? 0) }
-        let maxWorst = max(worst.max() ?? 1, 0.001), maxCount = max(counts.max() ?? 1, 1)
+        let errors = seconds.map { Double(perSecond[$0]?.errors ?? 0) }
+        let maxWorst = max(worst.max() ?? 1, 0.001), maxCount = max(counts.max() ?? 1, errors.max() ?? 1, 1)
         func x(_ i: Int) -> Double { margin + Double(i) / Double(max(last, 1)) * (width - 2 * margin) }
         let worstPath = seconds.map { "\(x($0)),\(height - margin - worst[$0] / maxWorst * (height - 2 * margin))" }.joined(separator: " ")
         let countPath = seconds.map { "\(x($0)),\(height - margin - counts[$0] / maxCount * (height - 2 * margin))" }.joined(separator: " ")
+        let errorPath = seconds.map { "\(x($0)),\(height - margin - errors[$0] / maxCount * (height - 2 * margin))" }.joined(separator: " ")
         return """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-size="11">
         <rect x="\(margin)" y="\(margin)" width="\(width - 2 * margin)" height="\(height - 2 * margin)" fill="none" stroke="#999"/>
         <polyline points="\(countPath)" fill="none" stroke="#bbb"/>
+        <polyline points="\(errorPath)" fill="none" stroke="#c00"/>
         <polyline points="\(worstPath)" fill="none" stroke="#1f6fb4" stroke-width="1.5"/>
         <text x="\(margin)" y="\(margin - 8)" fill="#1f6fb4">worst \(String(format: "%.2f", maxWorst)) ms</text>
-        <text x="\(width - margin)" y="\(margin - 8)" text-anchor="end" fill="#888">calls/s up to \(Int(maxCount))</text>
+        <text x="\(width - margin)" y="\(margin - 8)" text-anchor="end" fill="#888">calls/s up to \(Int(maxCount)); failed: <tspan fill="#c00">\(Int(errors.reduce(0, +)))</tspan></text>
         <text x="\(margin)" y="\(height - margin + 16)">0 s</text>
         <text x="\(width - margin)" y="\(height - margin + 16)" text-anchor="end">\(last) s</text>
         </svg>

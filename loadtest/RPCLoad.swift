@@ -23,6 +23,8 @@ struct RPCLoad: Sendable {
 
     struct Result: Sendable {
         var latency: LatencyRecorder.Snapshot
+        /// Open loop: how late each measured call left after its intended time.
+        var sendLag: LatencyRecorder.Snapshot?
         var sent: Int
         var dropped: Int
         var elapsed: Duration
@@ -61,7 +63,7 @@ struct RPCLoad: Sendable {
                     counters.responseBytes.add(response.message.count, ordering: .relaxed)
                 }
             } catch {
-                if measured { recorder.recordError(error) }
+                if measured { recorder.recordError(error, after: clock.now - intended, at: intended) }
             }
         }
 
@@ -76,7 +78,33 @@ struct RPCLoad: Sendable {
             }
         } : nil
 
-        if let rate = settings.rate {
+        var sendLag: LatencyRecorder?
+        if let rate = settings.rate, !settings.asyncCalls, let callers = try? await channel.eventLoopUnaryCallers(),
+           let framed = try? channel.frame(encoded: request) {
+            let lag = LatencyRecorder(start: measureFrom)
+            sendLag = lag
+            let load = EventLoopOpenLoop(
+                callers: callers, method: method, framedRequest: framed, options: options,
+                schedule: OpenLoopSchedule(start: start, ratePerSecond: rate), end: end, maxInFlight: settings.maxInFlight)
+            await load.run(.init(
+                claim: { intended in
+                    let measured = intended >= measureFrom
+                    if measured && !claim() { return nil }
+                    return measured
+                },
+                dropped: { measured in if measured { counters.dropped.add(1, ordering: .relaxed) } },
+                sent: { delay, measured in if measured { lag.record(delay, at: measureFrom) } },
+                done: { intended, measured, result in
+                    guard measured else { return }
+                    switch result {
+                    case .success(let response):
+                        recorder.record(clock.now - intended, at: intended)
+                        counters.responseBytes.add(response.message.readableBytes, ordering: .relaxed)
+                    case .failure(let error):
+                        recorder.recordError(error, after: clock.now - intended, at: intended)
+                    }
+                }))
+        } else if let rate = settings.rate {
             let schedule = OpenLoopSchedule(start: start, ratePerSecond: rate)
             await withDiscardingTaskGroup { group in
                 await schedule.run(until: end) { _, intended in
@@ -109,7 +137,7 @@ struct RPCLoad: Sendable {
                     recorder.record(clock.now - start, at: start)
                     counters.responseBytes.add(response.message.readableBytes, ordering: .relaxed)
                 case .failure(let error):
-                    recorder.recordError(error)
+                    recorder.recordError(error, after: clock.now - start, at: start)
                 }
             })
         } else {
@@ -131,7 +159,7 @@ struct RPCLoad: Sendable {
         reporter?.cancel()
         if progress { FileHandle.standardError.write(Data("\n".utf8)) }
         return Result(
-            latency: recorder.snapshot, sent: counters.sent.load(ordering: .relaxed), dropped: counters.dropped.load(ordering: .relaxed),
+            latency: recorder.snapshot, sendLag: sendLag?.snapshot, sent: counters.sent.load(ordering: .relaxed), dropped: counters.dropped.load(ordering: .relaxed),
             elapsed: finished - measureFrom, responseBytes: counters.responseBytes.load(ordering: .relaxed))
     }
 }

@@ -27,7 +27,8 @@ struct ScenarioRun: Sendable {
         var dropped: Int
         var probesStarted: Int
         var probesTimedOut: Int
-        var probesSkipped: Int
+        /// Failed polling Recommends of the probes, by gRPC status (a probe goes on polling).
+        var probePollFailures: [String: Int]
         var probeRecommends: Int
         var ingest: Reco_V1_IngestSummary?
         var ingestError: String?
@@ -42,13 +43,19 @@ struct ScenarioRun: Sendable {
 
     func run(progress: Bool) async throws -> Result {
         let clock = ContinuousClock()
+        let searchHome = Reco_V1_SearchHomeService.Client(channel: channel)
+        // Probe users first, before the run's clock starts: no probe spends its measured time
+        // looking for a user, and the schedules do not start late.
+        let probeRate = 1 / settings.probeInterval.seconds
+        let probeUsers = try await FreshnessProbe.findUsers(
+            count: Int(((settings.warmup + settings.duration).seconds * probeRate).rounded(.up)) + 1, runId: actions.runId,
+            searchHome: searchHome, deadline: settings.probeTimeout)
         let start = clock.now + .milliseconds(20)
         let measureFrom = start + settings.warmup
         let end = measureFrom + settings.duration
         let recommendLatency = LatencyRecorder(start: measureFrom)
         let freshness = LatencyRecorder(start: measureFrom)
         let counters = Counters()
-        let searchHome = Reco_V1_SearchHomeService.Client(channel: channel)
         let history = Reco_V1_HistoryService.Client(channel: channel)
         let feed = IngestFeed()
         let executor = channel.taskExecutor
@@ -74,36 +81,32 @@ struct ScenarioRun: Sendable {
             }
         }
 
+        // Probes on their own open-loop schedule, each with a user found before the run.
+        let probeSchedule = OpenLoopSchedule(start: start, ratePerSecond: probeRate)
         let probes = Task(executorPreference: executor) {
             await withDiscardingTaskGroup { group in
-                var number = 0
-                while clock.now < end {
-                    number += 1
+                await probeSchedule.run(until: end) { number, intended in
+                    guard number < probeUsers.count else { return false }
                     let probe = FreshnessProbe(
-                        number: number, runId: actions.runId, searchHome: searchHome, feed: feed, settings: settings,
-                        location: actions.location(ofUser: number))
-                    let measured = clock.now >= measureFrom
+                        number: number, runId: actions.runId, userId: probeUsers[number], searchHome: searchHome, feed: feed,
+                        settings: settings, location: actions.location(ofUser: number))
+                    let measured = intended >= measureFrom
                     group.addTask(executorPreference: executor) {
-                        let outcome = await probe.run()
+                        let outcome = await probe.run(intended: intended)
                         counters.probeRecommends.add(outcome.recommends, ordering: .relaxed)
                         guard measured else { return }
+                        counters.probesStarted.add(1, ordering: .relaxed)
+                        for error in outcome.failedPolls { counters.recordPollFailure(error) }
                         switch outcome.result {
-                        case .reflected(let sent, let latency):
-                            freshness.record(latency, at: sent)
-                            counters.probesStarted.add(1, ordering: .relaxed)
-                        case .timedOut(let sent):
+                        case .reflected(let intended, let latency):
+                            freshness.record(latency, at: intended)
+                        case .timedOut(let intended):
                             // Counted at the timeout, a lower bound of its freshness, so it weighs on the percentiles.
-                            freshness.record(settings.probeTimeout, at: sent)
-                            counters.probesStarted.add(1, ordering: .relaxed)
+                            freshness.record(settings.probeTimeout, at: intended)
                             counters.probesTimedOut.add(1, ordering: .relaxed)
-                        case .skipped:
-                            counters.probesSkipped.add(1, ordering: .relaxed)
-                        case .failed(let error):
-                            counters.probesStarted.add(1, ordering: .relaxed)
-                            freshness.recordError(error)
                         }
                     }
-                    try? await Task.sleep(for: settings.probeInterval)
+                    return true
                 }
             }
         }
@@ -147,7 +150,7 @@ struct ScenarioRun: Sendable {
                         _ = try await searchHome.recommend(call, options: options)
                         if measured { recommendLatency.record(clock.now - intended, at: intended) }
                     } catch {
-                        if measured { recommendLatency.recordError(error) }
+                        if measured { recommendLatency.recordError(error, after: clock.now - intended, at: intended) }
                     }
                     counters.inFlight.subtract(1, ordering: .relaxed)
                 }
@@ -166,7 +169,7 @@ struct ScenarioRun: Sendable {
             recommend: recommendLatency.snapshot, freshness: freshness.snapshot,
             recommendSent: counters.recommendSent.load(ordering: .relaxed), dropped: counters.dropped.load(ordering: .relaxed),
             probesStarted: counters.probesStarted.load(ordering: .relaxed), probesTimedOut: counters.probesTimedOut.load(ordering: .relaxed),
-            probesSkipped: counters.probesSkipped.load(ordering: .relaxed), probeRecommends: counters.probeRecommends.load(ordering: .relaxed),
+            probePollFailures: counters.pollFailures.withLock { $0 }, probeRecommends: counters.probeRecommends.load(ordering: .relaxed),
             ingest: nil, ingestError: nil, eventsSent: feed.sent, measured: settings.duration)
         switch ingestResult {
         case .success(let summary): result.ingest = summary
@@ -183,6 +186,12 @@ final class Counters: Sendable {
     let inFlight = Atomic<Int>(0)
     let probesStarted = Atomic<Int>(0)
     let probesTimedOut = Atomic<Int>(0)
-    let probesSkipped = Atomic<Int>(0)
     let probeRecommends = Atomic<Int>(0)
+    /// Failed polling Recommends of the probes, by gRPC status.
+    let pollFailures = Mutex<[String: Int]>([:])
+
+    func recordPollFailure(_ error: any Error) {
+        let code = "\(RPCError(reporting: error).code)"
+        pollFailures.withLock { $0[code, default: 0] += 1 }
+    }
 }

@@ -7,13 +7,13 @@ import Testing
 struct LoadTestValidationTests {
     @Test("the verdict names every reason; failed probes fail the run even when the p99 looks good")
     func verdictNamesItsReasons() {
-        let failing = ScenarioSummary.verdict(measured: 83, probes: 99, timedOut: 0, errors: ["UNAVAILABLE": 16], p99Ms: 6.6, budgetMs: 1000)
+        let failing = ScenarioSummary.verdict(measured: 99, probes: 99, timedOut: 16, timeout: .seconds(5), p99Ms: 6.6, budgetMs: 1000)
         #expect(!failing.passed)
-        #expect(failing.text == "FAIL: 16 of 99 probes failed (UNAVAILABLE 16)", "\(failing.text)")
-        let slow = ScenarioSummary.verdict(measured: 99, probes: 99, timedOut: 2, errors: [:], p99Ms: 5000, budgetMs: 1000)
-        #expect(slow.text == "FAIL: 2 of 99 probes timed out; freshness p99 5000.000 ms > 1000 ms", "\(slow.text)")
-        #expect(ScenarioSummary.verdict(measured: 0, probes: 0, timedOut: 0, errors: [:], p99Ms: 0, budgetMs: 1000).text == "FAIL: no probe was measured")
-        let good = ScenarioSummary.verdict(measured: 99, probes: 99, timedOut: 0, errors: [:], p99Ms: 3.5, budgetMs: 1000)
+        #expect(failing.text == "FAIL: 16 of 99 probes failed (not reflected within 5.0 seconds)", "\(failing.text)")
+        let slow = ScenarioSummary.verdict(measured: 99, probes: 99, timedOut: 2, timeout: .seconds(5), p99Ms: 5000, budgetMs: 1000)
+        #expect(slow.text == "FAIL: 2 of 99 probes failed (not reflected within 5.0 seconds); freshness p99 5000.000 ms > 1000 ms", "\(slow.text)")
+        #expect(ScenarioSummary.verdict(measured: 0, probes: 0, timedOut: 0, timeout: .seconds(5), p99Ms: 0, budgetMs: 1000).text == "FAIL: no probe was measured")
+        let good = ScenarioSummary.verdict(measured: 99, probes: 99, timedOut: 0, timeout: .seconds(5), p99Ms: 3.5, budgetMs: 1000)
         #expect(good.passed && good.text == "PASS: freshness p99 3.500 ms <= 1000 ms")
     }
 

@@ -61,6 +61,9 @@ struct RPCLoadTests {
             let result = await load.run(progress: false)
             #expect(abs(result.sent - 200) <= 1)
             #expect(Int(result.latency.histogram.totalCount) + result.latency.errors.values.reduce(0, +) == result.sent)
+            // Sent from the event loops, each call's send lag measured; failures and OK calls in one histogram.
+            #expect(Int(result.sendLag?.histogram.totalCount ?? 0) == result.sent - result.dropped)
+            #expect(result.latency.allCalls.totalCount == result.latency.histogram.totalCount + UInt64(result.latency.errors.values.reduce(0, +)))
 
             let unknown = RPCLoad(channel: channel, method: MethodDescriptor(service: "grpc.testing.BenchmarkService", method: "Nope", kind: .unary),
                                   request: request, settings: .init(total: 20, duration: nil, warmup: .zero, rate: nil, workers: 2,
