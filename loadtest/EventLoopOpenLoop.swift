@@ -1,9 +1,10 @@
 import Courier
 import NIOCore
 
-/// The open loop on the connections' own event loops: each connection's loop sends its share of
-/// the schedule (calls k, k + n, k + 2n, ... of n connections) as each comes due, from a timer on
-/// that loop. No Swift task or continuation per call, so one core offers as much load as h2load's
+/// The open loop on the connections' own event loops: each loop sends its share of the schedule
+/// (calls k, k + n, k + 2n, ... of n loops) as each comes due, from a timer on that loop, spread
+/// round robin over the loop's connections. One timer per loop, not per connection: a wake-up
+/// sends every call that has come due, so at high rates wake-ups are shared by many calls. No Swift task or continuation per call, so one core offers as much load as h2load's
 /// rate mode does, and the client is not what an overload test measures. How late each call left
 /// (its send lag) is reported, so a client that falls behind says so.
 struct EventLoopOpenLoop: Sendable {
@@ -15,6 +16,9 @@ struct EventLoopOpenLoop: Sendable {
     let end: ContinuousClock.Instant
     /// Most calls in flight over all connections; a call due beyond it is dropped (counted).
     let maxInFlight: Int
+
+    /// The shortest wait between two wake-ups of a loop's sender.
+    static let minimumSleep: Duration = .microseconds(250)
 
     /// What the run tells its caller; every closure runs on a connection's event loop.
     struct Events: Sendable {
@@ -30,13 +34,23 @@ struct EventLoopOpenLoop: Sendable {
 
     /// Runs until the schedule reaches `end` or `claim` says stop, then waits for the calls in flight.
     func run(_ events: Events) async {
-        let share = max(1, maxInFlight / callers.count)
+        var byLoop: [ObjectIdentifier: [EventLoopUnaryCaller]] = [:]
+        var loops: [ObjectIdentifier] = []
+        for caller in callers {
+            let loop = ObjectIdentifier(caller.eventLoop)
+            if byLoop[loop] == nil { loops.append(loop) }
+            byLoop[loop, default: []].append(caller)
+        }
+        let share = max(1, maxInFlight / loops.count)
+        let stride = loops.count
+        let groups = loops.map { byLoop[$0]! }
         await withDiscardingTaskGroup { group in
-            for (offset, caller) in callers.enumerated() {
+            for (offset, callers) in groups.enumerated() {
                 group.addTask {
                     await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
-                        caller.eventLoop.execute {
-                            Driver(load: self, caller: caller, first: offset, maxInFlight: share, events: events, finished: finished).tick()
+                        callers[0].eventLoop.execute {
+                            Driver(load: self, callers: callers, first: offset, stride: stride, maxInFlight: share,
+                                   events: events, finished: finished).tick()
                         }
                     }
                 }
@@ -44,10 +58,12 @@ struct EventLoopOpenLoop: Sendable {
         }
     }
 
-    /// One connection's share of the schedule; used only on its event loop.
+    /// One loop's share of the schedule; used only on that loop.
     private final class Driver: @unchecked Sendable {
         let load: EventLoopOpenLoop
-        let caller: EventLoopUnaryCaller
+        let callers: [EventLoopUnaryCaller]
+        let stride: Int
+        var nextCaller = 0
         let maxInFlight: Int
         let events: Events
         let finished: CheckedContinuation<Void, Never>
@@ -56,10 +72,11 @@ struct EventLoopOpenLoop: Sendable {
         var stopped = false
         var resumed = false
 
-        init(load: EventLoopOpenLoop, caller: EventLoopUnaryCaller, first: Int, maxInFlight: Int, events: Events,
+        init(load: EventLoopOpenLoop, callers: [EventLoopUnaryCaller], first: Int, stride: Int, maxInFlight: Int, events: Events,
              finished: CheckedContinuation<Void, Never>) {
             self.load = load
-            self.caller = caller
+            self.callers = callers
+            self.stride = stride
             self.index = first
             self.maxInFlight = maxInFlight
             self.events = events
@@ -73,17 +90,23 @@ struct EventLoopOpenLoop: Sendable {
                 let intended = load.schedule.intendedTime(of: index)
                 if intended >= load.end { stopped = true; break }
                 if intended > now {
-                    caller.eventLoop.scheduleTask(in: .nanoseconds(Int64((intended - now).nanoseconds))) { self.tick() }
+                    // At least `minimumSleep`: a timer and a socket write per call cost the client
+                    // more than the calls; a wake-up sends every call that came due meanwhile, each
+                    // charged from its own intended time (the delay shows in the send lag).
+                    let sleep = max(intended - now, EventLoopOpenLoop.minimumSleep)
+                    callers[0].eventLoop.scheduleTask(in: .nanoseconds(Int64(sleep.nanoseconds))) { self.tick() }
                     return
                 }
                 guard let measured = events.claim(intended) else { stopped = true; break }
-                index += load.callers.count
+                index += stride
                 if inFlight >= maxInFlight {
                     events.dropped(measured)
                     continue
                 }
                 inFlight += 1
                 events.sent(now - intended, measured)
+                let caller = callers[nextCaller]
+                nextCaller = nextCaller + 1 == callers.count ? 0 : nextCaller + 1
                 caller.call(load.method, framedRequest: load.framedRequest, options: load.options) { [self] result in
                     events.done(intended, measured, result)
                     inFlight -= 1
