@@ -38,6 +38,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Implicit-feedback weights, e.g. click=1,view=0.5,cart=1.5,order=2,search=1.") var weights: String?
     @Option(help: "Share of users in group B (re-rank), 0...1.") var rerankShare = 0.5
     @Option(help: "Budget of one Recommend call, milliseconds.") var deadlineMs = 150
+    @Flag(help: "Admit every call: no adaptive concurrency limit, no refusal of calls whose deadline is too short (for comparison).")
+    var noOverloadProtection = false
     @Option(help: "Write the bound gRPC port to this file once serving (for scripts and tests).")
     var portFile: String?
     @Option(help: "Log format: text or json.") var logFormat: LogFormat = .text
@@ -75,6 +77,7 @@ struct Serve: AsyncParsableCommand {
         if let weights { configuration.weights = try ActionWeights(parsing: weights) }
         configuration.searchHome.rerankShare = rerankShare
         configuration.searchHome.deadline = .milliseconds(deadlineMs)
+        configuration.overloadProtection = !noOverloadProtection
 
         let node = try RecoNode(configuration: configuration)
         let bound = try await node.start()

@@ -19,6 +19,8 @@ public final class GRPCChannel: Sendable {
     private let slots: [ConnectionSlot]
     private let nextSlot = NIOLockedValueBox(0)
     private let allocator = ByteBufferAllocator()
+    /// Until when the server asked not to be sent calls (`grpc-retry-pushback-ms`).
+    private let pushedBackUntil = NIOLockedValueBox<NIODeadline?>(nil)
 
     public init(
         host: String, port: Int, configuration: ChannelConfiguration = ChannelConfiguration(),
@@ -181,6 +183,7 @@ public final class GRPCChannel: Sendable {
     /// A unary call on framed request bytes; retries a stream the server refused unprocessed.
     func unaryBytes(_ method: MethodDescriptor, framed: ByteBuffer, options: CallOptions) async throws -> UnaryResponse<ByteBuffer> {
         let deadline = try deadline(options)
+        try checkPushback(options)
         var attempt = 0
         while true {
             attempt += 1
@@ -204,6 +207,9 @@ public final class GRPCChannel: Sendable {
                 } onCancel: {
                     call.cancel()
                 }
+            } catch let error as RPCError {
+                notePushback(error)
+                throw error
             } catch let refusal as TransparentRetry {
                 connection.markUnusable()
                 if let reason = refusal.reason { throw RPCError(code: .unavailable, message: reason) }
@@ -217,6 +223,7 @@ public final class GRPCChannel: Sendable {
         firstMessage: ByteBuffer?, endRequests: Bool
     ) async throws -> ClientCall {
         let deadline = try deadline(options)
+        try checkPushback(options)
         let connection = try await connection(deadline: deadline)
         let call = ClientCall(eventLoop: connection.eventLoop, allocator: allocator, maxSendMessageSize: configuration.maxSendMessageSize)
         let headers = try requestHeaders(method, connection: connection, options: options, deadline: deadline)
@@ -240,6 +247,26 @@ public final class GRPCChannel: Sendable {
         let call = try await open(method, options: options, delivery: .stream(queue), firstMessage: firstMessage, endRequests: firstMessage != nil)
         consumed.withLockedValue { $0 = WeakReference(call) }
         return (call, queue)
+    }
+
+    /// An overloaded server's refusal may carry `grpc-retry-pushback-ms`: no call goes to it on
+    /// this channel for that long (gRPC's retry design, A6), so refused clients do not come
+    /// straight back and keep it overloaded.
+    private func notePushback(_ error: RPCError) {
+        guard error.code == .resourceExhausted, let text = error.metadata["grpc-retry-pushback-ms"],
+              let milliseconds = Int64(text), milliseconds > 0 else { return }
+        let until = NIODeadline.now() + .milliseconds(min(milliseconds, 60_000))
+        pushedBackUntil.withLockedValue { $0 = max($0 ?? until, until) }
+    }
+
+    /// Fails at once with RESOURCE_EXHAUSTED while the server's pushback lasts. Critical calls
+    /// (`AdmissionControl.criticalityHeader`) go through: a server never sheds them.
+    private func checkPushback(_ options: CallOptions) throws {
+        if options.metadata[AdmissionControl.criticalityHeader] == "critical" { return }
+        guard let until = pushedBackUntil.withLockedValue({ $0 }) else { return }
+        let left = until - .now()
+        guard left > .zero else { return }
+        throw RPCError(code: .resourceExhausted, message: "the server asked for no calls for \(left.nanoseconds / 1_000_000 + 1) ms more (grpc-retry-pushback-ms); not sent")
     }
 
     func deadline(_ options: CallOptions) throws -> NIODeadline? {

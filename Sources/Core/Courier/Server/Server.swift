@@ -9,11 +9,14 @@ final class ServerCore: Sendable {
     let configuration: ServerConfiguration
     let interceptors: [any ServerInterceptor]
     let allocator = ByteBufferAllocator()
+    /// Overload protection, shared by every connection; nil when turned off.
+    let admission: AdmissionControl?
 
     init(router: Router, configuration: ServerConfiguration, interceptors: [any ServerInterceptor]) {
         self.router = router
         self.configuration = configuration
         self.interceptors = interceptors
+        self.admission = configuration.concurrencyLimit.map { AdmissionControl(limit: $0) }
     }
 }
 

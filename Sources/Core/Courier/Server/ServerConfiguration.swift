@@ -11,6 +11,10 @@ public struct ServerConfiguration: Sendable {
     public var maxReceiveMessageSize = 4 << 20
     /// Larger response messages end the call with RESOURCE_EXHAUSTED.
     public var maxSendMessageSize = Int(Int32.max)
+    /// Overload protection of unary calls (`AdmissionControl`): the adaptive concurrency limit it
+    /// starts from, or nil to admit every call. It starts high (benchmarks with hundreds of calls in
+    /// flight are not refused) and shrinks as soon as calls start queueing.
+    public var concurrencyLimit: GradientConcurrencyLimit? = GradientConcurrencyLimit(initial: 200, minimum: 8, maximum: 2000)
 
     public init() {}
 }

@@ -24,6 +24,8 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     private let deadlines: CallDeadlines
     private var deadlineId: UInt64?
     private var writeWaiter: CheckedContinuation<Void, any Error>?
+    /// The overload protection's hold on this call, given back when the stream closes.
+    private var admissionTicket: AdmissionControl.Ticket?
 
     /// The response headers and OK trailers of nearly every call, encoded once.
     private static let okHeaders = HTTP2HeaderList([HTTP2Header(":status", "200"), HTTP2Header("content-type", "application/grpc")])
@@ -66,7 +68,7 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
         }
         // One pass over the fields gRPC itself reads. By length first: comparing two different
         // strings is the slow path of String ==, and most fields are none of these.
-        var method: String?, contentType: String?, path = "", encoding: String?, timeout: String?
+        var method: String?, contentType: String?, path = "", encoding: String?, timeout: String?, criticality: String?
         for header in headers {
             let name = header.name
             switch name.utf8.count {
@@ -75,6 +77,7 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
             case 12 where name == "content-type": contentType = header.value
             case 12 where name == "grpc-timeout": timeout = header.value
             case 13 where name == "grpc-encoding": encoding = header.value
+            case 21 where name == AdmissionControl.criticalityHeader: criticality = header.value
             default: break
             }
         }
@@ -97,6 +100,18 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
                 return (200, RPCError(code: .internal, message: "malformed grpc-timeout '\(timeout)'"))
             }
             deadline = .now() + amount
+        }
+        // Overload protection, before any work: unary calls only (a stream's lifetime is not a
+        // service time, and a long-lived one would hold a slot).
+        if let admission = core.admission, handler.method.kind == .unary {
+            switch admission.admit(path: path, deadline: deadline, critical: criticality == "critical") {
+            case .success(let ticket):
+                admissionTicket = ticket
+            case .failure(let refusal):
+                var error = refusal.error
+                if let pushback = refusal.pushbackMilliseconds { error.metadata.add("grpc-retry-pushback-ms", String(pushback)) }
+                return (200, error)
+            }
         }
         let context = ServerContext(method: handler.method, requestHeaders: headers, deadline: deadline, remoteAddress: remoteAddress)
         self.handler = handler
@@ -251,7 +266,7 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     private func reject(httpStatus: Int, _ error: RPCError) {
         phase = .finished
         var headers = [HTTP2Header(":status", String(httpStatus)), HTTP2Header("content-type", "application/grpc")]
-        headers += Self.statusFields(error, Metadata())
+        headers += Self.statusFields(error, error.metadata)
         if error.code == .unimplemented { headers.append(HTTP2Header("grpc-accept-encoding", "identity")) }
         stream.sendTrailersOnly(headers)
     }
@@ -296,6 +311,10 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
 
     func stream(_ stream: HTTP2Stream, closedWithErrorCode errorCode: UInt32) {
         endDeadline()
+        if let admissionTicket {
+            core.admission?.release(admissionTicket)
+            self.admissionTicket = nil
+        }
         // Unread requests' bytes also hold the connection's window: give them back.
         stream.consume(requestQueue?.forgiveOwed() ?? 0)
         if phase != .finished {

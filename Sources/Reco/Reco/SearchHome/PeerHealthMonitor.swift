@@ -24,9 +24,14 @@ public final class PeerHealthMonitor: Sendable {
                 let status: HealthService.Status
                 var problem = ""
                 do {
-                    let answer = try await client.check(request, options: CallOptions(timeout: timeout))
+                    // Critical: an overloaded Candidates must not shed the check and look dead.
+                    var options = CallOptions(timeout: timeout)
+                    options.metadata.add(AdmissionControl.criticalityHeader, "critical")
+                    let answer = try await client.check(request, options: options)
                     status = answer.status == .serving ? .serving : .notServing
                     if status != .serving { problem = "Candidates reports \(answer.status)" }
+                } catch let error as RPCError where error.code == .resourceExhausted {
+                    status = .serving  // busy, and so reachable
                 } catch {
                     status = .notServing
                     problem = "\(RPCError(reporting: error))"

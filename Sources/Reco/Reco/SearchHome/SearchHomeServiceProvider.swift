@@ -56,7 +56,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         candidatesRequest.limit = Int32(configuration.candidateLimit)
         // Ids and scores only: details are fetched for the few shops the answer shows.
         candidatesRequest.omitShopDetails = true
-        async let candidateAnswer = peers.candidates.getCandidates(candidatesRequest, options: CallOptions(timeout: firstHop))
+        async let candidateAnswer = peers.candidates.getCandidates(candidatesRequest, options: hopOptions(firstHop))
         async let historyAnswer: Result<Reco_V1_SessionActivity, any Error>? = group == .b
             ? fetchHistory(peers.history, userId: request.userId, timeout: firstHop) : nil
 
@@ -130,7 +130,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         // The newest are what weigh; more than this would be cut by the weighting anyway.
         request.limit = Int32(configuration.historyFetchLimit)
         do {
-            return .success(try await history.userActivity(request, options: CallOptions(timeout: timeout)))
+            return .success(try await history.userActivity(request, options: hopOptions(timeout)))
         } catch {
             return .failure(error)
         }
@@ -161,7 +161,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         request.topK = Int32(limit)
         let ranking: Reco_V1_RankResponse
         do {
-            ranking = try await similarity.rankByHistory(request, options: CallOptions(timeout: remaining))
+            ranking = try await similarity.rankByHistory(request, options: hopOptions(remaining))
         } catch {
             degrade(&response, "similarity", error)
             return
@@ -203,7 +203,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         let remaining = deadline - clock.now
         do {
             guard remaining > .zero else { throw RPCError(code: .deadlineExceeded, message: "no time left for shop details") }
-            let details = try await candidates.getShops(request, options: CallOptions(timeout: remaining))
+            let details = try await candidates.getShops(request, options: hopOptions(remaining))
             // Cached under the part_date the details come from (a batch may have been swapped in since).
             detailsCache.store(details.shops, partDate: details.partDate)
             for shop in details.shops { byId[shop.shopId] = shop }
@@ -211,6 +211,14 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
             degrade(&response, "shop details", error)
         }
         return byId
+    }
+
+    /// A hop's options: what is left of the budget, and marked critical, so a peer under load
+    /// sheds new Recommends rather than the hops of ones it has already admitted.
+    private func hopOptions(_ timeout: Duration) -> CallOptions {
+        var options = CallOptions(timeout: timeout)
+        options.metadata.add(AdmissionControl.criticalityHeader, "critical")
+        return options
     }
 
     private func degrade(_ response: inout Reco_V1_RecommendResponse, _ dependency: String, _ error: any Error) {

@@ -97,6 +97,7 @@ public final class RecoNode: Sendable {
         self.health = health
         var serverConfiguration = ServerConfiguration()
         serverConfiguration.threads = configuration.threads
+        if !configuration.overloadProtection { serverConfiguration.concurrencyLimit = nil }
         server = Server(
             services: services + ServerReflection.services(describing: services),
             configuration: serverConfiguration, interceptors: [MetricsInterceptor(metrics: metrics)])

@@ -30,6 +30,9 @@ public struct RecoNodeConfiguration: Sendable {
     public var historySync: HistorySyncPolicy = .everySecond
     public var weights = ActionWeights()
     public var searchHome = SearchHomeConfiguration()
+    /// Refuse calls beyond an adaptive concurrency limit, and calls whose deadline is too short
+    /// (`AdmissionControl`); off admits everything (for comparison).
+    public var overloadProtection = true
 
     public init() {}
 
