@@ -6,21 +6,26 @@ import Courier
 import CourierInterop
 import Foundation
 
-StandardOutput.makeLineBuffered()
-
-var arguments = InteropArguments(CommandLine.arguments.dropFirst())
-let port = arguments.int("port") ?? 50051
-let host = arguments.string("host") ?? "127.0.0.1"
-var configuration = ServerConfiguration()
-if let threads = arguments.int("threads") { configuration.threads = threads }
-if let problem = arguments.unknown() {
-    FileHandle.standardError.write(Data("interop-server: \(problem)\nusage: interop-server --port N [--host H] [--threads T]\n".utf8))
-    exit(2)
+/// The server's whole life, in a function: its state lives in the function's async frame.
+/// (As globals of this file's async top-level code, a ServerConfiguration holding the overload
+/// limit crashed in swift_task_switch at start with Swift 6.3: the interop tests caught it.)
+func serve() async throws {
+    var arguments = InteropArguments(CommandLine.arguments.dropFirst())
+    let port = arguments.int("port") ?? 50051
+    let host = arguments.string("host") ?? "127.0.0.1"
+    var configuration = ServerConfiguration()
+    if let threads = arguments.int("threads") { configuration.threads = threads }
+    if let problem = arguments.unknown() {
+        FileHandle.standardError.write(Data("interop-server: \(problem)\nusage: interop-server --port N [--host H] [--threads T]\n".utf8))
+        exit(2)
+    }
+    let (server, health) = InteropServer.make(configuration: configuration)
+    let bound = try await server.start(host: host, port: port)
+    print("interop-server listening on \(host):\(bound)")
+    await ShutdownSignal.wait()
+    health.enterShutdown()
+    await server.shutdownGracefully()
 }
 
-let (server, health) = InteropServer.make(configuration: configuration)
-let bound = try await server.start(host: host, port: port)
-print("interop-server listening on \(host):\(bound)")
-await ShutdownSignal.wait()
-health.enterShutdown()
-await server.shutdownGracefully()
+StandardOutput.makeLineBuffered()
+try await serve()
