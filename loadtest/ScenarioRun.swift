@@ -41,7 +41,9 @@ struct ScenarioRun: Sendable {
     let settings: Settings
     let actions: ScenarioActions
 
-    func run(progress: Bool) async throws -> Result {
+    /// Runs the scenario; `started`, if given, is told when the schedules begin (after the probe
+    /// users are found), with the instant measuring starts.
+    func run(progress: Bool, started: (@Sendable (ContinuousClock.Instant) -> Void)? = nil) async throws -> Result {
         let clock = ContinuousClock()
         let searchHome = Reco_V1_SearchHomeService.Client(channel: channel)
         // Probe users first, before the run's clock starts: no probe spends its measured time
@@ -52,6 +54,7 @@ struct ScenarioRun: Sendable {
             searchHome: searchHome, deadline: settings.probeTimeout)
         let start = clock.now + .milliseconds(20)
         let measureFrom = start + settings.warmup
+        started?(measureFrom)
         let end = measureFrom + settings.duration
         let recommendLatency = LatencyRecorder(start: measureFrom)
         let freshness = LatencyRecorder(start: measureFrom)

@@ -96,14 +96,22 @@ struct ScenarioAgainstRecoTests {
         let run = ScenarioRun(
             channel: channel, settings: settings,
             actions: ScenarioActions(users: 20, shops: 600, runId: "stall", center: (37.5665, 126.9780), spread: 0.03))
+        // Stop the server 1 s into the measured window (the run says when that starts: probe
+        // users are found first, which takes a while on a busy machine).
+        let (starts, startsContinuation) = AsyncStream<ContinuousClock.Instant>.makeStream()
         let stall = Task {
-            // Probe users are found before the run's clock starts; stop the server well inside it.
-            try await Task.sleep(for: .seconds(3))
-            kill(reco.processIdentifier, SIGSTOP)
-            try await Task.sleep(for: .milliseconds(1600))
-            kill(reco.processIdentifier, SIGCONT)
+            for await measureFrom in starts {
+                try await Task.sleep(until: measureFrom + .seconds(1))
+                kill(reco.processIdentifier, SIGSTOP)
+                try await Task.sleep(for: .milliseconds(1600))
+                kill(reco.processIdentifier, SIGCONT)
+                return
+            }
         }
-        let result = try await run.run(progress: false)
+        let result = try await run.run(progress: false) { measureFrom in
+            startsContinuation.yield(measureFrom)
+            startsContinuation.finish()
+        }
         try await stall.value
         await channel.close()
         let summary = ScenarioSummary(result: result, settings: settings, target: "127.0.0.1", budget: .seconds(1))

@@ -12,9 +12,10 @@ public struct ServerConfiguration: Sendable {
     /// Larger response messages end the call with RESOURCE_EXHAUSTED.
     public var maxSendMessageSize = Int(Int32.max)
     /// Overload protection of unary calls (`AdmissionControl`): the adaptive concurrency limit it
-    /// starts from, or nil to admit every call. It starts high (benchmarks with hundreds of calls in
-    /// flight are not refused) and shrinks as soon as calls start queueing.
-    public var concurrencyLimit: GradientConcurrencyLimit? = GradientConcurrencyLimit(initial: 200, minimum: 8, maximum: 2000)
+    /// starts from, or nil to admit every call. It starts where HTTP/2 already bounds a connection
+    /// (1,000 streams: a burst of hundreds of calls on a fresh server is not refused), shrinks as
+    /// soon as calls queue past the allowance, and returns there once they no longer do.
+    public var concurrencyLimit: GradientConcurrencyLimit? = GradientConcurrencyLimit(initial: 1000, minimum: 8, maximum: 4000)
 
     public init() {}
 }
