@@ -1,4 +1,5 @@
 import Courier
+import CourierHTTP2
 import CourierInterop
 import Testing
 
@@ -105,5 +106,45 @@ struct BadInputTests {
             #expect(frames.contains { $0.type == 1 && $0.stream == 33 }, "the normal call was answered: \(frames.map { ($0.type, $0.stream) })")
             #expect(!frames.contains { $0.type == 7 }, "no GOAWAY: the connection is still good")
         }
+    }
+
+    @Test("PING and SETTINGS floods end with GOAWAY ENHANCE_YOUR_CALM, and the server keeps serving",
+          arguments: [UInt8(6), UInt8(4)])
+    func controlFrameFlood(frameType: UInt8) async throws {
+        try await withServer { port in
+            let socket = try RawSocket(port: port)
+            var bytes = RawFrames.preface + RawFrames.settings()
+            let payload: [UInt8] = frameType == 6 ? Array(repeating: 7, count: 8) : []
+            for _ in 0..<500 { bytes += RawFrames.frame(type: frameType, payload: payload) }
+            socket.send(bytes)
+            let (received, closed) = socket.readUntilClosed(timeout: 3000)
+            let goAway = RawFrames.parse(received).first { $0.type == 7 }
+            #expect(goAway?.errorCode == 11, "GOAWAY ENHANCE_YOUR_CALM, got \(String(describing: goAway?.errorCode))")
+            #expect(closed)
+            try await assertStillServing(port)
+        }
+    }
+
+    @Test("the control-frame allowance: a burst, a steady rate, and sent traffic refills PINGs")
+    func controlFrameLimit() {
+        var limit = ControlFrameLimit()
+        let second: UInt64 = 1_000_000_000
+        var allowed = (0..<100).map { _ in limit.allowPing(at: second) }
+        #expect(allowed.allSatisfy { $0 })
+        var extra = limit.allowPing(at: second)
+        #expect(!extra)
+        // A second later, ten more.
+        allowed = (0..<10).map { _ in limit.allowPing(at: 2 * second) }
+        extra = limit.allowPing(at: 2 * second)
+        #expect(allowed.allSatisfy { $0 } && !extra)
+        // Traffic sent: a bandwidth-probing client may ping again.
+        limit.sentTraffic()
+        extra = limit.allowPing(at: 2 * second)
+        #expect(extra)
+        // SETTINGS has its own bucket, not refilled by traffic.
+        allowed = (0..<100).map { _ in limit.allowSettings(at: 2 * second) }
+        limit.sentTraffic()
+        extra = limit.allowSettings(at: 2 * second)
+        #expect(allowed.allSatisfy { $0 } && !extra)
     }
 }

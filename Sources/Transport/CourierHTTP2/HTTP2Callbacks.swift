@@ -1,4 +1,5 @@
 import CNGHTTP2
+import Dispatch
 
 /// nghttp2's C callbacks. `@convention(c)` closures cannot capture, so each is a trampoline that
 /// finds its `HTTP2Session` through nghttp2's user data (unretained: the session object outlives
@@ -70,7 +71,15 @@ enum HTTP2Callbacks {
             case .goaway:
                 session.peerSentGoAway(lastStreamID: frame.pointee.goaway.last_stream_id, errorCode: frame.pointee.goaway.error_code)
             case .ping:
-                if hd.flags & HTTP2Flag.ack != 0 { session.peerAcknowledgedPing() }
+                if hd.flags & HTTP2Flag.ack != 0 {
+                    session.peerAcknowledgedPing()
+                } else if !session.controlFrames.allowPing(at: DispatchTime.now().uptimeNanoseconds) {
+                    session.terminate(errorCode: HTTP2ErrorCode.enhanceYourCalm)
+                }
+            case .settings:
+                if hd.flags & HTTP2Flag.ack == 0 && !session.controlFrames.allowSettings(at: DispatchTime.now().uptimeNanoseconds) {
+                    session.terminate(errorCode: HTTP2ErrorCode.enhanceYourCalm)
+                }
             default:
                 break
             }
@@ -98,6 +107,10 @@ enum HTTP2Callbacks {
 
         nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, userData in
             let session = HTTP2Callbacks.session(userData)
+            let type = frame!.pointee.hd.type
+            if type == HTTP2FrameType.data.rawValue || type == HTTP2FrameType.headers.rawValue {
+                session.controlFrames.sentTraffic()
+            }
             if let observer = session.frameObserver {
                 let hd = frame!.pointee.hd
                 var payload: [UInt8] = []

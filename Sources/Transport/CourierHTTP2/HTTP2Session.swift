@@ -34,6 +34,8 @@ public final class HTTP2Session {
     private(set) var isReceiving = false
     /// The peer sent GOAWAY.
     public private(set) var receivedGoAway = false
+    /// The peer's PING and SETTINGS allowance; past it the session ends with ENHANCE_YOUR_CALM.
+    var controlFrames = ControlFrameLimit()
     /// The connection is gone (`closeAllStreams` ran): no stream may be opened any more, since
     /// nothing would ever close it.
     public private(set) var isClosed = false
