@@ -167,6 +167,18 @@ let package = Package(
             name: "interop-client", dependencies: ["CourierInterop"], path: "Sources/Tools/interop-client",
             swiftSettings: swiftSettings),
 
+        // libFuzzer targets (scripts/fuzz.sh builds them with -sanitize=fuzzer,address -DFUZZING;
+        // a normal build makes stubs that say so).
+        .target(name: "FuzzDriver", path: "Fuzz/FuzzDriver"),
+        .executableTarget(name: "fuzz-batch-loaders", dependencies: ["FuzzDriver", "Reco"], path: "Fuzz/FuzzBatchLoaders"),
+        .executableTarget(
+            name: "fuzz-http2-session",
+            dependencies: ["FuzzDriver", "CourierHTTP2", .product(name: "NIOCore", package: "swift-nio")], path: "Fuzz/FuzzHTTP2Session"),
+        .executableTarget(
+            name: "fuzz-deframer", dependencies: ["FuzzDriver", "Courier", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Fuzz/FuzzDeframer"),
+        .executableTarget(name: "fuzz-messages", dependencies: ["FuzzDriver", "CourierProtos", "CourierProtobuf"], path: "Fuzz/FuzzMessages"),
+
         // Loopback sockets for tests: stalled and full-backlog listeners, free ports.
         .target(name: "CourierTestSupport", path: "Tests/CourierTestSupport"),
         .testTarget(

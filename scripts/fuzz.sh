@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs one libFuzzer target under AddressSanitizer for MINUTES minutes:
+#   scripts/fuzz.sh loaders|http2|deframer|messages MINUTES
+# Targets (Fuzz/): the batch loaders (shops.tsv, two_tower.tsv, .npy, embeddings), the server's
+# HTTP/2 session (nghttp2 through HTTP2Session), the gRPC deframer, and every reco.v1 message.
+# Seeds come from Fuzz/seeds/TARGET; the corpus grows in .fuzz/corpus/TARGET and crashes land in
+# .fuzz/crashes/TARGET (each a file to turn into a regression test). Prints executions and time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target=${1:?usage: scripts/fuzz.sh loaders|http2|deframer|messages MINUTES}
+minutes=${2:?usage: scripts/fuzz.sh TARGET MINUTES}
+case $target in
+  loaders) product=fuzz-batch-loaders ;;
+  http2) product=fuzz-http2-session ;;
+  deframer) product=fuzz-deframer ;;
+  messages) product=fuzz-messages ;;
+  *) echo "unknown target $target (loaders, http2, deframer, messages)" >&2; exit 2 ;;
+esac
+flags=(--scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING)
+swift build "${flags[@]}" --product "$product" >&2
+bin="$(swift build "${flags[@]}" --show-bin-path)"
+mkdir -p ".fuzz/corpus/$target" ".fuzz/crashes/$target"
+seeds=()
+[ -d "Fuzz/seeds/$target" ] && seeds=("Fuzz/seeds/$target")
+# -rss_limit_mb: the loaders read whole files; -timeout: a single input taking 10 s is a hang.
+"$bin/$product" -max_total_time=$((minutes * 60)) -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+  -artifact_prefix=".fuzz/crashes/$target/" ".fuzz/corpus/$target" "${seeds[@]}" 2>&1 \
+  | grep -E "^(stat::|#[0-9]+ +DONE|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written)" || true
+crashes=$(find ".fuzz/crashes/$target" -type f | wc -l)
+echo "fuzz $target: $minutes min, crash files: $crashes"
+[ "$crashes" -eq 0 ]
