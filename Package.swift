@@ -167,7 +167,7 @@ let package = Package(
             name: "interop-client", dependencies: ["CourierInterop"], path: "Sources/Tools/interop-client",
             swiftSettings: swiftSettings),
 
-        // libFuzzer targets (scripts/fuzz.sh builds them with -sanitize=fuzzer,address -DFUZZING;
+        // libFuzzer targets (scripts/fuzz.sh builds them with coverage, ASan and -DFUZZING;
         // a normal build makes stubs that say so).
         .target(name: "FuzzDriver", path: "Fuzz/FuzzDriver"),
         .executableTarget(name: "fuzz-batch-loaders", dependencies: ["FuzzDriver", "Reco"], path: "Fuzz/FuzzBatchLoaders"),

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs one libFuzzer target under AddressSanitizer for MINUTES minutes:
+# Runs one libFuzzer target under AddressSanitizer for MINUTES minutes (instrumented build in
+# .build-fuzz):
 #   scripts/fuzz.sh loaders|http2|deframer|messages MINUTES
 # Targets (Fuzz/): the batch loaders (shops.tsv, two_tower.tsv, .npy, embeddings), the server's
 # HTTP/2 session (nghttp2 through HTTP2Session), the gRPC deframer, and every reco.v1 message.
@@ -16,7 +17,12 @@ case $target in
   messages) product=fuzz-messages ;;
   *) echo "unknown target $target (loaders, http2, deframer, messages)" >&2; exit 2 ;;
 esac
-flags=(--scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING)
+# Coverage instrumentation and ASan, linked with libFuzzer's runtime without its main: SwiftPM
+# defines each executable's main itself, and FuzzDriver hands over to LLVMFuzzerRunDriver.
+runtime="$(dirname "$(dirname "$(command -v swift)")")/lib/clang/$(ls "$(dirname "$(dirname "$(command -v swift)")")/lib/clang" | head -1)/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a"
+[ -f "$runtime" ] || { echo "libFuzzer runtime not found at $runtime" >&2; exit 1; }
+flags=(--scratch-path .build-fuzz -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table
+       -Xswiftc -DFUZZING -Xlinker "$runtime" -Xlinker -lstdc++)
 swift build "${flags[@]}" --product "$product" >&2
 bin="$(swift build "${flags[@]}" --show-bin-path)"
 mkdir -p ".fuzz/corpus/$target" ".fuzz/crashes/$target"

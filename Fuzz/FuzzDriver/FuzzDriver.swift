@@ -1,5 +1,5 @@
-// The entry point every fuzz target shares. Built by scripts/fuzz.sh (-sanitize=fuzzer,address
-// -DFUZZING) it hands the process to libFuzzer's driver; in a normal build it only says how to run
+// The entry point every fuzz target shares. Built by scripts/fuzz.sh (coverage, ASan and libFuzzer
+// without its main, -DFUZZING) it hands the process to libFuzzer's driver; in a normal build it says how to run
 // it. (libFuzzer's own `main` cannot be used: SwiftPM renames each executable's entry point.)
 #if canImport(Glibc)
 import Glibc

@@ -59,6 +59,19 @@ struct DecodingTests {
         #expect(throws: ProtobufEncodingError.self) { try scalars.serializedBytes() }
     }
 
+    @Test("field number 0 in an over-long tag is refused (protobuf-c kept it as an unknown field that cannot be re-encoded; found by fuzz-messages)")
+    func overlongFieldZeroIsRejected() {
+        #expect(throws: ProtobufDecodingError.malformed(messageType: "courier.testing.Scalars")) {
+            try Courier_Testing_Scalars(serializedBytes: [0x80, 0x00, 0x01])
+        }
+        // The fuzzer's input, as reco.v1.KeywordHistory.
+        #expect(throws: ProtobufDecodingError.self) {
+            try Reco_V1_KeywordHistory(serializedBytes: [0x15, 0x00, 0x15, 0x00, 0x00, 0x80, 0x00, 0x3f, 0x12, 0x03, 0x01, 0x02, 0x03])
+        }
+        // Field 1 in an over-long tag is still fine.
+        #expect(throws: Never.self) { try Courier_Testing_Scalars(serializedBytes: [0x88, 0x00, 0x01]) }
+    }
+
     @Test func bytesFieldsAcceptAnyBytes() throws {
         let message = try Courier_Testing_Scalars(serializedBytes: [0x7a, 0x02, 0xc3, 0x28])
         #expect(message.blob == [0xc3, 0x28])

@@ -147,4 +147,34 @@ struct BadInputTests {
         extra = limit.allowSettings(at: 2 * second)
         #expect(allowed.allSatisfy { $0 } && !extra)
     }
+
+    @Test("a peer that asks for large answers and never opens its window pins a bounded amount: answers past the budget are refused")
+    func unreadAnswersAreBounded() async throws {
+        var configuration = ServerConfiguration.testing
+        configuration.http2.maxBufferedOutboundBytes = 8 << 20
+        configuration.maxBufferedResponseBytes = 16 << 20
+        try await withServer(configuration: configuration) { port in
+            let socket = try RawSocket(port: port)
+            // SETTINGS_INITIAL_WINDOW_SIZE = 0: no DATA may ever be sent to us.
+            var bytes = RawFrames.preface + RawFrames.frame(type: 4, payload: [0, 4, 0, 0, 0, 0])
+            // SimpleRequest{response_size: 1 MiB}, framed.
+            let request: [UInt8] = [0, 0, 0, 0, 4, 0x10, 0x80, 0x80, 0x40]
+            let fields = RawFrames.grpcRequestFields.map { $0.0 == ":path" ? ($0.0, "/grpc.testing.BenchmarkService/UnaryCall") : $0 }
+            for stream in stride(from: UInt32(1), through: 199, by: 2) {
+                bytes += RawFrames.headers(stream: stream, fields)
+                bytes += RawFrames.frame(type: 0, flags: 0x1, stream: stream, payload: request)
+            }
+            socket.send(bytes)
+            let (received, _) = socket.readUntilClosed(timeout: 2000)
+            let frames = RawFrames.parse(received)
+            // Refused calls answer with one header block that ends the stream (grpc-status 8);
+            // the ones that fit wait with their headers sent and their DATA held.
+            let refused = frames.filter { $0.type == 1 && $0.flags & 0x1 != 0 }.count
+            let held = frames.filter { $0.type == 1 && $0.flags & 0x1 == 0 }.count
+            #expect(refused + held == 100, "\(refused) refused, \(held) held")
+            #expect(held <= 8 && refused >= 92, "\(held) answers of 1 MiB held against an 8 MiB budget, \(refused) refused")
+            #expect(!frames.contains { $0.type == 0 }, "no DATA past a zero window")
+            try await assertStillServing(port)
+        }
+    }
 }

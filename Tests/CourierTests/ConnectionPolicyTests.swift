@@ -39,8 +39,9 @@ struct ConnectionPolicyTests {
                 let error = await rpcError { _ = try await client.unaryCall(Grpc_Testing_SimpleRequest(), options: CallOptions(timeout: .milliseconds(200))) }
                 let elapsed = ContinuousClock.now - start
                 #expect(error?.code == .deadlineExceeded, "\(String(describing: error))")
-                // Far below the 10 s connect timeout it used to wait out (loose: CI hosts stall).
-                #expect(elapsed < .seconds(3), "took \(elapsed)")
+                // Far below the 10 s connect timeout it used to wait out (loose: a starved CI host
+                // runs the deadline's timer late; 3.8 s was seen with both cores compiling).
+                #expect(elapsed < .seconds(6), "took \(elapsed)")
             }
         }
     }

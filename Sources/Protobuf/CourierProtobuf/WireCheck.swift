@@ -13,7 +13,9 @@ import Glibc
 ///   refused, naming the field. If the message has no zero byte at all (one `memchr`), no string
 ///   can hold one and the walk is skipped.
 ///
-/// The walk is iterative and reads each byte at most once. Malformed bytes pass: protobuf-c
+/// - **Field number 0**, which protobuf-c lets through in an over-long tag.
+///
+/// The walk is iterative and reads each byte at most once. Other malformed bytes pass: protobuf-c
 /// rejects those itself.
 @usableFromInline
 enum WireCheck {
@@ -52,6 +54,10 @@ enum WireCheck {
             }
             guard let key = varint() else { return }
             let fieldNumber = UInt32(truncatingIfNeeded: key >> 3)
+            // Field number 0 is never valid. protobuf-c refuses it in a one-byte tag but takes an
+            // over-long one (`80 00`) and keeps it as an unknown field that cannot be encoded
+            // again (found by fuzzing). Such a tag always ends in a zero byte, so this walk runs.
+            guard fieldNumber != 0 else { throw .malformed(messageType: String(cString: descriptor.pointee.name)) }
             switch key & 7 {
             case 0: guard varint() != nil else { return }
             case 1: offset += 8

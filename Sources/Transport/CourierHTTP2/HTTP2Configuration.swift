@@ -17,6 +17,9 @@ public struct HTTP2Configuration: Sendable {
     /// is reset (RST_STREAM) at once instead of answered RESOURCE_EXHAUSTED, so an HPACK bomb
     /// cannot make the server validate hundreds of MB of fields.
     public static let headerListHardLimitFactor = 4
+    /// Most response bytes one connection may hold for a peer that does not read them (flow
+    /// control closed, socket full); answers past it are refused rather than buffered.
+    public var maxBufferedOutboundBytes = 64 << 20
     /// Rapid Reset (CVE-2023-44487) defence: nghttp2 tolerates this many stream resets in a burst...
     public var streamResetBurst: UInt64 = 1000
     /// ...then this many per second; beyond it the connection ends with GOAWAY.

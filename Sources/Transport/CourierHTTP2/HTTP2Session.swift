@@ -36,6 +36,11 @@ public final class HTTP2Session {
     public private(set) var receivedGoAway = false
     /// The peer's PING and SETTINGS allowance; past it the session ends with ENHANCE_YOUR_CALM.
     var controlFrames = ControlFrameLimit()
+    /// DATA bytes written to this session's streams and not yet taken by nghttp2: what the peer
+    /// has not read. Bounded by `configuration.maxBufferedOutboundBytes` (see `canBuffer`).
+    public private(set) var bufferedOutboundBytes = 0
+    /// The server-wide budget this session also reports into, if any.
+    public var sharedOutboundBudget: OutboundByteBudget?
     /// The connection is gone (`closeAllStreams` ran): no stream may be opened any more, since
     /// nothing would ever close it.
     public private(set) var isClosed = false
@@ -70,6 +75,7 @@ public final class HTTP2Session {
 
     deinit {
         for stream in streams.values { stream.markClosed() }
+        sharedOutboundBudget?.remove(bufferedOutboundBytes)
         nghttp2_session_del(raw)
     }
 
@@ -171,6 +177,7 @@ public final class HTTP2Session {
         let open = streams
         streams.removeAll()
         for stream in open.values {
+            outboundBuffered(-stream.pendingOutboundBytes)
             stream.markClosed()
             let delegate = stream.delegate
             stream.delegate = nil
@@ -251,10 +258,22 @@ public final class HTTP2Session {
         }
         guard let stream = streams.removeValue(forKey: id) else { return }
         nghttp2_session_set_stream_user_data(raw, id, nil)
+        outboundBuffered(-stream.pendingOutboundBytes)
         stream.markClosed()
         let delegate = stream.delegate
         stream.delegate = nil
         delegate?.stream(stream, closedWithErrorCode: errorCode)
+    }
+
+    /// Whether `count` more bytes may be queued towards the peer: within this connection's limit
+    /// and the server-wide budget. Callers refuse the answer (or the call) when not.
+    public func canBuffer(_ count: Int) -> Bool {
+        bufferedOutboundBytes + count <= configuration.maxBufferedOutboundBytes && (sharedOutboundBudget?.fits(count) ?? true)
+    }
+
+    func outboundBuffered(_ delta: Int) {
+        bufferedOutboundBytes += delta
+        if delta > 0 { sharedOutboundBudget?.add(delta) } else if delta < 0 { sharedOutboundBudget?.remove(-delta) }
     }
 
     func peerSentGoAway(lastStreamID: Int32, errorCode: UInt32) {

@@ -63,6 +63,7 @@ public final class HTTP2Stream {
     /// Queues DATA bytes.
     public func write(_ bytes: ByteBuffer) {
         guard !isClosed, case .open = ending else { return }
+        session.outboundBuffered(bytes.readableBytes)
         if outbound == nil {
             outbound = bytes
         } else {
@@ -120,6 +121,7 @@ public final class HTTP2Stream {
             }
             pending.moveReaderIndex(forwardBy: copied)
             outbound = pending.readableBytes > 0 ? pending : nil
+            session.outboundBuffered(-copied)
         }
         if outbound == nil {
             switch ending {
@@ -145,6 +147,8 @@ public final class HTTP2Stream {
         return copied
     }
 
+    /// The stream is gone; its unsent bytes are dropped (the session accounts for them, since
+    /// this may run inside the session's deinit, where `session` cannot be read).
     func markClosed() {
         isClosed = true
         outbound = nil

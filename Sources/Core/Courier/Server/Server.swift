@@ -11,12 +11,15 @@ final class ServerCore: Sendable {
     let allocator = ByteBufferAllocator()
     /// Overload protection, shared by every connection; nil when turned off.
     let admission: AdmissionControl?
+    /// Response bytes held for peers that have not read them, across all connections.
+    let outboundBudget: OutboundByteBudget
 
     init(router: Router, configuration: ServerConfiguration, interceptors: [any ServerInterceptor]) {
         self.router = router
         self.configuration = configuration
         self.interceptors = interceptors
         self.admission = configuration.concurrencyLimit.map { AdmissionControl(limit: $0) }
+        self.outboundBudget = OutboundByteBudget(limit: configuration.maxBufferedResponseBytes)
     }
 }
 
@@ -92,6 +95,7 @@ final class ServerAcceptor: HTTP2StreamAcceptor {
             perLoop[ObjectIdentifier(loop)] = made
             return made
         }
+        if stream.session.sharedOutboundBudget == nil { stream.session.sharedOutboundBudget = core.outboundBudget }
         stream.delegate = ServerStreamHandler(
             stream: stream, eventLoop: loop, core: core, executor: executor, deadlines: deadlines.value,
             remoteAddress: connection.remoteAddress)

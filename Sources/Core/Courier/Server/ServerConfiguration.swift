@@ -11,6 +11,10 @@ public struct ServerConfiguration: Sendable {
     public var maxReceiveMessageSize = 4 << 20
     /// Larger response messages end the call with RESOURCE_EXHAUSTED.
     public var maxSendMessageSize = Int(Int32.max)
+    /// Most response bytes the whole server holds for peers that have not read them; with
+    /// `http2.maxBufferedOutboundBytes` per connection, it bounds the memory slow or hostile
+    /// readers can pin. Answers past it end RESOURCE_EXHAUSTED, and new calls are refused.
+    public var maxBufferedResponseBytes = 256 << 20
     /// Overload protection of unary calls (`AdmissionControl`): the adaptive concurrency limit it
     /// starts from, or nil to admit every call. It starts where HTTP/2 already bounds a connection
     /// (1,000 streams: a burst of hundreds of calls on a fresh server is not refused), shrinks as

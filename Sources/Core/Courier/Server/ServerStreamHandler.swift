@@ -66,6 +66,10 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
         if stream.headerListTooLarge {
             return (200, RPCError(code: .resourceExhausted, message: "request headers exceed \(core.configuration.http2.maxHeaderListSize) bytes"))
         }
+        // Answers already waiting for this peer (or for all peers) fill the budget: take no more work.
+        if !stream.session.canBuffer(1) {
+            return (200, RPCError(code: .resourceExhausted, message: "too many response bytes are waiting for their readers; read them first"))
+        }
         // One pass over the fields gRPC itself reads. By length first: comparing two different
         // strings is the slow path of String ==, and most fields are none of these.
         var method: String?, contentType: String?, path = "", encoding: String?, timeout: String?, criticality: String?
@@ -209,6 +213,13 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     func sendMessage(_ framed: ByteBuffer, initialMetadata: Metadata, whenWritable waiter: CheckedContinuation<Void, any Error>?) {
         guard phase != .finished, !stream.isClosed else {
             waiter?.resume(throwing: RPCError(code: .cancelled, message: "the call has ended"))
+            return
+        }
+        // Bounded memory: an answer that would take the bytes held for unread peers past the
+        // connection's or the server's budget ends its call instead of being held.
+        guard stream.session.canBuffer(framed.readableBytes) else {
+            waiter?.resume(throwing: RPCError(code: .resourceExhausted, message: "the answer does not fit the bytes held for readers"))
+            fail(RPCError(code: .resourceExhausted, message: "\(stream.session.bufferedOutboundBytes) response bytes already wait for this peer to read them"))
             return
         }
         if !headersSent {
