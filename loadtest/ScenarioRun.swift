@@ -22,6 +22,8 @@ struct ScenarioRun: Sendable {
 
     struct Result: Sendable {
         var recommend: LatencyRecorder.Snapshot
+        /// How late each measured Recommend left after its intended time (the client's own delay).
+        var sendLag: LatencyRecorder.Snapshot
         var freshness: LatencyRecorder.Snapshot
         var recommendSent: Int
         var dropped: Int
@@ -57,6 +59,7 @@ struct ScenarioRun: Sendable {
         started?(measureFrom)
         let end = measureFrom + settings.duration
         let recommendLatency = LatencyRecorder(start: measureFrom)
+        let sendLag = LatencyRecorder(start: measureFrom)
         let freshness = LatencyRecorder(start: measureFrom)
         let counters = Counters()
         let history = Reco_V1_HistoryService.Client(channel: channel)
@@ -149,6 +152,7 @@ struct ScenarioRun: Sendable {
                 counters.inFlight.add(1, ordering: .relaxed)
                 let call = request
                 group.addTask(executorPreference: executor) { @Sendable in
+                    if measured { sendLag.record(clock.now - intended, at: intended) }
                     do {
                         _ = try await searchHome.recommend(call, options: options)
                         if measured { recommendLatency.record(clock.now - intended, at: intended) }
@@ -169,7 +173,7 @@ struct ScenarioRun: Sendable {
         if progress { FileHandle.standardError.write(Data("\n".utf8)) }
 
         var result = Result(
-            recommend: recommendLatency.snapshot, freshness: freshness.snapshot,
+            recommend: recommendLatency.snapshot, sendLag: sendLag.snapshot, freshness: freshness.snapshot,
             recommendSent: counters.recommendSent.load(ordering: .relaxed), dropped: counters.dropped.load(ordering: .relaxed),
             probesStarted: counters.probesStarted.load(ordering: .relaxed), probesTimedOut: counters.probesTimedOut.load(ordering: .relaxed),
             probePollFailures: counters.pollFailures.withLock { $0 }, probeRecommends: counters.probeRecommends.load(ordering: .relaxed),

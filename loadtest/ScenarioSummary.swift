@@ -14,6 +14,8 @@ struct ScenarioSummary: Codable, Sendable {
         var latencyMs: LatencyPercentiles
         /// Every call, a failure at the time it took to fail.
         var allCallsLatencyMs: LatencyPercentiles
+        /// How late calls left after their intended time: the client falling behind.
+        var sendLagMs: LatencyPercentiles
     }
 
     struct Freshness: Codable, Sendable {
@@ -56,7 +58,7 @@ struct ScenarioSummary: Codable, Sendable {
         recommend = Recommend(
             sent: result.recommendSent, ok: ok, errors: result.recommend.errors, dropped: result.dropped,
             throughputPerSecond: Double(ok) / settings.duration.seconds, latencyMs: LatencyPercentiles(result.recommend.histogram),
-            allCallsLatencyMs: LatencyPercentiles(result.recommend.allCalls))
+            allCallsLatencyMs: LatencyPercentiles(result.recommend.allCalls), sendLagMs: LatencyPercentiles(result.sendLag.histogram))
         let freshnessCount = Int(result.freshness.histogram.totalCount)
         freshness = Freshness(
             probes: result.probesStarted, reflected: freshnessCount - result.probesTimedOut, timedOut: result.probesTimedOut,
@@ -97,6 +99,7 @@ struct ScenarioSummary: Codable, Sendable {
         lines.append("  latency ms        p50       p90       p99     p99.9       max      mean")
         lines.append(row("Recommend", recommend.latencyMs) + "  OK calls")
         lines.append(row("  all calls", recommend.allCallsLatencyMs) + "  failures at their time to failure")
+        lines.append(row("  send lag", recommend.sendLagMs) + "  how late calls left: the client's own delay")
         lines.append(row("freshness", freshness.latencyMs))
         lines.append("")
         lines.append("  Recommend: \(recommend.sent) sent, \(recommend.ok) ok (\(String(format: "%.0f", recommend.throughputPerSecond))/s), errors: \(errors(recommend.errors)), dropped by the client: \(recommend.dropped)")

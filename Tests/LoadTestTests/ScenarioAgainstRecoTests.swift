@@ -39,6 +39,8 @@ struct ScenarioAgainstRecoTests {
         #expect(summary.recommend.sent == 200)
         #expect(summary.recommend.ok + summary.recommend.errors.values.reduce(0, +) + summary.recommend.dropped == summary.recommend.sent)
         #expect(summary.recommend.ok > 0, "errors: \(summary.recommend.errors)")
+        #expect(Int(result.sendLag.histogram.totalCount) == summary.recommend.sent - summary.recommend.dropped, "every sent call's send lag")
+        #expect(summary.table().contains("send lag"))
         let latency = summary.recommend.latencyMs
         #expect(0 < latency.p50 && latency.p50 <= latency.p90 && latency.p90 <= latency.p99 && latency.p99 <= latency.p99_9 && latency.p99_9 <= latency.max)
         // Freshness: the probes started in the window were each reflected or timed out.
