@@ -6,6 +6,20 @@ import Testing
 
 @Suite("A short scenario against reco serve", .timeLimit(.minutes(2)))
 struct ScenarioAgainstRecoTests {
+    /// A small demo city (quick to write, even under ASan) and the users and shops loadtest acts with in it.
+    static var smallDemo: DemoDataGenerator.Configuration {
+        var demo = DemoDataGenerator.Configuration()
+        demo.shops = 600
+        demo.users = 20
+        demo.sessions = 5
+        demo.dimensions = 32
+        return demo
+    }
+
+    static func actions(runId: String) -> ScenarioActions {
+        ScenarioActions(users: 20, shops: 600, runId: runId, center: (37.5665, 126.9780), spread: 0.03)
+    }
+
     @Test("every call is accounted for, percentiles are ordered, freshness is measured for the probes")
     func shortScenario() async throws {
         let data = NSTemporaryDirectory() + "loadtest-reco-" + UUID().uuidString
@@ -15,10 +29,7 @@ struct ScenarioAgainstRecoTests {
         configuration.metricsPort = nil
         configuration.threads = 1
         configuration.dataDirectory = data
-        configuration.demo.shops = 600
-        configuration.demo.users = 20
-        configuration.demo.sessions = 5
-        configuration.demo.dimensions = 32
+        configuration.demo = Self.smallDemo
         // Debug builds on two busy cores: a generous budget so the figures, not timeouts, are tested.
         configuration.searchHome.deadline = .seconds(2)
         let node = try RecoNode(configuration: configuration)
@@ -29,7 +40,7 @@ struct ScenarioAgainstRecoTests {
             probeInterval: .milliseconds(200), probePoll: .milliseconds(5), probeTimeout: .seconds(3), maxInFlight: 10_000)
         let run = ScenarioRun(
             channel: channel, settings: settings,
-            actions: ScenarioActions(users: 20, shops: 600, runId: "test", center: (37.5665, 126.9780), spread: 0.03))
+            actions: Self.actions(runId: "test"))
         let result = try await run.run(progress: false)
         await channel.close()
         await node.shutdown()
@@ -72,12 +83,7 @@ struct ScenarioAgainstRecoTests {
         try #require(FileManager.default.isExecutableFile(atPath: executable), "reco is built beside the tests")
         let data = NSTemporaryDirectory() + "loadtest-stall-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: data) }
-        var demo = DemoDataGenerator.Configuration()
-        demo.shops = 600
-        demo.users = 20
-        demo.sessions = 5
-        demo.dimensions = 32
-        _ = try DemoDataGenerator(configuration: demo).write(to: data)
+        _ = try DemoDataGenerator(configuration: Self.smallDemo).write(to: data)
         let portFile = data + "/port"
         let reco = Process()
         reco.executableURL = URL(fileURLWithPath: executable)
@@ -97,7 +103,7 @@ struct ScenarioAgainstRecoTests {
             probeInterval: .milliseconds(10), probePoll: .milliseconds(5), probeTimeout: .seconds(5), maxInFlight: 10_000)
         let run = ScenarioRun(
             channel: channel, settings: settings,
-            actions: ScenarioActions(users: 20, shops: 600, runId: "stall", center: (37.5665, 126.9780), spread: 0.03))
+            actions: Self.actions(runId: "stall"))
         // Stop the server 1 s into the measured window (the run says when that starts: probe
         // users are found first, which takes a while on a busy machine).
         let (starts, startsContinuation) = AsyncStream<ContinuousClock.Instant>.makeStream()
