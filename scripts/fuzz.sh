@@ -29,7 +29,8 @@ mkdir -p ".fuzz/corpus/$target" ".fuzz/crashes/$target"
 seeds=()
 [ -d "Fuzz/seeds/$target" ] && seeds=("Fuzz/seeds/$target")
 # -rss_limit_mb: the loaders read whole files; -timeout: a single input taking 10 s is a hang.
-"$bin/$product" -max_total_time=$((minutes * 60)) -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+# The same LeakSanitizer suppressions as the tests' ASan run (runtime and Foundation allocations).
+LSAN_OPTIONS="suppressions=$PWD/Tests/lsan.supp:print_suppressions=0" "$bin/$product" -max_total_time=$((minutes * 60)) -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
   -artifact_prefix=".fuzz/crashes/$target/" ".fuzz/corpus/$target" "${seeds[@]}" 2>&1 \
   | grep -E "^(stat::|#[0-9]+ +DONE|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written)" || true
 crashes=$(find ".fuzz/crashes/$target" -type f | wc -l)
