@@ -182,7 +182,7 @@ let package = Package(
         // Loopback sockets for tests: stalled and full-backlog listeners, free ports.
         .target(name: "CourierTestSupport", path: "Tests/CourierTestSupport"),
         .testTarget(
-            name: "CourierProtobufTests", dependencies: ["CourierProtobuf", "CourierProtos", "CourierSchema"],
+            name: "CourierProtobufTests", dependencies: ["CourierProtobuf", "CourierProtos", "CourierSchema", "CourierTestSupport"],
             path: "Tests/CourierProtobufTests"),
         .testTarget(
             name: "CourierTests",
@@ -192,7 +192,7 @@ let package = Package(
             ],
             path: "Tests/CourierTests"),
         .testTarget(
-            name: "LoadTestTests", dependencies: ["loadtest", "Reco", "Courier", "CourierInterop", "CourierTooling"],
+            name: "LoadTestTests", dependencies: ["loadtest", "Reco", "Courier", "CourierInterop", "CourierTooling", "CourierTestSupport"],
             path: "Tests/LoadTestTests"),
         .testTarget(
             name: "CourierToolingTests",

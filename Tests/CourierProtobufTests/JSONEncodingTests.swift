@@ -27,16 +27,16 @@ struct JSONEncodingTests {
     ]
 
     @Test("encodings equal Python protobuf's json_format.Parse, byte for byte")
-    func matchesPython() throws {
+    func matchesPython() async throws {
         let stubs = FileManager.default.temporaryDirectory.appendingPathComponent("courier-json-stubs-\(UUID().uuidString)").path
-        _ = try PythonReference.run("bash", ["Tests/Interop/generate_stubs.sh", stubs])
+        _ = try await PythonReference.run("bash", ["Tests/Interop/generate_stubs.sh", stubs])
         defer { try? FileManager.default.removeItem(atPath: stubs) }
         /// json_reference.py's answer per case name, for one "name<TAB>type<TAB>input" line per case.
-        func python(_ inputs: ((name: String, type: String, json: String)) -> String, flags: String = "") throws -> [String: String] {
+        func python(_ inputs: ((name: String, type: String, json: String)) -> String, flags: String = "") async throws -> [String: String] {
             let inputFile = stubs + "/cases.tsv"
             try (Self.cases.map { "\($0.name)\tcourier.testing.\($0.type)\t\(inputs($0))" }.joined(separator: "\n") + "\n")
                 .write(toFile: inputFile, atomically: true, encoding: .utf8)
-            let output = try PythonReference.run(
+            let output = try await PythonReference.run(
                 "bash", ["-c", "python3 Tests/Interop/json_reference.py \(flags) < \(inputFile)"], environment: ["COURIER_PY_STUBS": stubs])
             var answers: [String: String] = [:]
             for line in output.split(separator: "\n") {
@@ -45,14 +45,14 @@ struct JSONEncodingTests {
             }
             return answers
         }
-        let reference = try python { $0.json }
+        let reference = try await python { $0.json }
         let encoder = ProtobufJSONEncoder(pool: Self.pool)
         for testCase in Self.cases {
             let ours = try encoder.encode(json: testCase.json, messageType: "courier.testing.\(testCase.type)")
             #expect(ours.hex == reference[testCase.name], "\(testCase.name)")
         }
         // Back to JSON: our decoder and Python's MessageToDict agree on Python's bytes.
-        let pythonJSON = try python({ reference[$0.name] ?? "" }, flags: "--to-json")
+        let pythonJSON = try await python({ reference[$0.name] ?? "" }, flags: "--to-json")
         let decoder = ProtobufJSONDecoder(pool: Self.pool)
         for testCase in Self.cases {
             let bytes = Array(Self.hexBytes(reference[testCase.name] ?? ""))

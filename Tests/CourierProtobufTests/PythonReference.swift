@@ -1,3 +1,4 @@
+import CourierTestSupport
 import Foundation
 
 /// Runs the repository's Python helpers (grpcio and protobuf from PyPI) for cross-checks.
@@ -5,31 +6,18 @@ enum PythonReference {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Runs a command, returning its standard output; throws with its standard error on failure.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-        process.currentDirectoryURL = repositoryRoot
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ReferenceError(message: "\(executable) \(arguments) failed: " + String(decoding: errorData, as: UTF8.self))
-        }
-        return String(decoding: data, as: UTF8.self)
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> String {
+        let run = try await ChildProcess.run("/usr/bin/env", [executable] + arguments, environment: environment, currentDirectory: repositoryRoot.path)
+        guard run.status == 0 else { throw ReferenceError(message: "\(executable) \(arguments) failed: " + run.errors) }
+        return run.output
     }
 
     /// Python protobuf's encodings of the reference messages, by name.
-    static func referenceEncodings() throws -> [String: String] {
+    static func referenceEncodings() async throws -> [String: String] {
         let stubs = FileManager.default.temporaryDirectory.appendingPathComponent("courier-stubs-\(UUID().uuidString)").path
-        _ = try run("bash", ["Tests/Interop/generate_stubs.sh", stubs])
+        _ = try await run("bash", ["Tests/Interop/generate_stubs.sh", stubs])
         defer { try? FileManager.default.removeItem(atPath: stubs) }
-        let output = try run("python3", ["Tests/Interop/encode_reference.py"], environment: ["COURIER_PY_STUBS": stubs])
+        let output = try await run("python3", ["Tests/Interop/encode_reference.py"], environment: ["COURIER_PY_STUBS": stubs])
         var encodings: [String: String] = [:]
         for line in output.split(separator: "\n") {
             let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)

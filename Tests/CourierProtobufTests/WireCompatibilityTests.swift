@@ -4,8 +4,8 @@ import Testing
 
 @Suite("Encodings match Python's protobuf byte for byte")
 struct WireCompatibilityTests {
-    @Test func everyReferenceMessageEncodesAsPythonDoes() throws {
-        let reference = try PythonReference.referenceEncodings()
+    @Test func everyReferenceMessageEncodesAsPythonDoes() async throws {
+        let reference = try await PythonReference.referenceEncodings()
         let messages = ReferenceMessages.all()
         #expect(reference.count == messages.count, "Python and Swift build different sets of messages")
         for (name, _, encode) in messages {
@@ -14,8 +14,8 @@ struct WireCompatibilityTests {
         }
     }
 
-    @Test func pythonEncodingsDecodeToTheSameValues() throws {
-        let reference = try PythonReference.referenceEncodings()
+    @Test func pythonEncodingsDecodeToTheSameValues() async throws {
+        let reference = try await PythonReference.referenceEncodings()
         func bytes(_ hex: String) -> [UInt8] {
             stride(from: 0, to: hex.count, by: 2).map { i in
                 let start = hex.index(hex.startIndex, offsetBy: i)

@@ -47,12 +47,12 @@ struct AdmissionControlTests {
     }
 
     @Test("a call whose deadline is shorter than its method usually takes is refused before it runs")
-    func deadlineTooShort() throws {
+    func deadlineTooShort() async throws {
         let control = AdmissionControl()
         // Teach it the method takes ~30 ms.
         for _ in 0..<3 {
             let ticket = try control.admit(path: "/s/slow", deadline: nil, critical: false).get()
-            usleep(30_000)
+            try await Task.sleep(for: .milliseconds(30))  // not usleep: that would hold a thread of the 2-thread pool
             control.release(ticket)
         }
         guard case .failure(let refusal) = control.admit(path: "/s/slow", deadline: .now() + .milliseconds(5), critical: false) else {
@@ -74,10 +74,15 @@ struct AdmissionControlTests {
                 let client = Grpc_Testing_BenchmarkService.Client(channel: channel)
                 // Two slow calls hold both slots.
                 let slow = (0..<2).map { _ in
-                    Task { try await client.unaryCall(ProbeService.sleepRequest(milliseconds: 400)) }
+                    Task { try await client.unaryCall(ProbeService.sleepRequest(milliseconds: 1500)) }
                 }
-                try await Task.sleep(for: .milliseconds(100))
-                let refused = await rpcError { _ = try await client.unaryCall(Grpc_Testing_SimpleRequest()) }
+                // Until both have reached the server (on a busy host that can take a while), a
+                // quick call is admitted and answered: try until one is refused.
+                var refused: RPCError?
+                for _ in 0..<40 where refused == nil {
+                    try await Task.sleep(for: .milliseconds(25))
+                    refused = await rpcError { _ = try await client.unaryCall(Grpc_Testing_SimpleRequest()) }
+                }
                 #expect(refused?.code == .resourceExhausted, "\(String(describing: refused))")
                 #expect(refused?.metadata["grpc-retry-pushback-ms"] != nil)
                 // Honouring the pushback, the channel does not send the next call at all.

@@ -84,6 +84,24 @@ struct DeframerTests {
         #expect(try deframe(wire.map { [$0] }) == messages, "one byte at a time")
     }
 
+    /// A 4 MiB message arriving in 16 KiB DATA chunks (as nghttp2 hands them over) is assembled
+    /// with each byte copied once: a copy of the partial message per chunk would be quadratic.
+    @Test func assemblingALargeMessageCopiesEachByteOnce() throws {
+        let size = 4 << 20
+        let wire = RawStreamClient.message((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        var deframer = GRPCMessageDeframer(maxMessageSize: size)
+        var delivered: [ByteBuffer] = []
+        var start = 0
+        while start < wire.count {
+            let end = min(start + 16_384, wire.count)
+            try wire[start..<end].withUnsafeBytes { raw in try deframer.append(raw) { delivered.append($0) } }
+            start = end
+        }
+        #expect(delivered.count == 1)
+        #expect(delivered.first.map { Array($0.readableBytesView) == Array(wire[5...]) } == true)
+        #expect(deframer.bytesCopied <= 2 * size, "copied \(deframer.bytesCopied) bytes for a \(size)-byte message")
+    }
+
     @Test func oversizedAndCompressedMessagesAreRefusedAtTheirPrefix() {
         #expect(throws: RPCError.self) { try deframe([[0, 0, 0, 4, 0]], limit: 1000) }  // 1024 bytes > 1000
         #expect(throws: RPCError.self) { try deframe([[1, 0, 0, 0, 1, 7]]) }

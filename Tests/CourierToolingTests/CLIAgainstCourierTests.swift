@@ -137,7 +137,7 @@ struct CLIAgainstCourierTests {
 
             let set = FileManager.default.temporaryDirectory.appendingPathComponent("courier-\(UUID().uuidString).pb").path
             defer { try? FileManager.default.removeItem(atPath: set) }
-            try runToEnd("/usr/bin/env", ["protoc", "--include_imports", "--descriptor_set_out=" + set, "-I", repositoryRoot + "/Protos", "grpc/health/v1/health.proto"])
+            try await runToEnd("/usr/bin/env", ["protoc", "--include_imports", "--descriptor_set_out=" + set, "-I", repositoryRoot + "/Protos", "grpc/health/v1/health.proto"])
             let describe = try await CLIProcess.run(["describe", "--descriptor-set", set, "grpc.health.v1.HealthCheckRequest"])
             #expect(describe.stdout == "grpc.health.v1.HealthCheckRequest is a message:\nmessage HealthCheckRequest {\n  string service = 1;\n}\n", "\(describe.stderr)")
             let broken = try await CLIProcess.run(["list", "--proto", "no/such.proto"])

@@ -17,7 +17,7 @@ struct DecodeCommandTests {
     @Test(arguments: samples)
     func schemalessDecodingMatchesProtocDecodeRaw(hex: String) async throws {
         let bytes = try Data(hexString: hex)
-        let protoc = String(decoding: try runToEnd("/usr/bin/env", ["protoc", "--decode_raw"], stdin: bytes), as: UTF8.self)
+        let protoc = String(decoding: try await runToEnd("/usr/bin/env", ["protoc", "--decode_raw"], stdin: bytes), as: UTF8.self)
         let run = try await CLIProcess.run(["decode", "--hex", hex])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout == protoc)

@@ -91,7 +91,8 @@ struct ScenarioAgainstRecoTests {
         reco.standardOutput = FileHandle.nullDevice
         reco.standardError = FileHandle.nullDevice
         try reco.run()
-        defer { kill(reco.processIdentifier, SIGCONT); reco.terminate(); reco.waitUntilExit() }
+        // SIGKILL without waiting (a defer cannot await; SIGKILL also ends a stopped process).
+        defer { kill(reco.processIdentifier, SIGKILL) }
         var port: Int?
         for _ in 0..<600 where port == nil {
             port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }

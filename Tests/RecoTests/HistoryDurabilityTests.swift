@@ -26,7 +26,7 @@ struct HistoryDurabilityTests {
                 #expect(summary.accepted == 30)
             }
             // No graceful shutdown, and fsync never ran: what was written must be in the kernel's hands.
-            first.kill()
+            await first.kill()
 
             // A crash in the middle of a write leaves half a record: append one.
             let log = data + "/history/actions.log"
@@ -36,7 +36,7 @@ struct HistoryDurabilityTests {
             try handle.close()
 
             let second = try await RecoProcess(arguments)
-            defer { second.stop() }
+            defer { second.killWithoutWaiting() }
             try await withChannel(port: second.port) { channel in
                 let history = Reco_V1_HistoryService.Client(channel: channel)
                 var request = Reco_V1_HistoryRequest()

@@ -162,7 +162,7 @@ struct SearchHomeTests {
         // History and candidates from one node; Similarity as its own process; SearchHome alone.
         try await withNode { backends in
             let similarityProcess = try await RecoProcess(["--service", "similarity", "--data-dir", SharedDemoData.root])
-            defer { similarityProcess.kill() }
+            defer { similarityProcess.killWithoutWaiting() }
             let peers = (history: backends.grpcPort, similarity: similarityProcess.port, candidates: backends.grpcPort)
             try await withNode(.searchhome, peers: peers) { node in
                 try await withChannel(port: node.grpcPort) { channel in
@@ -174,7 +174,7 @@ struct SearchHomeTests {
                     #expect(healthy.strategy == .rerank)
                     #expect(categories(healthy).first == "마라탕")
 
-                    similarityProcess.kill()
+                    await similarityProcess.kill()
                     let start = ContinuousClock.now
                     let degraded = try await recommend(searchHome, user: DemoDataGenerator.burgerRegular)
                     let elapsed = ContinuousClock.now - start

@@ -1,5 +1,6 @@
 import Courier
 import CourierProtos
+import CourierTestSupport
 import Foundation
 import Reco
 import Testing
@@ -233,12 +234,8 @@ struct SimilarityServiceTests {
             assert (b == np.array([[1.5, -2, 0], [3.25, 4, 1e-3]], dtype=np.float32)).all(), b
             """
             try NumpyFloatMatrix.write(path: root + "/from_swift.npy", rows: 2, columns: 3, values: [1.5, -2, 0, 3.25, 4, 1e-3])
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "-c", script, root]
-            try process.run()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
+            let python = try await ChildProcess.run("/usr/bin/env", ["python3", "-c", script, root])
+            #expect(python.status == 0, "\(python.errors)")
             let read = try NumpyFloatMatrix.read(path: root + "/from_numpy.npy")
             #expect(read.rows == 3 && read.columns == 4)
             #expect(read.values == (0..<12).map { Float($0) / 7 })

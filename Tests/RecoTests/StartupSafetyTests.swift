@@ -15,7 +15,7 @@ struct StartupSafetyTests {
             try BatchValidationTests.writeCandidates(BatchValidationTests.goodShops, to: data + "/candidates/2026-11-22")
             try BatchValidationTests.writeCandidates(BatchValidationTests.goodShops + "3\tx\ty\tnan\t127\t2000\t1\n", to: data + "/candidates/2026-11-23")
             let reco = try await RecoProcess(["--service", "candidates", "--data-dir", data])
-            defer { reco.stop() }
+            defer { reco.killWithoutWaiting() }
             try await withChannel(port: reco.port) { (channel: GRPCChannel) async throws -> Void in
                 var request = Reco_V1_CandidatesRequest()
                 request.userId = "u1"
@@ -43,7 +43,7 @@ struct StartupSafetyTests {
 
             // Writing the full demo data set in a debug build (under ASan in CI) takes a while.
             let demo = try await RecoProcess(["--data-dir", data, "--demo"], timeout: .seconds(150))
-            defer { demo.stop() }
+            defer { demo.killWithoutWaiting() }
             try await withChannel(port: demo.port) { (channel: GRPCChannel) async throws -> Void in
                 var request = Reco_V1_RecommendRequest()
                 request.userId = "user-burger"
@@ -56,14 +56,14 @@ struct StartupSafetyTests {
     func historyDirectoryLocked() async throws {
         try await withTemporaryDirectory { data in
             let first = try await RecoProcess(["--service", "history", "--data-dir", data])
-            defer { first.stop() }
+            defer { first.killWithoutWaiting() }
             let second = try await RecoProcess.refusal(["--service", "history", "--data-dir", data])
             #expect(second.status == 1)
             #expect(second.error.contains("another process holds it"), "\(second.error)")
             // The lock dies with its holder: after a SIGKILL a new History starts.
-            first.kill()
+            await first.kill()
             let third = try await RecoProcess(["--service", "history", "--data-dir", data])
-            third.stop()
+            await third.stop()
         }
     }
 
@@ -75,7 +75,7 @@ struct StartupSafetyTests {
                 "--service", "searchhome", "--data-dir", data + "/sh",
                 "--candidates", "127.0.0.1:\(candidatesPort)", "--history", "127.0.0.1:1", "--similarity", "127.0.0.1:1",
             ])
-            defer { searchHome.stop() }
+            defer { searchHome.killWithoutWaiting() }
             try await withChannel(port: searchHome.port) { (channel: GRPCChannel) async throws -> Void in
                 let health = Grpc_Health_V1_Health.Client(channel: channel)
                 func status(of service: String) async throws -> Grpc_Health_V1_HealthCheckResponse.ServingStatus {
@@ -92,7 +92,7 @@ struct StartupSafetyTests {
                 }
                 try await waitFor(.notServing)
                 let candidates = try await RecoProcess(["--service", "candidates", "--data-dir", SharedDemoData.root], port: candidatesPort)
-                defer { candidates.stop() }
+                defer { candidates.killWithoutWaiting() }
                 try await waitFor(.serving)
             }
         }

@@ -1,7 +1,5 @@
+import CourierTestSupport
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// One run of the built `courier-cli` binary (beside the test bundle), as a person runs it:
 /// arguments, optional standard input; its exit status and both outputs.
@@ -20,43 +18,9 @@ enum CLIProcess {
 
     static func run(_ arguments: [String], stdin: String? = nil, timeout: Duration = .seconds(30)) async throws -> CLIRun {
         guard FileManager.default.isExecutableFile(atPath: executable) else { throw CLIError("courier-cli is not built at \(executable)") }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let out = directory.appendingPathComponent("out"), err = directory.appendingPathComponent("err"), input = directory.appendingPathComponent("in")
-        try Data((stdin ?? "").utf8).write(to: input)
-        for file in [out, err] where !FileManager.default.createFile(atPath: file.path, contents: nil) {
-            throw CLIError("cannot create \(file.path)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = try FileHandle(forReadingFrom: input)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                throw CLIError("courier-cli \(arguments.joined(separator: " ")) ran longer than \(timeout)")
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        process.waitUntilExit()
-        return CLIRun(
-            status: process.terminationStatus,
-            stdout: try textOfFile(out), stderr: try textOfFile(err))
+        let run = try await ChildProcess.run(executable, arguments, stdin: stdin.map { Data($0.utf8) }, timeout: timeout)
+        return CLIRun(status: run.status, stdout: run.output, stderr: run.errors)
     }
-}
-
-/// Through a file handle: FoundationEssentials' whole-file readers (String(contentsOf:),
-/// FileManager.contents) leak their buffer when the file is empty (LeakSanitizer in CI).
-private func textOfFile(_ url: URL) throws -> String {
-    let handle = try FileHandle(forReadingFrom: url)
-    defer { try? handle.close() }
-    return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
 }
 
 struct CLIError: Error, CustomStringConvertible {

@@ -22,7 +22,7 @@ func withCourierServer<R>(_ body: (String) async throws -> R) async throws -> R 
 func withGRPCIOServer<R>(_ body: (String) async throws -> R) async throws -> R {
     let stubs = FileManager.default.temporaryDirectory.appendingPathComponent("courier-stubs-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: stubs) }
-    try runToEnd("/bin/bash", [repositoryRoot + "/Tests/Interop/generate_stubs.sh", stubs])
+    try await runToEnd("/bin/bash", [repositoryRoot + "/Tests/Interop/generate_stubs.sh", stubs])
     let port = try freeLoopbackPort()
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -31,13 +31,16 @@ func withGRPCIOServer<R>(_ body: (String) async throws -> R) async throws -> R {
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
-    defer {
-        // SIGKILL: grpcio's server outlives SIGTERM, and waitUntilExit would then wait forever.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+    // SIGKILL: grpcio's server outlives SIGTERM.
+    do {
+        try await waitUntilListening(port, while: process)
+        let result = try await body("127.0.0.1:\(port)")
+        await ChildProcess.kill(process)
+        return result
+    } catch {
+        await ChildProcess.kill(process)
+        throw error
     }
-    try await waitUntilListening(port, while: process)
-    return try await body("127.0.0.1:\(port)")
 }
 
 /// A TCP server that answers whatever arrives with an HTTP/1.1 400 and closes: a web server
@@ -69,25 +72,12 @@ private func waitUntilListening(_ port: Int, while process: Process, timeout: Du
     throw CLIError("the grpcio server did not listen on \(port) within \(timeout)")
 }
 
+/// Runs a helper (protoc, a stub generator) to its end; its standard output, or an error when it fails.
 @discardableResult
-func runToEnd(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws -> Data {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    let input = Pipe()
-    if stdin != nil { process.standardInput = input }
-    try process.run()
-    if let stdin {
-        input.fileHandleForWriting.write(stdin)
-        try input.fileHandleForWriting.close()
-    }
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw CLIError("\(executable) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)") }
-    return data
+func runToEnd(_ executable: String, _ arguments: [String], stdin: Data? = nil) async throws -> Data {
+    let run = try await ChildProcess.run(executable, arguments, stdin: stdin)
+    guard run.status == 0 else { throw CLIError("\(executable) \(arguments.joined(separator: " ")) exited with \(run.status): \(run.errors)") }
+    return run.standardOutput
 }
 
 /// Answers the first bytes it reads with an HTTP/1.1 400, then closes.

@@ -1,3 +1,4 @@
+import CourierTestSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -39,19 +40,10 @@ final class RecoProcess {
     /// Runs `reco serve <arguments>` where it is expected to refuse to start: its exit status and
     /// what it wrote to standard error. Fails if it is still running after `timeout`.
     static func refusal(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> (status: Int32, error: String) {
-        let process = Process()
-        let errors = Pipe()
-        try launch(process, ["--port", "0"] + arguments, standardError: errors)
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            guard ContinuousClock.now < deadline else {
-                process.terminate()
-                throw ProcessError("reco was still running after \(timeout)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (process.terminationStatus, text)
+        guard let executable else { throw ProcessError("reco is not built beside \(CommandLine.arguments[0])") }
+        let run = try await ChildProcess.run(
+            executable, ["serve", "--no-metrics", "--threads", "1", "--port", "0"] + arguments, timeout: timeout)
+        return (run.status, run.errors)
     }
 
     /// Runs `reco serve <arguments>` with one thread and no metrics, standard output discarded.
@@ -64,22 +56,26 @@ final class RecoProcess {
         try process.run()
     }
 
-    /// Kills the process at once: no shutdown, no flush.
-    func kill() {
-        Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+    /// Kills the process at once (no shutdown, no flush) and waits until it is gone.
+    func kill() async {
+        await ChildProcess.kill(process)
         try? FileManager.default.removeItem(atPath: portFile)
     }
 
-    /// SIGTERM: graceful shutdown.
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
+    /// SIGTERM: graceful shutdown, waited for.
+    func stop() async {
+        await ChildProcess.terminate(process)
+        try? FileManager.default.removeItem(atPath: portFile)
+    }
+
+    /// SIGKILL without waiting, for clean-up in a `defer` (which cannot await); Foundation reaps it.
+    func killWithoutWaiting() {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(atPath: portFile)
     }
 
     deinit {
-        if process.isRunning { kill() }
+        killWithoutWaiting()
     }
 }
 
