@@ -52,6 +52,10 @@ struct GRPCMessageDeframer {
         case body(ByteBuffer, remaining: Int)
     }
     private var state = State.idle
+    /// Bytes copied into message buffers so far, counting the earlier bytes of a partial message
+    /// again whenever its buffer moved (a copy-on-write or a regrowth): the proof that assembling a
+    /// message stays linear in its size, however it was split (tests read it; it costs a compare).
+    private(set) var bytesCopied = 0
 
     init(maxMessageSize: Int, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
         self.maxMessageSize = maxMessageSize
@@ -82,9 +86,11 @@ struct GRPCMessageDeframer {
                 let take = min(length, bytes.count - offset)
                 var message = allocator.buffer(capacity: length)
                 message.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + take]))
+                bytesCopied += take
                 offset += take
                 if take == length { deliver(message) } else { state = .body(message, remaining: length - take) }
             case .prefix(var prefix):
+                state = .idle  // as for .body below: let `prefix` be the buffer's only reference
                 let take = min(5 - prefix.readableBytes, bytes.count - offset)
                 prefix.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + take]))
                 offset += take
@@ -101,8 +107,14 @@ struct GRPCMessageDeframer {
                     state = .body(allocator.buffer(capacity: length), remaining: length)
                 }
             case .body(var message, let remaining):
+                // `message` is the only reference once `state` lets go of it; without this, the
+                // write below would copy the whole partial message (copy-on-write) for every chunk,
+                // quadratic in the message size.
+                state = .idle
                 let take = min(remaining, bytes.count - offset)
+                let storageBefore = message.storageAddress
                 message.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + take]))
+                bytesCopied += message.storageAddress == storageBefore ? take : message.readableBytes
                 offset += take
                 if take == remaining {
                     state = .idle
@@ -126,4 +138,9 @@ struct GRPCMessageDeframer {
         }
         return length
     }
+}
+
+private extension ByteBuffer {
+    /// Where the buffer's storage starts: it changes only when the bytes were moved to new storage.
+    var storageAddress: UnsafeRawPointer? { withVeryUnsafeBytes { $0.baseAddress } }
 }
