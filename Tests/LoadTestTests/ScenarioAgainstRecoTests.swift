@@ -91,8 +91,9 @@ struct ScenarioAgainstRecoTests {
         reco.standardOutput = FileHandle.nullDevice
         reco.standardError = FileHandle.nullDevice
         try reco.run()
-        // SIGKILL without waiting (a defer cannot await; SIGKILL also ends a stopped process).
-        defer { kill(reco.processIdentifier, SIGKILL) }
+        // SIGKILL (it also ends a stopped process), then reap: a killed process goes within
+        // milliseconds, so this defer blocks no longer than that.
+        defer { kill(reco.processIdentifier, SIGKILL); reco.waitUntilExit() }
         var port: Int?
         for _ in 0..<600 where port == nil {
             port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }

@@ -36,7 +36,7 @@ struct HistoryDurabilityTests {
             try handle.close()
 
             let second = try await RecoProcess(arguments)
-            defer { second.killWithoutWaiting() }
+            defer { second.killNow() }
             try await withChannel(port: second.port) { channel in
                 let history = Reco_V1_HistoryService.Client(channel: channel)
                 var request = Reco_V1_HistoryRequest()

@@ -162,7 +162,7 @@ struct SearchHomeTests {
         // History and candidates from one node; Similarity as its own process; SearchHome alone.
         try await withNode { backends in
             let similarityProcess = try await RecoProcess(["--service", "similarity", "--data-dir", SharedDemoData.root])
-            defer { similarityProcess.killWithoutWaiting() }
+            defer { similarityProcess.killNow() }
             let peers = (history: backends.grpcPort, similarity: similarityProcess.port, candidates: backends.grpcPort)
             try await withNode(.searchhome, peers: peers) { node in
                 try await withChannel(port: node.grpcPort) { channel in

@@ -15,7 +15,7 @@ struct StartupSafetyTests {
             try BatchValidationTests.writeCandidates(BatchValidationTests.goodShops, to: data + "/candidates/2026-11-22")
             try BatchValidationTests.writeCandidates(BatchValidationTests.goodShops + "3\tx\ty\tnan\t127\t2000\t1\n", to: data + "/candidates/2026-11-23")
             let reco = try await RecoProcess(["--service", "candidates", "--data-dir", data])
-            defer { reco.killWithoutWaiting() }
+            defer { reco.killNow() }
             try await withChannel(port: reco.port) { (channel: GRPCChannel) async throws -> Void in
                 var request = Reco_V1_CandidatesRequest()
                 request.userId = "u1"
@@ -43,7 +43,7 @@ struct StartupSafetyTests {
 
             // Writing the full demo data set in a debug build (under ASan in CI) takes a while.
             let demo = try await RecoProcess(["--data-dir", data, "--demo"], timeout: .seconds(150))
-            defer { demo.killWithoutWaiting() }
+            defer { demo.killNow() }
             try await withChannel(port: demo.port) { (channel: GRPCChannel) async throws -> Void in
                 var request = Reco_V1_RecommendRequest()
                 request.userId = "user-burger"
@@ -56,7 +56,7 @@ struct StartupSafetyTests {
     func historyDirectoryLocked() async throws {
         try await withTemporaryDirectory { data in
             let first = try await RecoProcess(["--service", "history", "--data-dir", data])
-            defer { first.killWithoutWaiting() }
+            defer { first.killNow() }
             let second = try await RecoProcess.refusal(["--service", "history", "--data-dir", data])
             #expect(second.status == 1)
             #expect(second.error.contains("another process holds it"), "\(second.error)")
@@ -75,7 +75,7 @@ struct StartupSafetyTests {
                 "--service", "searchhome", "--data-dir", data + "/sh",
                 "--candidates", "127.0.0.1:\(candidatesPort)", "--history", "127.0.0.1:1", "--similarity", "127.0.0.1:1",
             ])
-            defer { searchHome.killWithoutWaiting() }
+            defer { searchHome.killNow() }
             try await withChannel(port: searchHome.port) { (channel: GRPCChannel) async throws -> Void in
                 let health = Grpc_Health_V1_Health.Client(channel: channel)
                 func status(of service: String) async throws -> Grpc_Health_V1_HealthCheckResponse.ServingStatus {
@@ -92,7 +92,7 @@ struct StartupSafetyTests {
                 }
                 try await waitFor(.notServing)
                 let candidates = try await RecoProcess(["--service", "candidates", "--data-dir", SharedDemoData.root], port: candidatesPort)
-                defer { candidates.killWithoutWaiting() }
+                defer { candidates.killNow() }
                 try await waitFor(.serving)
             }
         }

@@ -68,14 +68,17 @@ final class RecoProcess {
         try? FileManager.default.removeItem(atPath: portFile)
     }
 
-    /// SIGKILL without waiting, for clean-up in a `defer` (which cannot await); Foundation reaps it.
-    func killWithoutWaiting() {
+    /// SIGKILL and reap, for clean-up in a `defer` (which cannot await): blocks only for the few
+    /// milliseconds a killed process takes to go. Reaping matters: until Foundation has seen the
+    /// exit, its Process keeps itself alive (LeakSanitizer reports it).
+    func killNow() {
         if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: portFile)
     }
 
     deinit {
-        killWithoutWaiting()
+        killNow()
     }
 }
 
