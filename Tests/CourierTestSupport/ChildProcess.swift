@@ -103,3 +103,12 @@ public struct ChildProcessError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// Runs CPU-heavy or blocking work (generating a data set, loading a large file) on a thread of
+/// its own, so that it does not hold one of the cooperative pool's two threads, where every
+/// test's timers and every in-process server's handlers run.
+public func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+    }
+}

@@ -12,10 +12,14 @@ import Glibc
 
 @Suite("SearchHome end to end through real sockets", .timeLimit(.minutes(2)))
 struct SearchHomeTests {
-    static let categories: [Int64: String] = {
-        let batch = try! CandidateBatch.load(directory: SharedDemoData.root + "/candidates/2026-11-22", partDate: "2026-11-22")
-        return Dictionary(uniqueKeysWithValues: batch.catalog.shops.map { ($0.shopId, $0.category) })
-    }()
+    /// Each demo shop's category, loaded once on a thread of its own (see SharedDemoData).
+    static let categoryOfShop = Task<[Int64: String], any Error> {
+        let root = try await SharedDemoData.root
+        return try await onOwnThread {
+            let batch = try CandidateBatch.load(directory: root + "/candidates/2026-11-22", partDate: "2026-11-22")
+            return Dictionary(uniqueKeysWithValues: batch.catalog.shops.map { ($0.shopId, $0.category) })
+        }
+    }
 
     static var home: Reco_V1_Location {
         var location = Reco_V1_Location()
@@ -36,7 +40,7 @@ struct SearchHomeTests {
             configuration.port = 0
             configuration.metricsPort = 0
             configuration.threads = 1
-            configuration.dataDirectory = SharedDemoData.root
+            configuration.dataDirectory = try await SharedDemoData.root
             configuration.historyLogPath = scratch + "/actions.log"
             configuration.searchHome.rerankShare = rerankShare
             configuration.searchHome.deadline = Self.deadline
@@ -83,8 +87,9 @@ struct SearchHomeTests {
         #expect(elapsed < Self.deadline + .milliseconds(200), "answered in \(elapsed)", sourceLocation: sourceLocation)
     }
 
-    func categories(_ response: Reco_V1_RecommendResponse) -> [String] {
-        response.shops.map { Self.categories[$0.shop?.shopId ?? 0] ?? "?" }
+    func categories(_ response: Reco_V1_RecommendResponse) async throws -> [String] {
+        let categories = try await Self.categoryOfShop.value
+        return response.shops.map { categories[$0.shop?.shopId ?? 0] ?? "?" }
     }
 
     @Test("seed scenario: the burger regular searches 마라탕 and the next answer puts 마라탕 and 중식 first")
@@ -98,8 +103,9 @@ struct SearchHomeTests {
                 #expect(!before.degraded)
                 #expect(before.historyItems == 0)
                 #expect(before.shops.count == 10)
-                let tastes = categories(before).filter { $0 == "버거" || $0 == "치킨" }.count
-                #expect(tastes >= 8, "two-tower top 10 should be burgers and chicken: \(categories(before))")
+                let beforeCategories = try await categories(before)
+                let tastes = beforeCategories.filter { $0 == "버거" || $0 == "치킨" }.count
+                #expect(tastes >= 8, "two-tower top 10 should be burgers and chicken: \(beforeCategories)")
                 // The two-tower order is the model's: scores descending.
                 #expect(before.shops.map(\.modelScore) == before.shops.map(\.modelScore).sorted(by: >))
 
@@ -109,7 +115,7 @@ struct SearchHomeTests {
                 #expect(!after.degraded)
                 #expect(after.historyItems == 1)
                 #expect(after.embeddingPartDate == "2026-11-22")
-                let top = categories(after)
+                let top = try await categories(after)
                 #expect(top.first == "마라탕", "\(top)")
                 #expect(top.prefix(5).allSatisfy { $0 == "마라탕" || $0 == "중식" }, "\(top)")
                 #expect(after.shops.first?.drivenBy?.target == .keyword("마라탕"))
@@ -161,7 +167,7 @@ struct SearchHomeTests {
     func similarityDown() async throws {
         // History and candidates from one node; Similarity as its own process; SearchHome alone.
         try await withNode { backends in
-            let similarityProcess = try await RecoProcess(["--service", "similarity", "--data-dir", SharedDemoData.root])
+            let similarityProcess = try await RecoProcess(["--service", "similarity", "--data-dir", try await SharedDemoData.root])
             defer { similarityProcess.killNow() }
             let peers = (history: backends.grpcPort, similarity: similarityProcess.port, candidates: backends.grpcPort)
             try await withNode(.searchhome, peers: peers) { node in
@@ -172,7 +178,7 @@ struct SearchHomeTests {
                     }
                     let healthy = try await recommend(searchHome, user: DemoDataGenerator.burgerRegular)
                     #expect(healthy.strategy == .rerank)
-                    #expect(categories(healthy).first == "마라탕")
+                    #expect(try await categories(healthy).first == "마라탕")
 
                     await similarityProcess.kill()
                     let start = ContinuousClock.now

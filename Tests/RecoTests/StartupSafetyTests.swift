@@ -91,7 +91,7 @@ struct StartupSafetyTests {
                     #expect(try await status(of: "") == wanted)
                 }
                 try await waitFor(.notServing)
-                let candidates = try await RecoProcess(["--service", "candidates", "--data-dir", SharedDemoData.root], port: candidatesPort)
+                let candidates = try await RecoProcess(["--service", "candidates", "--data-dir", try await SharedDemoData.root], port: candidatesPort)
                 defer { candidates.killNow() }
                 try await waitFor(.serving)
             }

@@ -1,5 +1,6 @@
 import Courier
 import CourierProtos
+import CourierTestSupport
 import Foundation
 import Reco
 
@@ -53,14 +54,24 @@ import Synchronization
 
 /// The demo data set, generated once per test process (smaller than the default, for speed).
 enum SharedDemoData {
-    static let root: String = {
-        let path = NSTemporaryDirectory() + "reco-test-demo-\(ProcessInfo.processInfo.processIdentifier)"
-        var configuration = DemoDataGenerator.Configuration()
-        configuration.shops = 2000
-        configuration.users = 60
-        configuration.sessions = 20
-        configuration.dimensions = 64
-        try! DemoDataGenerator(configuration: configuration).write(to: path)
-        return path
-    }()
+    /// Generated once, on a thread of its own: as a lazily initialised static, the first test to
+    /// touch it generated it on a pool thread while every other test touching it blocked that
+    /// pool's other thread (under ASan, seconds in which no test's timer could fire).
+    private static let generation = Task<String, any Error> {
+        try await onOwnThread {
+            let path = NSTemporaryDirectory() + "reco-test-demo-\(ProcessInfo.processInfo.processIdentifier)"
+            var configuration = DemoDataGenerator.Configuration()
+            configuration.shops = 2000
+            configuration.users = 60
+            configuration.sessions = 20
+            configuration.dimensions = 64
+            try DemoDataGenerator(configuration: configuration).write(to: path)
+            return path
+        }
+    }
+
+    /// The folder that holds the shared demo data set.
+    static var root: String {
+        get async throws { try await generation.value }
+    }
 }
