@@ -6,6 +6,7 @@
 //   courier-cli decode --hex 0a0b757365722d627572676572
 //   courier-cli health 127.0.0.1:50051
 import ArgumentParser
+import Courier
 
 @main
 struct CourierCLI: AsyncParsableCommand {
@@ -18,4 +19,10 @@ struct CourierCLI: AsyncParsableCommand {
             status code when a call ends with an error status (as grpcurl), 1 for anything else.
             """,
         subcommands: [ListCommand.self, DescribeCommand.self, CallCommand.self, DecodeCommand.self, HealthCommand.self])
+
+    /// Large messages' buffers are reused instead of mapped afresh for every call (LargeMessageMemory).
+    static func main() async {
+        LargeMessageMemory.reuseBuffers()
+        await main(nil)
+    }
 }

@@ -10,6 +10,7 @@ import Foundation
 /// (As globals of this file's async top-level code, a ServerConfiguration holding the overload
 /// limit crashed in swift_task_switch at start with Swift 6.3: the interop tests caught it.)
 func serve() async throws {
+    LargeMessageMemory.reuseBuffers()
     var arguments = InteropArguments(CommandLine.arguments.dropFirst())
     let port = arguments.int("port") ?? 50051
     let host = arguments.string("host") ?? "127.0.0.1"

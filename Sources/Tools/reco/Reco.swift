@@ -3,6 +3,7 @@
 //   reco serve --service history ...   one service, peers by flag
 //   reco demo-data --out DIR           write the demo data set
 import ArgumentParser
+import Courier
 
 @main
 struct RecoCommand: AsyncParsableCommand {
@@ -11,4 +12,10 @@ struct RecoCommand: AsyncParsableCommand {
         abstract: "The real-time reactive recommendation services on Courier.",
         subcommands: [Serve.self, DemoData.self],
         defaultSubcommand: Serve.self)
+
+    /// Large messages' buffers are reused instead of mapped afresh for every call (LargeMessageMemory).
+    static func main() async {
+        LargeMessageMemory.reuseBuffers()
+        await main(nil)
+    }
 }
