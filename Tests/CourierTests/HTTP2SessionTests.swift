@@ -51,6 +51,40 @@ struct HTTP2SessionTests {
         #expect(serverLog.frames.contains { $0.direction == .received && $0.type == HTTP2FrameType.settings.rawValue })
     }
 
+    /// A large DATA payload leaves as slices of the buffer the stream was given (nghttp2's
+    /// NO_COPY mode): no copy on its way to the socket, and the peer receives every byte in order.
+    @Test func largeDataIsSentFromTheCallersBufferWithoutACopy() {
+        final class Received { var data: [UInt8] = [] }
+        let received = Received()
+        let client = HTTP2Session(role: .client, configuration: HTTP2Configuration())
+        let server = HTTP2Session(role: .server, configuration: HTTP2Configuration())
+        server.frameObserver = { frame in
+            if frame.direction == .received && frame.type == HTTP2FrameType.data.rawValue { received.data += frame.payload }
+        }
+        let payload = (0..<(200 << 10)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let message = ByteBufferAllocator().buffer(bytes: payload)
+        let messageBytes = message.withUnsafeReadableBytes { UnsafeRawPointer($0.baseAddress!)..<UnsafeRawPointer($0.baseAddress! + $0.count) }
+        let stream = client.openStream(headers: request, delegate: Recorder())
+        stream?.write(message)
+        stream?.finish(trailers: nil)
+        var sharedStorage = 0
+        // Back and forth until the server's windows let all of it through.
+        for _ in 0..<20 where received.data.count < payload.count {
+            var tail = ByteBufferAllocator().buffer(capacity: 1024)
+            var chunks: [ByteBuffer] = []
+            #expect(client.takeOutbound(into: &tail) { chunks.append($0) })
+            sharedStorage += chunks.filter { chunk in
+                chunk.withUnsafeReadableBytes { $0.baseAddress.map { messageBytes.contains(UnsafeRawPointer($0)) } ?? false }
+            }.count
+            for chunk in chunks + [tail] { #expect(server.receive(chunk) == nil) }
+            var reply = ByteBufferAllocator().buffer(capacity: 1024)
+            #expect(server.takeOutbound(into: &reply))
+            #expect(client.receive(reply) == nil)
+        }
+        #expect(received.data == payload)
+        #expect(sharedStorage >= (200 << 10) / 16_384, "every full 16 KiB frame's payload is a slice of the message's own storage")
+    }
+
     @Test func aClientSessionStartsWithThePrefaceAndOurSettings() {
         let session = HTTP2Session(role: .client, configuration: HTTP2Configuration())
         var buffer = ByteBufferAllocator().buffer(capacity: 256)

@@ -105,6 +105,18 @@ enum HTTP2Callbacks {
             return 0
         }
 
+        nghttp2_session_callbacks_set_send_data_callback(callbacks) { _, frame, frameHeader, length, _, userData in
+            let session = HTTP2Callbacks.session(userData)
+            // We never ask for padding, so the frame is its 9-byte header and the payload.
+            guard let stream = session.stream(frame!.pointee.hd.stream_id), let payload = stream.uncopiedPayload,
+                  payload.readableBytes == length, frame!.pointee.data.padlen == 0 else {
+                return NGHTTP2Result.callbackFailure
+            }
+            stream.uncopiedPayload = nil
+            session.sendUncopied(frameHeader: UnsafeRawBufferPointer(start: frameHeader, count: 9), payload: payload)
+            return 0
+        }
+
         nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, userData in
             let session = HTTP2Callbacks.session(userData)
             let type = frame!.pointee.hd.type

@@ -130,9 +130,17 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         guard let context else { return }
         if context.channel.isWritable && session.wantsWrite {
             var buffer = context.channel.allocator.buffer(capacity: lastFlushSize)
-            let healthy = session.takeOutbound(into: &buffer)
+            var wrote = false
+            let healthy = session.takeOutbound(into: &buffer) { bytes in
+                context.write(self.wrapOutboundOut(bytes), promise: nil)
+                wrote = true
+            }
             lastFlushSize = max(1024, min(buffer.readableBytes + buffer.readableBytes / 4, 1 << 20))
-            if buffer.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(buffer), promise: nil) }
+            if buffer.readableBytes > 0 {
+                context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            } else if wrote {
+                context.flush()
+            }
             if !healthy {
                 context.close(promise: nil)
                 return

@@ -41,6 +41,9 @@ public final class HTTP2Session {
     public private(set) var bufferedOutboundBytes = 0
     /// The server-wide budget this session also reports into, if any.
     public var sharedOutboundBudget: OutboundByteBudget?
+    /// Where `takeOutbound` serialises frames, and where it hands buffers while it runs.
+    private var sendBuffer = ByteBuffer()
+    private var sendWrite: ((ByteBuffer) -> Void)?
     /// The connection is gone (`closeAllStreams` ran): no stream may be opened any more, since
     /// nothing would ever close it.
     public private(set) var isClosed = false
@@ -107,13 +110,42 @@ public final class HTTP2Session {
     /// Appends every frame nghttp2 has ready to `buffer`. Returns false on a fatal session error.
     @discardableResult
     public func takeOutbound(into buffer: inout ByteBuffer) -> Bool {
-        while true {
-            var data: UnsafePointer<UInt8>?
-            let count = nghttp2_session_mem_send(raw, &data)
-            if count < 0 { return false }
-            if count == 0 { return true }
-            buffer.writeBytes(UnsafeRawBufferPointer(start: data, count: count))
+        takeOutbound(into: &buffer, write: nil)
+    }
+
+    /// Takes every frame nghttp2 has ready, in order. Frames are serialised into `buffer`, except
+    /// the payload of a large DATA frame: that goes to `write` as a slice of the bytes the stream
+    /// was given, with everything before it (in `buffer`, its frame header last) handed to
+    /// `write` first, so a message is never copied on its way to the socket. Without `write`, the
+    /// payloads are copied into `buffer`. Returns false on a fatal session error.
+    public func takeOutbound(into buffer: inout ByteBuffer, write: ((ByteBuffer) -> Void)?) -> Bool {
+        swap(&buffer, &sendBuffer)
+        defer { swap(&buffer, &sendBuffer) }
+        return withoutActuallyEscaping(write ?? { _ in }) { escapable in
+            sendWrite = write == nil ? nil : escapable
+            defer { sendWrite = nil }
+            while true {
+                var data: UnsafePointer<UInt8>?
+                let count = nghttp2_session_mem_send(raw, &data)
+                if count < 0 { return false }
+                if count == 0 { return true }
+                sendBuffer.writeBytes(UnsafeRawBufferPointer(start: data, count: count))
+            }
         }
+    }
+
+    /// A DATA frame sent without a copy (`NGHTTP2_DATA_FLAG_NO_COPY`): its 9-byte header, then
+    /// its payload as its own buffer.
+    func sendUncopied(frameHeader: UnsafeRawBufferPointer, payload: ByteBuffer) {
+        sendBuffer.writeBytes(frameHeader)
+        guard let write = sendWrite else {
+            sendBuffer.writeImmutableBuffer(payload)
+            return
+        }
+        write(sendBuffer)
+        write(payload)
+        // A fresh buffer: the one handed over is shared now, and writing to it would copy it.
+        sendBuffer = ByteBufferAllocator().buffer(capacity: 256)
     }
 
     /// Whether the session has anything to send.

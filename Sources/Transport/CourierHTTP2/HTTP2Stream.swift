@@ -23,6 +23,11 @@ public final class HTTP2Stream {
     private var outbound: ByteBuffer?
     private enum Ending { case open, endStream, trailers([HTTP2Header]), prebuiltTrailers(HTTP2HeaderList) }
     private var ending = Ending.open
+    /// The payload of the DATA frame nghttp2 is about to send without a copy (see `readOutbound`).
+    var uncopiedPayload: ByteBuffer?
+    /// DATA frames at least this large are sent from the stream's buffer without a copy; smaller
+    /// ones are cheaper to copy than to send as buffers of their own.
+    static let uncopiedFrameMinimum = 4096
     /// The data provider returned NGHTTP2_ERR_DEFERRED and waits for `resume`.
     private var deferred = false
     /// A data provider is attached: the stream has a body to send.
@@ -116,10 +121,18 @@ public final class HTTP2Stream {
         var copied = 0
         if var pending = outbound, pending.readableBytes > 0 {
             copied = min(length, pending.readableBytes)
-            pending.withUnsafeReadableBytes { source in
-                UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress!, byteCount: copied)
+            if copied >= Self.uncopiedFrameMinimum {
+                // nghttp2 sends the frame header and we send the payload from our own buffer
+                // (HTTP2Callbacks' send_data_callback), instead of copying it twice on its way
+                // out: into nghttp2's frame buffer, and from there into the connection's buffer.
+                uncopiedPayload = pending.readSlice(length: copied)
+                flags.pointee |= NGHTTP2Result.dataFlagNoCopy
+            } else {
+                pending.withUnsafeReadableBytes { source in
+                    UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress!, byteCount: copied)
+                }
+                pending.moveReaderIndex(forwardBy: copied)
             }
-            pending.moveReaderIndex(forwardBy: copied)
             outbound = pending.readableBytes > 0 ? pending : nil
             session.outboundBuffered(-copied)
         }
@@ -141,7 +154,8 @@ public final class HTTP2Stream {
             }
         }
         if session.frameObserver != nil {
-            session.tracedSentData[id, default: []].append(Array(UnsafeBufferPointer(start: buffer, count: copied)))
+            let payload = uncopiedPayload.map { Array($0.readableBytesView) } ?? Array(UnsafeBufferPointer(start: buffer, count: copied))
+            session.tracedSentData[id, default: []].append(payload)
         }
         if copied > 0 { delegate?.streamOutboundDrained(self) }
         return copied
@@ -152,5 +166,6 @@ public final class HTTP2Stream {
     func markClosed() {
         isClosed = true
         outbound = nil
+        uncopiedPayload = nil
     }
 }

@@ -53,6 +53,7 @@ enum NGHTTP2Result {
     static let temporalCallbackFailure = Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
     static let dataFlagEOF = UInt32(NGHTTP2_DATA_FLAG_EOF.rawValue)
     static let dataFlagNoEndStream = UInt32(NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue)
+    static let dataFlagNoCopy = UInt32(NGHTTP2_DATA_FLAG_NO_COPY.rawValue)
     static let headersCategoryRequest = NGHTTP2_HCAT_REQUEST
 
     static func message(_ code: Int) -> String { String(cString: nghttp2_strerror(Int32(code))) }
