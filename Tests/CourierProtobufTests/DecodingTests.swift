@@ -18,6 +18,25 @@ struct DecodingTests {
         }
     }
 
+    /// Large `bytes` values are not copied through the thread's arena (packing reads the Swift
+    /// array in place; unpacking adopts the array protobuf-c filled): they must come out intact,
+    /// stay intact when the arena is reused for the next message, and be values (a change to
+    /// one copy is not seen by another).
+    @Test func largeBytesValuesSurviveTheArenasReuse() throws {
+        var first = Courier_Testing_Repeated()
+        first.blobs = [(0..<100_000).map { UInt8(truncatingIfNeeded: $0) }, [1, 2, 3], [UInt8](repeating: 7, count: 40_000)]
+        var second = Courier_Testing_Repeated()
+        second.blobs = [[UInt8](repeating: 0xAB, count: 100_000)]
+        let firstDecoded = try Courier_Testing_Repeated(serializedBytes: try first.serializedBytes())
+        let secondDecoded = try Courier_Testing_Repeated(serializedBytes: try second.serializedBytes())
+        #expect(firstDecoded.blobs == first.blobs)
+        #expect(secondDecoded.blobs == second.blobs)
+        var changed = firstDecoded
+        changed.blobs[0][0] = 99
+        #expect(firstDecoded.blobs[0][0] == 0)
+        #expect(try Courier_Testing_Repeated(serializedBytes: try changed.serializedBytes()).blobs[0][0] == 99)
+    }
+
     @Test func invalidUTF8InAStringIsRejected() {
         // field 14 (text), length 2, bytes C3 28: not UTF-8.
         #expect(throws: ProtobufDecodingError.invalidUTF8(messageType: "courier.testing.Scalars", field: "text")) {

@@ -25,6 +25,14 @@ final class Arena {
     private static let firstChunkSize = 2048
     /// A reset keeps the first chunk only if it is no larger than this.
     private static let keptChunkLimit = 64 << 10
+    /// Byte arrays whose storage C pointers point into (see `bytes(_:)`), kept alive until reset.
+    private var borrowed: [[UInt8]] = []
+    /// Large blocks protobuf-c asked for while unpacking, made as Swift arrays, by address (see
+    /// `allocateForUnpack`); kept until reset.
+    private var adoptable: [UnsafeMutableRawPointer: [UInt8]] = [:]
+    /// Byte arrays at least this large are borrowed rather than copied, and adopted when unpacked.
+    @usableFromInline
+    static let borrowMinimum = 16 << 10
 
     @usableFromInline
     init() {
@@ -61,6 +69,8 @@ final class Arena {
     /// Forgets every allocation, keeping one small chunk for the next use.
     @usableFromInline
     func reset() {
+        if !borrowed.isEmpty { borrowed.removeAll(keepingCapacity: true) }
+        if !adoptable.isEmpty { adoptable.removeAll(keepingCapacity: true) }
         freeChunks(keepingLast: true)
         if let chunk {
             cursor = chunk + Self.header
@@ -110,13 +120,51 @@ final class Arena {
         return copy
     }
 
+    /// A pointer protobuf-c can read `bytes` through until the arena is reset. A large array is
+    /// not copied: the arena keeps the array (so its storage stays alive, and a later change to
+    /// the caller's copy goes to new storage) and hands out its storage's address. For a native
+    /// Swift array, the only kind on Linux, that storage is one heap object that never moves.
+    /// Packing a 4 MiB payload thus copies it once, into the wire buffer, instead of twice.
+    @usableFromInline
+    func bytes(_ bytes: [UInt8]) -> UnsafeMutablePointer<UInt8> {
+        guard bytes.count >= Self.borrowMinimum else { return copy(bytes) }
+        borrowed.append(bytes)
+        let address = bytes.withUnsafeBufferPointer { $0.baseAddress! }
+        return UnsafeMutablePointer(mutating: address)  // protobuf-c only reads it while packing
+    }
+
     /// Copies `values` into arena memory.
     @usableFromInline
     func copy<T>(_ values: [T]) -> UnsafeMutablePointer<T> {
         let memory = allocate(byteCount: max(1, values.count * MemoryLayout<T>.stride), alignment: MemoryLayout<T>.alignment)
         let typed = memory.bindMemory(to: T.self, capacity: values.count)
-        _ = UnsafeMutableBufferPointer(start: typed, count: values.count).initialize(from: values)
+        values.withUnsafeBufferPointer { source in
+            if let start = source.baseAddress { typed.initialize(from: start, count: source.count) }
+        }
         return typed
+    }
+
+    /// Memory for protobuf-c's unpacking. A large block is the storage of a new Swift array:
+    /// when protobuf-c copies a `bytes` field's value into it, that array becomes the Swift value
+    /// as it is (`adopt`), so a 4 MiB payload is copied once on its way in instead of twice. A
+    /// large block used for anything else is simply memory the arena holds until reset.
+    func allocateForUnpack(byteCount: Int) -> UnsafeMutableRawPointer {
+        guard byteCount >= Self.borrowMinimum else { return allocate(byteCount: max(byteCount, 1)) }
+        // UInt8 needs no initialisation; protobuf-c fills what it uses.
+        var storage = [UInt8](unsafeUninitializedCapacity: byteCount) { _, count in count = byteCount }
+        let address = storage.withUnsafeMutableBufferPointer { UnsafeMutableRawPointer($0.baseAddress!) }
+        adoptable[address] = storage
+        return address
+    }
+
+    /// The Swift array whose storage is exactly these `count` bytes at `pointer`, if the arena made
+    /// one for protobuf-c (`allocateForUnpack`); nil otherwise, and the caller copies.
+    @usableFromInline
+    func adopt(_ pointer: UnsafeMutablePointer<UInt8>, count: Int) -> [UInt8]? {
+        guard count >= Self.borrowMinimum, let array = adoptable[UnsafeMutableRawPointer(pointer)], array.count == count else {
+            return nil
+        }
+        return array
     }
 
     /// A `ProtobufCAllocator` that allocates from this arena and never frees (the arena does).
@@ -125,7 +173,7 @@ final class Arena {
     func protobufCAllocator() -> ProtobufCAllocator {
         ProtobufCAllocator(
             alloc: { data, size in
-                Unmanaged<Arena>.fromOpaque(data!).takeUnretainedValue().allocate(byteCount: max(size, 1))
+                Unmanaged<Arena>.fromOpaque(data!).takeUnretainedValue().allocateForUnpack(byteCount: size)
             },
             free: { _, _ in },
             allocator_data: Unmanaged.passUnretained(self).toOpaque())

@@ -8,11 +8,14 @@ import CProtobufC
 public struct CMessageReader {
     @usableFromInline let base: UnsafeRawPointer
     @usableFromInline let descriptor: UnsafePointer<ProtobufCMessageDescriptor>
+    /// The arena protobuf-c unpacked into: large `bytes` values are taken from it without a copy.
+    @usableFromInline unowned let arena: Arena
 
     @usableFromInline
-    init(message: UnsafeRawPointer) {
+    init(message: UnsafeRawPointer, arena: Arena) {
         self.base = message
         self.descriptor = message.assumingMemoryBound(to: ProtobufCMessage.self).pointee.descriptor
+        self.arena = arena
     }
 
     @inlinable
@@ -55,19 +58,19 @@ public struct CMessageReader {
     }
 
     @inlinable
-    public func bytes(_ index: Int) -> [UInt8] { Self.bytes(load(index, as: ProtobufCBinaryData.self)) }
+    public func bytes(_ index: Int) -> [UInt8] { bytes(load(index, as: ProtobufCBinaryData.self)) }
 
     @inlinable
-    static func bytes(_ data: ProtobufCBinaryData) -> [UInt8] {
+    func bytes(_ data: ProtobufCBinaryData) -> [UInt8] {
         guard data.len > 0, let pointer = data.data else { return [] }
-        return Array(UnsafeBufferPointer(start: pointer, count: data.len))
+        return arena.adopt(pointer, count: data.len) ?? Array(UnsafeBufferPointer(start: pointer, count: data.len))
     }
 
     /// A nested message, or nil when absent.
     @inlinable
     public func message<M: ProtobufMessage>(_ index: Int, as type: M.Type = M.self) throws(ProtobufDecodingError) -> M? {
         guard let pointer = load(index, as: UnsafeRawPointer?.self) else { return nil }
-        return try M(reading: CMessageReader(message: pointer))
+        return try M(reading: CMessageReader(message: pointer, arena: arena))
     }
 
     /// The field number set in a `oneof` (0 when none); `index` is any member of it.
@@ -104,21 +107,21 @@ public struct CMessageReader {
     }
 
     @inlinable
-    public func repeatedBytes(_ index: Int) -> [[UInt8]] { repeated(index, of: ProtobufCBinaryData.self).map(Self.bytes) }
+    public func repeatedBytes(_ index: Int) -> [[UInt8]] { repeated(index, of: ProtobufCBinaryData.self).map(bytes) }
 
     @inlinable
     public func repeatedMessage<M: ProtobufMessage>(_ index: Int, as type: M.Type = M.self) throws(ProtobufDecodingError) -> [M] {
         var result: [M] = []
         let pointers = repeated(index, of: UnsafeRawPointer.self)
         result.reserveCapacity(pointers.count)
-        for pointer in pointers { result.append(try M(reading: CMessageReader(message: pointer))) }
+        for pointer in pointers { result.append(try M(reading: CMessageReader(message: pointer, arena: arena))) }
         return result
     }
 
     /// The entries of a `map` field: each entry reads its key at index 0 and its value at index 1.
     @inlinable
     public func mapEntries(_ index: Int) -> [CMessageReader] {
-        repeated(index, of: UnsafeRawPointer.self).map { CMessageReader(message: $0) }
+        repeated(index, of: UnsafeRawPointer.self).map { CMessageReader(message: $0, arena: arena) }
     }
 
     // MARK: Unknown fields

@@ -63,7 +63,7 @@ public struct CMessageWriter {
 
     @inlinable
     func binaryData(_ value: [UInt8]) -> ProtobufCBinaryData {
-        ProtobufCBinaryData(len: value.count, data: value.isEmpty ? nil : arena.copy(value))
+        ProtobufCBinaryData(len: value.count, data: value.isEmpty ? nil : arena.bytes(value))
     }
 
     @inlinable

@@ -41,7 +41,7 @@ extension ProtobufMessage {
                     bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(emptyPointer))
             }
             guard let unpacked else { throw .malformed(messageType: Self.protoMessageName) }
-            return try Self(reading: CMessageReader(message: UnsafeRawPointer(unpacked)))
+            return try Self(reading: CMessageReader(message: UnsafeRawPointer(unpacked), arena: arena))
         }
     }
 
