@@ -67,7 +67,7 @@ let package = Package(
         // .proto schemas at run time: descriptors (from the generator's input, embedded files or
         // reflection) as Swift values, and protobuf's JSON mapping driven by them.
         .target(
-            name: "CourierSchema", dependencies: ["CProtocPlugin", "CProtobufC"], path: "Sources/Protobuf/CourierSchema",
+            name: "CourierSchema", dependencies: ["CProtocPlugin", "CProtobufC", "CourierProtobuf"], path: "Sources/Protobuf/CourierSchema",
             swiftSettings: swiftSettings),
 
         // Runtime for generated messages: pack/unpack through protobuf-c's descriptors.

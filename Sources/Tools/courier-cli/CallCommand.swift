@@ -78,7 +78,9 @@ struct CallCommand: AsyncParsableCommand {
         } else {
             text = data
         }
-        if !clientStreaming { return [text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "{}" : text] }
+        // Blank means an empty message. (Not trimmingCharacters: on a request of megabytes it
+        // copied the whole text through NSString just to test for blankness.)
+        if !clientStreaming { return [text.utf8.allSatisfy { $0 == 0x20 || (0x09...0x0D).contains($0) } ? "{}" : text] }
         return text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
     }
 
