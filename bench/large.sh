@@ -7,24 +7,17 @@
 #   Clients (pinned to core 1; gRPC C++'s server on core 0 answers both): loadtest rpc (Courier's
 #     client) beside a gRPC C++ client: sending the large request, and receiving the large response.
 # Medians of interleaved rounds (the host's speed drifts).
-#   bench/large.sh [-r ROUNDS]     results also go to bench/results/large-DATE-TIME.txt
+#   bench/large.sh [-r ROUNDS] [-b BASELINE_BIN]   results also go to bench/results/large-DATE-TIME.txt
+# -b: a release bin folder of an earlier Courier (its interop-server and loadtest), measured in the
+# same rounds as a third column, for before/after figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=3
-while getopts r: flag; do case $flag in r) rounds=$OPTARG ;; *) exit 2 ;; esac; done
+baseline=""
+while getopts r:b: flag; do case $flag in r) rounds=$OPTARG ;; b) baseline=$OPTARG ;; *) exit 2 ;; esac; done
 
-need=()
-for p in nghttp2-client libgrpc++-dev protobuf-compiler-grpc; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+source bench/common.sh
+need_packages nghttp2-client libgrpc++-dev protobuf-compiler-grpc
 
 echo "building (release)..." >&2
 swift build -c release --product interop-server >/dev/null
@@ -71,6 +64,11 @@ pids+=($!)
 taskset -c 0 "$cpp_server" 50082 > "$work/cpp.log" 2>&1 &
 pids+=($!)
 wait_port 50081 && wait_port 50082 || { echo "a server did not start" >&2; cat "$work"/*.log >&2; exit 1; }
+if [ -n "$baseline" ]; then
+  taskset -c 0 "$baseline/interop-server" --port 50083 --threads 1 > "$work/baseline.log" 2>&1 &
+  pids+=($!)
+  wait_port 50083 || { echo "the baseline server did not start" >&2; cat "$work/baseline.log" >&2; exit 1; }
+fi
 
 # h2load counts a gRPC error sent with HTTP 200 as a success: check that each server answers the
 # largest request and response OK, with the size asked for.
@@ -96,8 +94,8 @@ server_rate() {  # server_rate PORT FILE COUNT: calls/s of h2load -c 1 -m 1, fai
   [ "$failed" = "0" ] || { echo "h2load saw $failed failed requests" >&2; cat "$work/h2load.out" >&2; return 1; }
   awk '/^finished in/ {print $4}' "$work/h2load.out"
 }
-courier_client_rate() {  # courier_client_rate FILE COUNT: calls/s of loadtest rpc, one call at a time
-  taskset -c 1 "$bin/loadtest" rpc --target 127.0.0.1:50082 --method grpc.testing.BenchmarkService/UnaryCall \
+courier_client_rate() {  # courier_client_rate FILE COUNT [BIN]: calls/s of loadtest rpc, one call at a time
+  taskset -c 1 "${3:-$bin}/loadtest" rpc --target 127.0.0.1:50082 --method grpc.testing.BenchmarkService/UnaryCall \
     --data-file "$1" --total "$2" --warmup 1s --deadline 30s --json > "$work/loadtest.json"
   python3 - "$work/loadtest.json" "$2" <<'PY'
 import json, sys
@@ -126,6 +124,12 @@ for round in $(seq 1 "$rounds"); do
     results[client-request-cpp-$size]+="$(cpp_client_rate "$size" 0 "$n") "
     results[client-response-courier-$size]+="$(courier_client_rate "$work/response-$size.bin" "$n") "
     results[client-response-cpp-$size]+="$(cpp_client_rate 0 "$size" "$n") "
+    if [ -n "$baseline" ]; then
+      results[server-request-baseline-$size]+="$(server_rate 50083 "$work/request-$size.grpc" "$n") "
+      results[server-response-baseline-$size]+="$(server_rate 50083 "$work/response-$size.grpc" "$n") "
+      results[client-request-baseline-$size]+="$(courier_client_rate "$work/request-$size.bin" "$n" "$baseline") "
+      results[client-response-baseline-$size]+="$(courier_client_rate "$work/response-$size.bin" "$n" "$baseline") "
+    fi
   done
 done
 
@@ -136,7 +140,8 @@ result="bench/results/large-$(date +%Y-%m-%d-%H%M).txt"
   echo "# bench/large.sh on $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores; one call at a time; calls/s, medians of $rounds interleaved rounds"
   echo "# server rows: the server pinned to core 0 (1 thread), h2load -c 1 -m 1 on core 1"
   echo "# client rows: the client pinned to core 1, gRPC C++'s server on core 0"
-  printf "%-34s %8s %12s %12s %8s\n" "" size Courier "gRPC C++" ratio
+  [ -z "$baseline" ] || echo "# baseline: $baseline, measured in the same rounds"
+  printf "%-34s %8s %12s %12s %8s %12s\n" "" size Courier "gRPC C++" ratio "${baseline:+baseline}"
   for side in server client; do
     for direction in request response; do
       case $side-$direction in
@@ -148,10 +153,12 @@ result="bench/results/large-$(date +%Y-%m-%d-%H%M).txt"
       for size in "${sizes[@]}"; do
         courier=$(echo "${results[$side-$direction-courier-$size]}" | median)
         cpp=$(echo "${results[$side-$direction-cpp-$size]}" | median)
-        printf "%-34s %8s %12s %12s %7.2fx\n" "$what" "${label[$size]}" "$courier" "$cpp" "$(echo "$courier / $cpp" | bc -l)"
+        before=""
+        [ -z "$baseline" ] || before=$(echo "${results[$side-$direction-baseline-$size]}" | median)
+        printf "%-34s %8s %12s %12s %7.2fx %12s\n" "$what" "${label[$size]}" "$courier" "$cpp" "$(echo "$courier / $cpp" | bc -l)" "$before"
       done
     done
   done
-  echo "# every round (Courier | C++):"
+  echo "# every round:"
   for key in $(printf '%s\n' "${!results[@]}" | sort); do echo "#   $key: ${results[$key]}"; done
 } | tee "$result"

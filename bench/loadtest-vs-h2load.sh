@@ -13,10 +13,7 @@ cd "$(dirname "$0")/.."
 calls=200000
 rounds=3
 while getopts n:r: flag; do case $flag in n) calls=$OPTARG ;; r) rounds=$OPTARG ;; *) exit 2 ;; esac; done
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+source bench/common.sh
 
 echo "building (release)..." >&2
 swift build -c release --product interop-server >/dev/null

@@ -13,18 +13,8 @@ latency_requests=20000
 rounds=3
 while getopts n:r: flag; do case $flag in n) requests=$OPTARG ;; r) rounds=$OPTARG ;; *) exit 2 ;; esac; done
 
-need=()
-for p in nghttp2-client nghttp2-server libgrpc++-dev protobuf-compiler-grpc; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+source bench/common.sh
+need_packages nghttp2-client nghttp2-server libgrpc++-dev protobuf-compiler-grpc
 
 echo "building (release)..." >&2
 swift build -c release --product interop-server >/dev/null
