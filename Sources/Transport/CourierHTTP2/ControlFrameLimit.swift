@@ -1,5 +1,5 @@
-/// How many PING and SETTINGS frames a peer may send: each its own token bucket (a burst, then a
-/// steady rate). Both frames make the receiver answer (PING ACK, SETTINGS ACK) however fast they
+/// How many PING, SETTINGS and (for young streams) RST_STREAM frames a peer may send: each its
+/// own token bucket (a burst, then a steady rate). Both frames make the receiver answer (PING ACK, SETTINGS ACK) however fast they
 /// come, so a flood of them costs the server CPU and, if the peer does not read, memory; gRPC's
 /// keepalive policy ends such a connection with GOAWAY ENHANCE_YOUR_CALM, and so does Courier.
 /// As in gRPC's policy, traffic this side sends (HEADERS, DATA) refills the PING bucket: a
@@ -11,14 +11,24 @@ public struct ControlFrameLimit: Sendable, Equatable {
     public var pingsPerSecond: Double = 10
     public var settingsBurst: Double = 100
     public var settingsPerSecond: Double = 10
+    /// Rapid Reset (CVE-2023-44487): streams opened and reset at once, to make the server start
+    /// work past its concurrency limit. Resets of streams younger than `youngStreamNanoseconds`
+    /// are allowed this burst, then this rate; see `allowReset`.
+    public var resetBurst: Double = 1000
+    public var resetsPerSecond: Double = 33
+    public var youngStreamNanoseconds: UInt64 = 100_000_000
 
     private var pingTokens: Double
     private var settingsTokens: Double
+    private var resetTokens: Double
     private var lastRefill: UInt64?
 
-    public init() {
+    public init(resetBurst: Double = 1000, resetsPerSecond: Double = 33) {
+        self.resetBurst = resetBurst
+        self.resetsPerSecond = resetsPerSecond
         pingTokens = pingBurst
         settingsTokens = settingsBurst
+        resetTokens = resetBurst
     }
 
     /// A PING (not an ACK) arrived at `nanoseconds`; false when it is one too many.
@@ -37,6 +47,19 @@ public struct ControlFrameLimit: Sendable, Equatable {
         return true
     }
 
+    /// The peer reset (RST_STREAM) a stream it opened `age` nanoseconds before `nanoseconds`;
+    /// false when it is one too many. Only young streams count: a client whose calls all reach
+    /// their deadline together (after a stall) cancels thousands of streams in a burst, and that
+    /// is a client doing what gRPC asks, not an attack. An attacker who waits before resetting is
+    /// held to the concurrent-stream limit like any other client.
+    public mutating func allowReset(ofStreamAged age: UInt64, at nanoseconds: UInt64) -> Bool {
+        guard age < youngStreamNanoseconds else { return true }
+        refill(at: nanoseconds)
+        guard resetTokens >= 1 else { return false }
+        resetTokens -= 1
+        return true
+    }
+
     /// This side sent HEADERS or DATA: the connection is in use.
     public mutating func sentTraffic() {
         pingTokens = pingBurst
@@ -48,5 +71,6 @@ public struct ControlFrameLimit: Sendable, Equatable {
         let seconds = Double(nanoseconds - last) / 1e9
         pingTokens = min(pingBurst, pingTokens + seconds * pingsPerSecond)
         settingsTokens = min(settingsBurst, settingsTokens + seconds * settingsPerSecond)
+        resetTokens = min(resetBurst, resetTokens + seconds * resetsPerSecond)
     }
 }

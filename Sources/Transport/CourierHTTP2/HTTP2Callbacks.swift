@@ -80,6 +80,13 @@ enum HTTP2Callbacks {
                 if hd.flags & HTTP2Flag.ack == 0 && !session.controlFrames.allowSettings(at: DispatchTime.now().uptimeNanoseconds) {
                     session.terminate(errorCode: HTTP2ErrorCode.enhanceYourCalm)
                 }
+            case .rstStream where session.role == .server:
+                if let stream = session.stream(hd.stream_id) {
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    if !session.controlFrames.allowReset(ofStreamAged: now &- stream.openedAt, at: now) {
+                        session.terminate(errorCode: HTTP2ErrorCode.enhanceYourCalm)
+                    }
+                }
             default:
                 break
             }

@@ -20,7 +20,8 @@ public struct HTTP2Configuration: Sendable {
     /// Most response bytes one connection may hold for a peer that does not read them (flow
     /// control closed, socket full); answers past it are refused rather than buffered.
     public var maxBufferedOutboundBytes = 64 << 20
-    /// Rapid Reset (CVE-2023-44487) defence: nghttp2 tolerates this many stream resets in a burst...
+    /// Rapid Reset (CVE-2023-44487) defence: the peer may reset this many streams younger than
+    /// 100 ms in a burst (older ones are free: a client cancelling calls that timed out)...
     public var streamResetBurst: UInt64 = 1000
     /// ...then this many per second; beyond it the connection ends with GOAWAY.
     public var streamResetRatePerSecond: UInt64 = 33

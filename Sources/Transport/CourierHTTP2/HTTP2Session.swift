@@ -35,7 +35,7 @@ public final class HTTP2Session {
     /// The peer sent GOAWAY.
     public private(set) var receivedGoAway = false
     /// The peer's PING and SETTINGS allowance; past it the session ends with ENHANCE_YOUR_CALM.
-    var controlFrames = ControlFrameLimit()
+    var controlFrames: ControlFrameLimit
     /// DATA bytes written to this session's streams and not yet taken by nghttp2: what the peer
     /// has not read. Bounded by `configuration.maxBufferedOutboundBytes` (see `canBuffer`).
     public private(set) var bufferedOutboundBytes = 0
@@ -52,6 +52,8 @@ public final class HTTP2Session {
         self.role = role
         self.configuration = configuration
         self.frameObserver = configuration.frameObserver
+        self.controlFrames = ControlFrameLimit(
+            resetBurst: Double(configuration.streamResetBurst), resetsPerSecond: Double(configuration.streamResetRatePerSecond))
         var callbacks: OpaquePointer?
         nghttp2_session_callbacks_new(&callbacks)
         HTTP2Callbacks.install(on: callbacks!)
@@ -60,8 +62,9 @@ public final class HTTP2Session {
         // Window updates follow what the application consumed, not what arrived (flow control).
         nghttp2_option_set_no_auto_window_update(option, 1)
         nghttp2_option_set_peer_max_concurrent_streams(option, 100)
-        nghttp2_option_set_stream_reset_rate_limit(
-            option, configuration.streamResetBurst, configuration.streamResetRatePerSecond)
+        // Rapid Reset is limited by `controlFrames` (only resets of young streams count); nghttp2's
+        // own limiter counts every reset and would end a connection whose calls all timed out.
+        nghttp2_option_set_stream_reset_rate_limit(option, UInt64(1) << 40, UInt64(1) << 40)
         nghttp2_option_set_max_settings(option, 64)
         var session: OpaquePointer?
         // user_data is set right after: `self` cannot be used before every property is initialised.

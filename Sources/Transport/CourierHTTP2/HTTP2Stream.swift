@@ -1,4 +1,5 @@
 import CNGHTTP2
+import Dispatch
 import NIOCore
 
 /// One HTTP/2 stream of an `HTTP2Session`: what is being received on it (a header block in
@@ -33,6 +34,10 @@ public final class HTTP2Stream {
     /// A data provider is attached: the stream has a body to send.
     var hasDataProvider = false
     public private(set) var isClosed = false
+
+    /// When the stream was opened (uptime nanoseconds): the Rapid Reset limit counts only resets
+    /// of young streams.
+    let openedAt = DispatchTime.now().uptimeNanoseconds
 
     init(id: Int32, session: HTTP2Session) {
         self.id = id
