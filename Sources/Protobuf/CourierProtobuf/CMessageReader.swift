@@ -9,7 +9,9 @@ public struct CMessageReader {
     @usableFromInline let base: UnsafeRawPointer
     @usableFromInline let descriptor: UnsafePointer<ProtobufCMessageDescriptor>
     /// The arena protobuf-c unpacked into: large `bytes` values are taken from it without a copy.
-    @usableFromInline unowned let arena: Arena
+    /// unowned(unsafe): a reader lives only inside the arena's use (`withThreadArena`), and a
+    /// counted reference would cost atomic operations on every reader made (one per message).
+    @usableFromInline unowned(unsafe) let arena: Arena
 
     @usableFromInline
     init(message: UnsafeRawPointer, arena: Arena) {

@@ -43,7 +43,8 @@ public final class HTTP2Session {
     public var sharedOutboundBudget: OutboundByteBudget?
     /// Where `takeOutbound` serialises frames, and where it hands buffers while it runs.
     private var sendBuffer = ByteBuffer()
-    private var sendWrite: ((ByteBuffer) -> Void)?
+    private var sendsUncopied = false
+    private var uncopiedWrites: [ByteBuffer] = []
     /// The connection is gone (`closeAllStreams` ran): no stream may be opened any more, since
     /// nothing would ever close it.
     public private(set) var isClosed = false
@@ -117,23 +118,30 @@ public final class HTTP2Session {
     }
 
     /// Takes every frame nghttp2 has ready, in order. Frames are serialised into `buffer`, except
-    /// the payload of a large DATA frame: that goes to `write` as a slice of the bytes the stream
-    /// was given, with everything before it (in `buffer`, its frame header last) handed to
-    /// `write` first, so a message is never copied on its way to the socket. Without `write`, the
-    /// payloads are copied into `buffer`. Returns false on a fatal session error.
+    /// the payload of a large DATA frame: that goes out as a slice of the bytes the stream was
+    /// given. Such slices, with everything serialised before each, are handed to `write` in order
+    /// before this returns, and `buffer` holds what follows the last: write it after them. A
+    /// message is thus never copied on its way to the socket. Without `write`, the payloads are
+    /// copied into `buffer`. Returns false on a fatal session error.
     public func takeOutbound(into buffer: inout ByteBuffer, write: ((ByteBuffer) -> Void)?) -> Bool {
         swap(&buffer, &sendBuffer)
         defer { swap(&buffer, &sendBuffer) }
-        return withoutActuallyEscaping(write ?? { _ in }) { escapable in
-            sendWrite = write == nil ? nil : escapable
-            defer { sendWrite = nil }
-            while true {
-                var data: UnsafePointer<UInt8>?
-                let count = nghttp2_session_mem_send(raw, &data)
-                if count < 0 { return false }
-                if count == 0 { return true }
-                sendBuffer.writeBytes(UnsafeRawBufferPointer(start: data, count: count))
+        // The buffers go to `write` after nghttp2 is done: the closure is never stored, so it
+        // costs no allocation on a path every flush takes.
+        sendsUncopied = write != nil
+        defer {
+            sendsUncopied = false
+            if !uncopiedWrites.isEmpty {
+                for chunk in uncopiedWrites { write?(chunk) }
+                uncopiedWrites.removeAll(keepingCapacity: true)
             }
+        }
+        while true {
+            var data: UnsafePointer<UInt8>?
+            let count = nghttp2_session_mem_send(raw, &data)
+            if count < 0 { return false }
+            if count == 0 { return true }
+            sendBuffer.writeBytes(UnsafeRawBufferPointer(start: data, count: count))
         }
     }
 
@@ -141,12 +149,12 @@ public final class HTTP2Session {
     /// its payload as its own buffer.
     func sendUncopied(frameHeader: UnsafeRawBufferPointer, payload: ByteBuffer) {
         sendBuffer.writeBytes(frameHeader)
-        guard let write = sendWrite else {
+        guard sendsUncopied else {
             sendBuffer.writeImmutableBuffer(payload)
             return
         }
-        write(sendBuffer)
-        write(payload)
+        uncopiedWrites.append(sendBuffer)
+        uncopiedWrites.append(payload)
         // A fresh buffer: the one handed over is shared now, and writing to it would copy it.
         sendBuffer = ByteBufferAllocator().buffer(capacity: 256)
     }
