@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Unary-call throughput and latency, side by side in one run (issue 2's benchmark):
 #   Courier's interop-server (BenchmarkService/UnaryCall), a gRPC C++ callback server for the same
-#   method, and nghttpd serving a tiny file (the raw nghttp2 ceiling). Two more rows split
+#   method, and nghttpd serving a tiny file (the raw nghttp2 ceiling); and TestService/UnaryCall on
+#   Courier and on Debian's grpc-go (GOMAXPROCS=1), which serves no BenchmarkService. Two more rows split
 #   Courier's cost: its HTTP/2 transport alone answering with canned bytes (bench/transport-ceiling),
 #   and the same with a Swift task started per call, as the gRPC server starts every handler.
 # Each server is pinned to core 0 with one thread; h2load runs on core 1.
@@ -22,6 +23,9 @@ swift build -c release --product transport-ceiling >/dev/null
 courier="$(swift build -c release --show-bin-path)/interop-server"
 ceiling="$(swift build -c release --show-bin-path)/transport-ceiling"
 cpp=$(bench/grpc-cpp/build.sh "$work" | tail -1)
+# grpc-go from Debian's packages (the interop program the tests build): it serves TestService, so
+# its row and a Courier TestService row compare the same method.
+grpcgo=$(Tests/Interop/grpcgo/build.sh "$work/go" | tail -1)
 
 # A small SimpleRequest (a 16-byte payload), framed as a gRPC message: flag, length, bytes.
 printf '\x00\x00\x00\x00\x14\x1a\x12\x12\x10\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > "$work/request.bin"
@@ -47,12 +51,12 @@ grpc_args=(-d "$work/request.bin" -H "content-type: application/grpc" -H "te: tr
 path=/grpc.testing.BenchmarkService/UnaryCall
 
 # h2load counts a gRPC error sent with HTTP 200 as success: check each server really answers OK.
-check_grpc() {
-  python3 - "$1" <<'PY'
+check_grpc() {  # check_grpc PORT [SERVICE]
+  python3 - "$1" "${2:-BenchmarkService}" <<'PY'
 import sys
 import grpc
 port = int(sys.argv[1])
-call = grpc.insecure_channel(f"127.0.0.1:{port}").unary_unary("/grpc.testing.BenchmarkService/UnaryCall")
+call = grpc.insecure_channel(f"127.0.0.1:{port}").unary_unary(f"/grpc.testing.{sys.argv[2]}/UnaryCall")
 response = call(bytes.fromhex("1a121210" + "00" * 16), timeout=5)  # the benchmark's request, unframed
 print(f"  grpcio check on {port}: OK ({len(response)} response bytes)", file=sys.stderr)
 PY
@@ -75,19 +79,27 @@ run_server cpp 50072 "$cpp" 50072
 run_server nghttpd 50073 nghttpd --no-tls -d "$work" 50073
 run_server transport 50074 "$ceiling" --port 50074
 run_server transporttask 50075 "$ceiling" --port 50075 --task 1
+run_server grpcgo 50076 env GOMAXPROCS=1 "$grpcgo" server -port 50076
+pid_of[couriertest]=${pid_of[courier]}  # the same process, its TestService
 for port in 50071 50072 50074 50075; do check_grpc $port; done
+for port in 50071 50076; do check_grpc $port TestService; done
 
 courier_url="http://127.0.0.1:50071$path"
 cpp_url="http://127.0.0.1:50072$path"
 nghttpd_url="http://127.0.0.1:50073/tiny"
 transport_url="http://127.0.0.1:50074$path"
 transporttask_url="http://127.0.0.1:50075$path"
-for url in "$courier_url" "$cpp_url" "$transport_url" "$transporttask_url"; do h2 "$url" -n 20000 -c 8 -m 16 -t 1 "${grpc_args[@]}" >/dev/null; done  # warm-up
+couriertest_url="http://127.0.0.1:50071/grpc.testing.TestService/UnaryCall"
+grpcgo_url="http://127.0.0.1:50076/grpc.testing.TestService/UnaryCall"
+for url in "$courier_url" "$cpp_url" "$transport_url" "$transporttask_url" "$couriertest_url" "$grpcgo_url"; do
+  h2 "$url" -n 20000 -c 8 -m 16 -t 1 "${grpc_args[@]}" >/dev/null  # warm-up
+done
 h2 "$nghttpd_url" -n 20000 -c 8 -m 16 -t 1 >/dev/null
 rss_before=$(rss_kb "${pid_of[courier]}")
-names=(courier cpp nghttpd transport transporttask)
+names=(courier cpp nghttpd transport transporttask couriertest grpcgo)
 declare -A label=([courier]="Courier" [cpp]="gRPC C++ 1.51 (callback)" [nghttpd]="nghttpd (raw nghttp2)"
-                  [transport]="Courier transport only" [transporttask]=" + a Swift task per call")
+                  [transport]="Courier transport only" [transporttask]=" + a Swift task per call"
+                  [couriertest]="Courier (TestService)" [grpcgo]="grpc-go 1.33 (TestService, GOMAXPROCS=1)")
 declare -A rps mean user system
 for round in $(seq 1 "$rounds"); do
   echo "round $round of $rounds..." >&2
@@ -97,6 +109,8 @@ for round in $(seq 1 "$rounds"); do
       cpp) url=$cpp_url; args=("${grpc_args[@]}") ;;
       transport) url=$transport_url; args=("${grpc_args[@]}") ;;
       transporttask) url=$transporttask_url; args=("${grpc_args[@]}") ;;
+      couriertest) url=$couriertest_url; args=("${grpc_args[@]}") ;;
+      grpcgo) url=$grpcgo_url; args=("${grpc_args[@]}") ;;
       nghttpd) url=$nghttpd_url; args=() ;;
     esac
     read -r r _ < <(h2 "$url" -n "$requests" -c 8 -m 16 -t 1 "${args[@]}")
@@ -124,15 +138,17 @@ result="bench/results/unary-$(date +%Y-%m-%d-%H%M).txt"
   echo "# throughput: h2load -n $requests -c 8 -m 16 -t 1; latency: h2load -n $latency_requests -c 1 -m 1 -t 1"
   echo "# server CPU per call at c=1: user + system time of the server process over the latency run"
   echo "# medians of $rounds interleaved rounds; every round: Courier ${rps[courier]}| C++ ${rps[cpp]}| nghttpd ${rps[nghttpd]}| transport ${rps[transport]}| transport+task ${rps[transporttask]}"
-  printf "%-26s %12s %14s %22s\n" server "req/s" "mean @c=1" "server CPU/call @c=1"
+  printf "%-42s %12s %14s %22s\n" server "req/s" "mean @c=1" "server CPU/call @c=1"
   for name in "${names[@]}"; do
-    printf "%-26s %12s %14s %22s\n" "${label[$name]}" "${median_rps[$name]}" "$(echo "${mean[$name]}" | median)us" \
+    printf "%-42s %12s %14s %22s\n" "${label[$name]}" "${median_rps[$name]}" "$(echo "${mean[$name]}" | median)us" \
       "$(echo "${user[$name]}" | median) + $(echo "${system[$name]}" | median) us"
   done
-  python3 - "${median_rps[courier]}" "${median_rps[cpp]}" "${median_rps[nghttpd]}" "${median_rps[transport]}" "${median_rps[transporttask]}" <<'PY'
+  python3 - "${median_rps[courier]}" "${median_rps[cpp]}" "${median_rps[nghttpd]}" "${median_rps[transport]}" "${median_rps[transporttask]}" \
+    "${median_rps[couriertest]}" "${median_rps[grpcgo]}" <<'PY'
 import sys
-courier, cpp, nghttpd, transport, task = map(float, sys.argv[1:])
+courier, cpp, nghttpd, transport, task, courier_test, grpcgo = map(float, sys.argv[1:])
 print(f"Courier / gRPC C++ throughput: {courier / cpp:.2f}x")
+print(f"Courier / grpc-go throughput (TestService): {courier_test / grpcgo:.2f}x")
 print(f"Courier / nghttpd throughput:  {courier / nghttpd:.2f}x")
 us = lambda rate: 1e6 / rate
 print(f"Time per call on the saturated server core (1 / rate): Courier {us(courier):.2f} us = transport {us(transport):.2f}"
