@@ -13,14 +13,7 @@ struct SimilarityOverRPC: AsyncParsableCommand {
 
     func run() async throws {
         let table = try workload.table()
-        let draws = workload.draw(from: table, count: workload.warmup + workload.queries)
-        let requests = draws.map { keyword, ids in
-            var request = Reco_V1_RankByKeywordRequest()
-            request.keyword = keyword
-            request.candidateShopIds = ids
-            request.topK = Int32(workload.topK)
-            return request
-        }
+        let requests = workload.requests(from: table, count: workload.warmup + workload.queries)
         // One event loop for the client: no hops between threads on its core.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let channel = GRPCChannel(host: "127.0.0.1", port: port, group: group)

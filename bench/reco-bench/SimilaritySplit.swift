@@ -18,14 +18,7 @@ struct SimilaritySplit: AsyncParsableCommand {
 
     func run() async throws {
         let table = try workload.table()
-        let draws = workload.draw(from: table, count: workload.warmup + workload.queries)
-        let requests = draws.map { keyword, ids in
-            var request = Reco_V1_RankByKeywordRequest()
-            request.keyword = keyword
-            request.candidateShopIds = ids
-            request.topK = Int32(workload.topK)
-            return request
-        }
+        let requests = workload.requests(from: table, count: workload.warmup + workload.queries)
         let measured = Array(requests.dropFirst(workload.warmup))
         let clock = ContinuousClock()
         func time(_ label: String, _ body: () throws -> Void) rethrows -> Double {
@@ -40,19 +33,8 @@ struct SimilaritySplit: AsyncParsableCommand {
         var responses: [Reco_V1_RankResponse] = []
         let rank = time("rank in-process (table.rank + response message)") {
             responses = measured.map { request in
-                var response = Reco_V1_RankResponse()
-                if let ranking = table.rank(keyword: request.keyword, candidates: request.candidateShopIds, topK: workload.topK) {
-                    response.shops = ranking.shops.map { shop in
-                        var scored = Reco_V1_ScoredShop()
-                        scored.shopId = shop.shopId
-                        scored.score = shop.score
-                        scored.driverIndex = Int32(shop.driverIndex)
-                        return scored
-                    }
-                    response.unknownShopIds = ranking.unknownShopIds
-                }
-                response.partDate = table.partDate
-                return response
+                table.rank(keyword: request.keyword, candidates: request.candidateShopIds, topK: workload.topK)
+                    .map { Reco_V1_RankResponse($0, partDate: table.partDate) } ?? Reco_V1_RankResponse()
             }
         }
         // The same ranking with the caches cold, as a server that sleeps between calls finds

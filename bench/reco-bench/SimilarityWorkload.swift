@@ -1,4 +1,5 @@
 import ArgumentParser
+import CourierProtos
 import Reco
 
 /// The similarity benchmark's queries: a keyword against N candidate shops, top k. Drawn from a
@@ -15,6 +16,17 @@ struct SimilarityWorkload: ParsableArguments {
 
     func table() throws -> EmbeddingTable {
         try EmbeddingTable.load(from: PartDateDirectory(root: data + "/embeddings"))
+    }
+
+    /// The draws as RankByKeyword requests.
+    func requests(from table: EmbeddingTable, count: Int) -> [Reco_V1_RankByKeywordRequest] {
+        draw(from: table, count: count).map { keyword, ids in
+            var request = Reco_V1_RankByKeywordRequest()
+            request.keyword = keyword
+            request.candidateShopIds = ids
+            request.topK = Int32(topK)
+            return request
+        }
     }
 
     /// (keyword, candidate ids) per query.

@@ -133,16 +133,6 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
     }
 
     private static func response(_ ranking: ShopRanking, table: EmbeddingTable) -> Reco_V1_RankResponse {
-        var response = Reco_V1_RankResponse()
-        response.shops = ranking.shops.map { shop in
-            var scored = Reco_V1_ScoredShop()
-            scored.shopId = shop.shopId
-            scored.score = shop.score
-            scored.driverIndex = Int32(shop.driverIndex)
-            return scored
-        }
-        response.unknownShopIds = ranking.unknownShopIds
-        response.partDate = table.partDate
-        return response
+        Reco_V1_RankResponse(ranking, partDate: table.partDate)
     }
 }
