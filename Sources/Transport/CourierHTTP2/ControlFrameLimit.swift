@@ -23,6 +23,7 @@ public struct ControlFrameLimit: Sendable, Equatable {
     private var resetTokens: Double
     private var lastRefill: UInt64?
 
+    /// Full buckets; the stream-reset allowance as given (HTTP2Configuration's Rapid Reset settings).
     public init(resetBurst: Double = 1000, resetsPerSecond: Double = 33) {
         self.resetBurst = resetBurst
         self.resetsPerSecond = resetsPerSecond
