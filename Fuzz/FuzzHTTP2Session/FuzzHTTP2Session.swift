@@ -1,7 +1,9 @@
 // libFuzzer target: bytes from a client into Courier's server HTTP/2 session (nghttp2 through
 // HTTP2Session and its callbacks), after a valid preface, split into reads by the input's first
 // byte. Streams the peer opens are answered (headers, a DATA chunk, trailers) so the output paths
-// run too. The session must report errors, never crash or leak.
+// run too: a small chunk, or (every other stream) one past the zero-copy threshold, so DATA frames
+// also go out as slices (NO_COPY) under whatever windows and frame sizes the peer sets. The
+// session must report errors, never crash or leak.
 import FuzzDriver
 import CourierHTTP2
 import NIOCore
@@ -14,7 +16,11 @@ final class AnsweringOwner: HTTP2SessionOwner, HTTP2StreamDelegate {
 
     func stream(_ stream: HTTP2Stream, receivedHeaders headers: [HTTP2Header], endStream: Bool) {
         stream.sendResponseHeaders([HTTP2Header(":status", "200"), HTTP2Header("content-type", "application/grpc")])
-        stream.write(ByteBuffer(bytes: [0, 0, 0, 0, 2, 8, 1]))
+        if stream.id % 4 == 1 {
+            stream.write(ByteBuffer(bytes: [0, 0, 0, 0, 2, 8, 1]))
+        } else {
+            stream.write(ByteBuffer(bytes: [0, 0, 0, 0x17, 0x70] + [UInt8](repeating: 7, count: 6000)))
+        }
         stream.finish(trailers: [HTTP2Header("grpc-status", "0")])
     }
     func stream(_ stream: HTTP2Stream, receivedData data: UnsafeRawBufferPointer) { stream.consume(data.count) }
@@ -38,7 +44,8 @@ func feed(_ bytes: UnsafeRawBufferPointer) {
         let end = min(bytes.count, offset + step)
         if session.receive(ByteBuffer(bytes: UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))) != nil { break }
         outbound.clear()
-        guard session.takeOutbound(into: &outbound) else { break }
+        var slices = 0
+        guard session.takeOutbound(into: &outbound, write: { slices += $0.readableBytes }) else { break }
         offset = end
     }
     withExtendedLifetime(owner) {}
