@@ -114,25 +114,29 @@ public final class HTTP2Session {
     /// Appends every frame nghttp2 has ready to `buffer`. Returns false on a fatal session error.
     @discardableResult
     public func takeOutbound(into buffer: inout ByteBuffer) -> Bool {
-        takeOutbound(into: &buffer, write: nil)
+        take(into: &buffer, uncopied: false) { _ in }
     }
 
     /// Takes every frame nghttp2 has ready, in order. Frames are serialised into `buffer`, except
     /// the payload of a large DATA frame: that goes out as a slice of the bytes the stream was
     /// given. Such slices, with everything serialised before each, are handed to `write` in order
     /// before this returns, and `buffer` holds what follows the last: write it after them. A
-    /// message is thus never copied on its way to the socket. Without `write`, the payloads are
-    /// copied into `buffer`. Returns false on a fatal session error.
-    public func takeOutbound(into buffer: inout ByteBuffer, write: ((ByteBuffer) -> Void)?) -> Bool {
+    /// message is thus never copied on its way to the socket. Returns false on a fatal session
+    /// error.
+    public func takeOutbound(into buffer: inout ByteBuffer, write: (ByteBuffer) -> Void) -> Bool {
+        take(into: &buffer, uncopied: true, write: write)
+    }
+
+    private func take(into buffer: inout ByteBuffer, uncopied: Bool, write: (ByteBuffer) -> Void) -> Bool {
         swap(&buffer, &sendBuffer)
         defer { swap(&buffer, &sendBuffer) }
-        // The buffers go to `write` after nghttp2 is done: the closure is never stored, so it
-        // costs no allocation on a path every flush takes.
-        sendsUncopied = write != nil
+        // The buffers go to `write` after nghttp2 is done: the closure is not stored (and not
+        // optional, which would make it escaping), so a flush allocates nothing for it.
+        sendsUncopied = uncopied
         defer {
             sendsUncopied = false
             if !uncopiedWrites.isEmpty {
-                for chunk in uncopiedWrites { write?(chunk) }
+                for chunk in uncopiedWrites { write(chunk) }
                 uncopiedWrites.removeAll(keepingCapacity: true)
             }
         }
