@@ -30,9 +30,4 @@ struct LargeMessageTests {
             }
         }
     }
-
-    @Test("the executables' allocator setting is accepted by this C library")
-    func largeMessageMemoryIsAccepted() {
-        #expect(LargeMessageMemory.reuseBuffers())
-    }
 }

@@ -16,7 +16,8 @@ public enum LargeMessageMemory {
     /// The price is resident memory: after a burst of large messages, up to `retainedFreeBytes`
     /// stays mapped (per malloc arena) until it is reused. A process-wide setting of the C library,
     /// so the executables call it (`reco`, `interop-server`, `courier-cli`, `loadtest`); a library
-    /// using Courier decides for itself. Returns false where it cannot be set (not glibc).
+    /// using Courier decides for itself. Returns false where it cannot be set: not glibc's
+    /// allocator (under AddressSanitizer, malloc is the sanitizer's and refuses these settings).
     @discardableResult
     public static func reuseBuffers(largestBlock: Int = 32 << 20, retainedFreeBytes: Int = 128 << 20) -> Bool {
         #if os(Linux)
