@@ -1,7 +1,8 @@
 /// How many PING, SETTINGS and (for young streams) RST_STREAM frames a peer may send: each its
-/// own token bucket (a burst, then a steady rate). Both frames make the receiver answer (PING ACK, SETTINGS ACK) however fast they
-/// come, so a flood of them costs the server CPU and, if the peer does not read, memory; gRPC's
-/// keepalive policy ends such a connection with GOAWAY ENHANCE_YOUR_CALM, and so does Courier.
+/// own token bucket (a burst, then a steady rate). PING and SETTINGS make the receiver answer
+/// (PING ACK, SETTINGS ACK) however fast they come, so a flood of them costs the server CPU and,
+/// if the peer does not read, memory; gRPC's keepalive policy ends such a connection with GOAWAY
+/// ENHANCE_YOUR_CALM, and so does Courier.
 /// As in gRPC's policy, traffic this side sends (HEADERS, DATA) refills the PING bucket: a
 /// client measuring bandwidth with a PING per burst of data (grpc-go's BDP estimator) is doing
 /// real work, not flooding. A value: fed events and a time, no clock.
@@ -14,8 +15,8 @@ public struct ControlFrameLimit: Sendable, Equatable {
     /// Rapid Reset (CVE-2023-44487): streams opened and reset at once, to make the server start
     /// work past its concurrency limit. Resets of streams younger than `youngStreamNanoseconds`
     /// are allowed this burst, then this rate; see `allowReset`.
-    public var resetBurst: Double = 1000
-    public var resetsPerSecond: Double = 33
+    public var resetBurst: Double
+    public var resetsPerSecond: Double
     public var youngStreamNanoseconds: UInt64 = 100_000_000
 
     private var pingTokens: Double

@@ -1,4 +1,5 @@
 import CNGHTTP2
+import Dispatch
 import NIOCore
 
 /// A sans-I/O HTTP/2 endpoint: nghttp2 owns the protocol state machine; this class owns the
@@ -43,7 +44,6 @@ public final class HTTP2Session {
     public var sharedOutboundBudget: OutboundByteBudget?
     /// Where `takeOutbound` serialises frames, and where it hands buffers while it runs.
     private var sendBuffer = ByteBuffer()
-    private var sendsUncopied = false
     private var uncopiedWrites: [ByteBuffer] = []
     /// The connection is gone (`closeAllStreams` ran): no stream may be opened any more, since
     /// nothing would ever close it.
@@ -111,10 +111,16 @@ public final class HTTP2Session {
         return result < 0 ? NGHTTP2Result.message(result) : nil
     }
 
-    /// Appends every frame nghttp2 has ready to `buffer`. Returns false on a fatal session error.
+    /// Appends every frame nghttp2 has ready to `buffer`, large DATA payloads copied in too (for
+    /// callers that want one buffer, such as tests). Returns false on a fatal session error.
     @discardableResult
     public func takeOutbound(into buffer: inout ByteBuffer) -> Bool {
-        take(into: &buffer, uncopied: false) { _ in }
+        var before: [ByteBuffer] = []
+        var tail = ByteBuffer()
+        let healthy = takeOutbound(into: &tail) { before.append($0) }
+        for var chunk in before { buffer.writeBuffer(&chunk) }
+        buffer.writeBuffer(&tail)
+        return healthy
     }
 
     /// Takes every frame nghttp2 has ready, in order. Frames are serialised into `buffer`, except
@@ -124,17 +130,11 @@ public final class HTTP2Session {
     /// message is thus never copied on its way to the socket. Returns false on a fatal session
     /// error.
     public func takeOutbound(into buffer: inout ByteBuffer, write: (ByteBuffer) -> Void) -> Bool {
-        take(into: &buffer, uncopied: true, write: write)
-    }
-
-    private func take(into buffer: inout ByteBuffer, uncopied: Bool, write: (ByteBuffer) -> Void) -> Bool {
         swap(&buffer, &sendBuffer)
         defer { swap(&buffer, &sendBuffer) }
         // The buffers go to `write` after nghttp2 is done: the closure is not stored (and not
         // optional, which would make it escaping), so a flush allocates nothing for it.
-        sendsUncopied = uncopied
         defer {
-            sendsUncopied = false
             if !uncopiedWrites.isEmpty {
                 for chunk in uncopiedWrites { write(chunk) }
                 uncopiedWrites.removeAll(keepingCapacity: true)
@@ -153,10 +153,6 @@ public final class HTTP2Session {
     /// its payload as its own buffer.
     func sendUncopied(frameHeader: UnsafeRawBufferPointer, payload: ByteBuffer) {
         sendBuffer.writeBytes(frameHeader)
-        guard sendsUncopied else {
-            sendBuffer.writeImmutableBuffer(payload)
-            return
-        }
         uncopiedWrites.append(sendBuffer)
         uncopiedWrites.append(payload)
         // A fresh buffer: the one handed over is shared now, and writing to it would copy it.
@@ -293,6 +289,7 @@ public final class HTTP2Session {
 
     func peerOpenedStream(_ id: Int32) -> HTTP2Stream {
         let stream = HTTP2Stream(id: id, session: self)
+        stream.openedAt = DispatchTime.now().uptimeNanoseconds
         register(stream)
         owner?.session(self, peerOpened: stream)
         return stream

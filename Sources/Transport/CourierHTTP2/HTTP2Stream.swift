@@ -1,5 +1,4 @@
 import CNGHTTP2
-import Dispatch
 import NIOCore
 
 /// One HTTP/2 stream of an `HTTP2Session`: what is being received on it (a header block in
@@ -35,9 +34,9 @@ public final class HTTP2Stream {
     var hasDataProvider = false
     public private(set) var isClosed = false
 
-    /// When the stream was opened (uptime nanoseconds): the Rapid Reset limit counts only resets
-    /// of young streams.
-    let openedAt = DispatchTime.now().uptimeNanoseconds
+    /// When the peer opened the stream (uptime nanoseconds; set for peer-opened streams only, the
+    /// ones a reset can be charged for): the Rapid Reset limit counts only resets of young streams.
+    var openedAt: UInt64 = 0
 
     init(id: Int32, session: HTTP2Session) {
         self.id = id
