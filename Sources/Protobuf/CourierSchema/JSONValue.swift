@@ -61,17 +61,17 @@ public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
             for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
                 runStart = index + 1
+                out.append(UInt8(ascii: "\\"))
                 switch byte {
-                case UInt8(ascii: "\""): out += Array("\\\"".utf8)
-                case UInt8(ascii: "\\"): out += Array("\\\\".utf8)
-                case UInt8(ascii: "\n"): out += Array("\\n".utf8)
-                case UInt8(ascii: "\r"): out += Array("\\r".utf8)
-                case UInt8(ascii: "\t"): out += Array("\\t".utf8)
-                case 0x08: out += Array("\\b".utf8)
-                case 0x0C: out += Array("\\f".utf8)
-                default:
-                    let hex = String(byte, radix: 16)
-                    out += Array(("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
+                case UInt8(ascii: "\n"): out.append(UInt8(ascii: "n"))
+                case UInt8(ascii: "\r"): out.append(UInt8(ascii: "r"))
+                case UInt8(ascii: "\t"): out.append(UInt8(ascii: "t"))
+                case 0x08: out.append(UInt8(ascii: "b"))
+                case 0x0C: out.append(UInt8(ascii: "f"))
+                default:  // other control characters: \u00XX
+                    let hex = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 15)]])
                 }
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))

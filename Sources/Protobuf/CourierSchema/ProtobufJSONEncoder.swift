@@ -115,7 +115,8 @@ public struct ProtobufJSONEncoder: Sendable {
             guard case .string(let text) = value else { throw JSONMappingError(path: path, reason: "expected a string") }
             if alwaysEmit || !text.isEmpty { writer.lengthDelimited(field.number, Array(text.utf8)) }
         case .bytes:
-            guard case .string(let text) = value, let data = Self.base64(text) else {
+            // Base64 or base64url, padded or not: proto3's JSON mapping accepts all four.
+            guard case .string(let text) = value, let data = Base64.decodeIfValid(text) else {
                 throw JSONMappingError(path: path, reason: "expected base64 bytes")
             }
             if alwaysEmit || !data.isEmpty { writer.lengthDelimited(field.number, data) }
@@ -234,13 +235,6 @@ public struct ProtobufJSONEncoder: Sendable {
         default: break
         }
         throw JSONMappingError(path: path, reason: "expected a number, got \(value)")
-    }
-
-    /// Base64 or base64url, padded or not (proto3's JSON mapping accepts all four), in one pass:
-    /// Foundation's decoder needed the text rewritten and re-padded first, three passes over a
-    /// string of megabytes through NSString.
-    private static func base64(_ text: String) -> [UInt8]? {
-        Base64.decodeIfValid(text)
     }
 
     // MARK: Schema helpers
