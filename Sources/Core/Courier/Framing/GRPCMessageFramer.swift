@@ -90,7 +90,7 @@ struct GRPCMessageDeframer {
                 offset += take
                 if take == length { deliver(message) } else { state = .body(message, remaining: length - take) }
             case .prefix(var prefix):
-                state = .idle  // as for .body below: let `prefix` be the buffer's only reference
+                state = .idle  // as for .body below: `prefix` the buffer's only reference; set again if incomplete
                 let take = min(5 - prefix.readableBytes, bytes.count - offset)
                 prefix.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + take]))
                 offset += take
@@ -101,7 +101,6 @@ struct GRPCMessageDeframer {
                 let p = prefix.readBytes(length: 5)!
                 let length = try Self.messageLength(flag: p[0], p[1], p[2], p[3], p[4], limit: maxMessageSize)
                 if length == 0 {
-                    state = .idle
                     deliver(allocator.buffer(capacity: 0))
                 } else {
                     state = .body(allocator.buffer(capacity: length), remaining: length)
@@ -117,7 +116,6 @@ struct GRPCMessageDeframer {
                 bytesCopied += message.storageAddress == storageBefore ? take : message.readableBytes
                 offset += take
                 if take == remaining {
-                    state = .idle
                     deliver(message)
                 } else {
                     state = .body(message, remaining: remaining - take)
