@@ -78,7 +78,14 @@ public enum ChildProcess {
     public static func kill(_ process: Process) async {
         guard process.isRunning else { return }
         Glibc.kill(process.processIdentifier, SIGKILL)
-        while process.isRunning { try? await Task.sleep(for: .milliseconds(5)) }
+        _ = try? await exit(of: process)
+    }
+
+    /// SIGKILL and reap, without `await`, for clean-up in a `defer`: it blocks only for the
+    /// milliseconds a killed process takes to go. Reaping matters: until Foundation has seen the
+    /// exit, its Process keeps itself alive (LeakSanitizer reports it).
+    public static func killAndReap(_ process: Process) {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 

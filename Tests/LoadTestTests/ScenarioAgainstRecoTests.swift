@@ -1,4 +1,5 @@
 import Courier
+import CourierTestSupport
 import Foundation
 @testable import loadtest
 import Reco
@@ -91,9 +92,8 @@ struct ScenarioAgainstRecoTests {
         reco.standardOutput = FileHandle.nullDevice
         reco.standardError = FileHandle.nullDevice
         try reco.run()
-        // SIGKILL (it also ends a stopped process), then reap: a killed process goes within
-        // milliseconds, so this defer blocks no longer than that.
-        defer { kill(reco.processIdentifier, SIGKILL); reco.waitUntilExit() }
+        // SIGKILL also ends a stopped process.
+        defer { ChildProcess.killAndReap(reco) }
         var port: Int?
         for _ in 0..<600 where port == nil {
             port = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }

@@ -1,8 +1,5 @@
 import CourierTestSupport
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A `reco` executable run as its own process (built beside the test bundle by `swift build`),
 /// for what only a real process shows: SIGKILL and restart, services in separate processes.
@@ -12,25 +9,36 @@ final class RecoProcess {
     private let portFile: String
 
     /// The built `reco` binary next to the running test bundle.
-    static var executable: String? {
+    static func executable() throws -> String {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let candidate = directory.appendingPathComponent("reco").path
-        return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
+        guard FileManager.default.isExecutableFile(atPath: candidate) else { throw ProcessError("reco is not built beside \(CommandLine.arguments[0])") }
+        return candidate
     }
+
+    /// Every test's `reco serve`: one thread, no metrics endpoint.
+    private static let serve = ["serve", "--no-metrics", "--threads", "1"]
 
     /// Starts `reco serve <arguments> --port <port>` (0: any free port) and waits until it is serving.
     init(_ arguments: [String], port requestedPort: Int = 0, timeout: Duration = .seconds(60)) async throws {
         portFile = NSTemporaryDirectory() + "reco-port-" + UUID().uuidString
-        try Self.launch(process, ["--port", "\(requestedPort)", "--port-file", portFile] + arguments, standardError: FileHandle.nullDevice)
+        process.executableURL = URL(fileURLWithPath: try Self.executable())
+        process.arguments = Self.serve + ["--port", "\(requestedPort)", "--port-file", portFile] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
         let deadline = ContinuousClock.now + timeout
         while true {
             if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
                 self.port = port
                 break
             }
-            guard process.isRunning else { throw ProcessError("reco exited with \(process.terminationStatus) before serving") }
+            guard process.isRunning else {
+                ChildProcess.killAndReap(process)  // only reaps: it has exited
+                throw ProcessError("reco exited with \(process.terminationStatus) before serving")
+            }
             guard ContinuousClock.now < deadline else {
-                process.terminate()
+                await ChildProcess.kill(process)
                 throw ProcessError("reco did not start serving within \(timeout)")
             }
             try await Task.sleep(for: .milliseconds(20))
@@ -40,20 +48,8 @@ final class RecoProcess {
     /// Runs `reco serve <arguments>` where it is expected to refuse to start: its exit status and
     /// what it wrote to standard error. Fails if it is still running after `timeout`.
     static func refusal(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> (status: Int32, error: String) {
-        guard let executable else { throw ProcessError("reco is not built beside \(CommandLine.arguments[0])") }
-        let run = try await ChildProcess.run(
-            executable, ["serve", "--no-metrics", "--threads", "1", "--port", "0"] + arguments, timeout: timeout)
+        let run = try await ChildProcess.run(try executable(), serve + ["--port", "0"] + arguments, timeout: timeout)
         return (run.status, run.errors)
-    }
-
-    /// Runs `reco serve <arguments>` with one thread and no metrics, standard output discarded.
-    private static func launch(_ process: Process, _ arguments: [String], standardError: Any) throws {
-        guard let executable else { throw ProcessError("reco is not built beside \(CommandLine.arguments[0])") }
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["serve", "--no-metrics", "--threads", "1"] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = standardError
-        try process.run()
     }
 
     /// Kills the process at once (no shutdown, no flush) and waits until it is gone.
@@ -68,12 +64,9 @@ final class RecoProcess {
         try? FileManager.default.removeItem(atPath: portFile)
     }
 
-    /// SIGKILL and reap, for clean-up in a `defer` (which cannot await): blocks only for the few
-    /// milliseconds a killed process takes to go. Reaping matters: until Foundation has seen the
-    /// exit, its Process keeps itself alive (LeakSanitizer reports it).
+    /// SIGKILL and reap, for clean-up in a `defer` (which cannot await; see ChildProcess.killAndReap).
     func killNow() {
-        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        ChildProcess.killAndReap(process)
         try? FileManager.default.removeItem(atPath: portFile)
     }
 
