@@ -69,7 +69,12 @@ struct ServiceGenerator {
         w.block("extension \(namespace).ServiceProtocol") { w in
             w.line("public var serviceDescriptor: ServiceDescriptor { \(namespace).descriptor }")
             w.line()
-            w.block("public var methodHandlers: [MethodHandler]") { w in
+            w.line("public var methodHandlers: [MethodHandler] { generatedMethodHandlers }")
+            w.line()
+            w.line("/// A handler per method, each running its method in a task; a service that answers some")
+            w.line("/// methods without suspending implements `methodHandlers` as")
+            w.line("/// `generatedMethodHandlers.replacing(.immediateUnary(...))`.")
+            w.block("public var generatedMethodHandlers: [MethodHandler]") { w in
                 w.line("[")
                 for m in service.methods {
                     let (input, output) = types(m)

@@ -154,7 +154,12 @@ public enum Grpc_Health_V1_Health {
 extension Grpc_Health_V1_Health.ServiceProtocol {
     public var serviceDescriptor: ServiceDescriptor { Grpc_Health_V1_Health.descriptor }
 
-    public var methodHandlers: [MethodHandler] {
+    public var methodHandlers: [MethodHandler] { generatedMethodHandlers }
+
+    /// A handler per method, each running its method in a task; a service that answers some
+    /// methods without suspending implements `methodHandlers` as
+    /// `generatedMethodHandlers.replacing(.immediateUnary(...))`.
+    public var generatedMethodHandlers: [MethodHandler] {
         [
             .unary(Grpc_Health_V1_Health.Method.check) { (request: Grpc_Health_V1_HealthCheckRequest, context) async throws -> Grpc_Health_V1_HealthCheckResponse in try await self.check(request: request, context: context) },
             .serverStreaming(Grpc_Health_V1_Health.Method.watch) { (request: Grpc_Health_V1_HealthCheckRequest, responses: ResponseStreamWriter<Grpc_Health_V1_HealthCheckResponse>, context) in try await self.watch(request: request, responses: responses, context: context) },

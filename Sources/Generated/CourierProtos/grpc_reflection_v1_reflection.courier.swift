@@ -363,7 +363,12 @@ public enum Grpc_Reflection_V1_ServerReflection {
 extension Grpc_Reflection_V1_ServerReflection.ServiceProtocol {
     public var serviceDescriptor: ServiceDescriptor { Grpc_Reflection_V1_ServerReflection.descriptor }
 
-    public var methodHandlers: [MethodHandler] {
+    public var methodHandlers: [MethodHandler] { generatedMethodHandlers }
+
+    /// A handler per method, each running its method in a task; a service that answers some
+    /// methods without suspending implements `methodHandlers` as
+    /// `generatedMethodHandlers.replacing(.immediateUnary(...))`.
+    public var generatedMethodHandlers: [MethodHandler] {
         [
             .bidirectionalStreaming(Grpc_Reflection_V1_ServerReflection.Method.serverReflectionInfo) { (requests: RequestStream<Grpc_Reflection_V1_ServerReflectionRequest>, responses: ResponseStreamWriter<Grpc_Reflection_V1_ServerReflectionResponse>, context) in try await self.serverReflectionInfo(requests: requests, responses: responses, context: context) },
         ]

@@ -89,7 +89,12 @@ public enum Grpc_Testing_BenchmarkService {
 extension Grpc_Testing_BenchmarkService.ServiceProtocol {
     public var serviceDescriptor: ServiceDescriptor { Grpc_Testing_BenchmarkService.descriptor }
 
-    public var methodHandlers: [MethodHandler] {
+    public var methodHandlers: [MethodHandler] { generatedMethodHandlers }
+
+    /// A handler per method, each running its method in a task; a service that answers some
+    /// methods without suspending implements `methodHandlers` as
+    /// `generatedMethodHandlers.replacing(.immediateUnary(...))`.
+    public var generatedMethodHandlers: [MethodHandler] {
         [
             .unary(Grpc_Testing_BenchmarkService.Method.unaryCall) { (request: Grpc_Testing_SimpleRequest, context) async throws -> Grpc_Testing_SimpleResponse in try await self.unaryCall(request: request, context: context) },
             .bidirectionalStreaming(Grpc_Testing_BenchmarkService.Method.streamingCall) { (requests: RequestStream<Grpc_Testing_SimpleRequest>, responses: ResponseStreamWriter<Grpc_Testing_SimpleResponse>, context) in try await self.streamingCall(requests: requests, responses: responses, context: context) },

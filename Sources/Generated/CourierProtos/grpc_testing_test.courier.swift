@@ -117,7 +117,12 @@ public enum Grpc_Testing_TestService {
 extension Grpc_Testing_TestService.ServiceProtocol {
     public var serviceDescriptor: ServiceDescriptor { Grpc_Testing_TestService.descriptor }
 
-    public var methodHandlers: [MethodHandler] {
+    public var methodHandlers: [MethodHandler] { generatedMethodHandlers }
+
+    /// A handler per method, each running its method in a task; a service that answers some
+    /// methods without suspending implements `methodHandlers` as
+    /// `generatedMethodHandlers.replacing(.immediateUnary(...))`.
+    public var generatedMethodHandlers: [MethodHandler] {
         [
             .unary(Grpc_Testing_TestService.Method.emptyCall) { (request: Grpc_Testing_Empty, context) async throws -> Grpc_Testing_Empty in try await self.emptyCall(request: request, context: context) },
             .unary(Grpc_Testing_TestService.Method.unaryCall) { (request: Grpc_Testing_SimpleRequest, context) async throws -> Grpc_Testing_SimpleResponse in try await self.unaryCall(request: request, context: context) },
@@ -166,7 +171,12 @@ public enum Grpc_Testing_UnimplementedService {
 extension Grpc_Testing_UnimplementedService.ServiceProtocol {
     public var serviceDescriptor: ServiceDescriptor { Grpc_Testing_UnimplementedService.descriptor }
 
-    public var methodHandlers: [MethodHandler] {
+    public var methodHandlers: [MethodHandler] { generatedMethodHandlers }
+
+    /// A handler per method, each running its method in a task; a service that answers some
+    /// methods without suspending implements `methodHandlers` as
+    /// `generatedMethodHandlers.replacing(.immediateUnary(...))`.
+    public var generatedMethodHandlers: [MethodHandler] {
         [
             .unary(Grpc_Testing_UnimplementedService.Method.unimplementedCall) { (request: Grpc_Testing_Empty, context) async throws -> Grpc_Testing_Empty in try await self.unimplementedCall(request: request, context: context) },
         ]

@@ -363,7 +363,12 @@ public enum Reco_V1_CandidateService {
 extension Reco_V1_CandidateService.ServiceProtocol {
     public var serviceDescriptor: ServiceDescriptor { Reco_V1_CandidateService.descriptor }
 
-    public var methodHandlers: [MethodHandler] {
+    public var methodHandlers: [MethodHandler] { generatedMethodHandlers }
+
+    /// A handler per method, each running its method in a task; a service that answers some
+    /// methods without suspending implements `methodHandlers` as
+    /// `generatedMethodHandlers.replacing(.immediateUnary(...))`.
+    public var generatedMethodHandlers: [MethodHandler] {
         [
             .unary(Reco_V1_CandidateService.Method.getCandidates) { (request: Reco_V1_CandidatesRequest, context) async throws -> Reco_V1_CandidatesResponse in try await self.getCandidates(request: request, context: context) },
             .unary(Reco_V1_CandidateService.Method.getShops) { (request: Reco_V1_GetShopsRequest, context) async throws -> Reco_V1_GetShopsResponse in try await self.getShops(request: request, context: context) },

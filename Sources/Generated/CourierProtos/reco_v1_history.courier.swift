@@ -470,7 +470,12 @@ public enum Reco_V1_HistoryService {
 extension Reco_V1_HistoryService.ServiceProtocol {
     public var serviceDescriptor: ServiceDescriptor { Reco_V1_HistoryService.descriptor }
 
-    public var methodHandlers: [MethodHandler] {
+    public var methodHandlers: [MethodHandler] { generatedMethodHandlers }
+
+    /// A handler per method, each running its method in a task; a service that answers some
+    /// methods without suspending implements `methodHandlers` as
+    /// `generatedMethodHandlers.replacing(.immediateUnary(...))`.
+    public var generatedMethodHandlers: [MethodHandler] {
         [
             .unary(Reco_V1_HistoryService.Method.record) { (request: Reco_V1_UserAction, context) async throws -> Reco_V1_RecordResponse in try await self.record(request: request, context: context) },
             .clientStreaming(Reco_V1_HistoryService.Method.ingest) { (requests: RequestStream<Reco_V1_UserAction>, context) async throws -> Reco_V1_IngestSummary in try await self.ingest(requests: requests, context: context) },

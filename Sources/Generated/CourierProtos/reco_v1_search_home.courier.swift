@@ -222,7 +222,12 @@ public enum Reco_V1_SearchHomeService {
 extension Reco_V1_SearchHomeService.ServiceProtocol {
     public var serviceDescriptor: ServiceDescriptor { Reco_V1_SearchHomeService.descriptor }
 
-    public var methodHandlers: [MethodHandler] {
+    public var methodHandlers: [MethodHandler] { generatedMethodHandlers }
+
+    /// A handler per method, each running its method in a task; a service that answers some
+    /// methods without suspending implements `methodHandlers` as
+    /// `generatedMethodHandlers.replacing(.immediateUnary(...))`.
+    public var generatedMethodHandlers: [MethodHandler] {
         [
             .unary(Reco_V1_SearchHomeService.Method.recommend) { (request: Reco_V1_RecommendRequest, context) async throws -> Reco_V1_RecommendResponse in try await self.recommend(request: request, context: context) },
         ]

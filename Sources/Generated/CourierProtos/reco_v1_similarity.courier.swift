@@ -467,7 +467,12 @@ public enum Reco_V1_SimilarityService {
 extension Reco_V1_SimilarityService.ServiceProtocol {
     public var serviceDescriptor: ServiceDescriptor { Reco_V1_SimilarityService.descriptor }
 
-    public var methodHandlers: [MethodHandler] {
+    public var methodHandlers: [MethodHandler] { generatedMethodHandlers }
+
+    /// A handler per method, each running its method in a task; a service that answers some
+    /// methods without suspending implements `methodHandlers` as
+    /// `generatedMethodHandlers.replacing(.immediateUnary(...))`.
+    public var generatedMethodHandlers: [MethodHandler] {
         [
             .unary(Reco_V1_SimilarityService.Method.rankByKeyword) { (request: Reco_V1_RankByKeywordRequest, context) async throws -> Reco_V1_RankResponse in try await self.rankByKeyword(request: request, context: context) },
             .unary(Reco_V1_SimilarityService.Method.rankByShop) { (request: Reco_V1_RankByShopRequest, context) async throws -> Reco_V1_RankResponse in try await self.rankByShop(request: request, context: context) },

@@ -34,7 +34,12 @@ public final class HealthService: Grpc_Health_V1_Health.ServiceProtocol {
         for service in services { setStatus(.notServing, for: service) }
     }
 
-    public func check(request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext) async throws -> Grpc_Health_V1_HealthCheckResponse {
+    /// Check only reads the table: answered on the event loop, without a task.
+    public var methodHandlers: [MethodHandler] {
+        generatedMethodHandlers.replacing(.immediateUnary(Grpc_Health_V1_Health.Method.check, check))
+    }
+
+    public func check(request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext) throws -> Grpc_Health_V1_HealthCheckResponse {
         guard let status = state.withLock({ $0.statuses[request.service] }) else {
             throw RPCError(code: .notFound, message: "unknown service '\(request.service)'")
         }

@@ -12,7 +12,12 @@ public struct BenchmarkServiceProvider: Grpc_Testing_BenchmarkService.ServicePro
         return response
     }
 
-    public func unaryCall(request: Grpc_Testing_SimpleRequest, context: ServerContext) async throws -> Grpc_Testing_SimpleResponse {
+    /// UnaryCall only computes: answered on the event loop, without a task.
+    public var methodHandlers: [MethodHandler] {
+        generatedMethodHandlers.replacing(.immediateUnary(Grpc_Testing_BenchmarkService.Method.unaryCall, unaryCall))
+    }
+
+    public func unaryCall(request: Grpc_Testing_SimpleRequest, context: ServerContext) throws -> Grpc_Testing_SimpleResponse {
         Self.response(to: request)
     }
 

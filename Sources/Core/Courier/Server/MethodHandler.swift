@@ -4,13 +4,23 @@ import NIOCore
 /// How a server answers one method: decodes requests, runs the typed handler, encodes responses.
 /// Generated service protocols build these; the router finds them by path.
 public struct MethodHandler: Sendable {
+    /// The method this handler answers.
     public let method: MethodDescriptor
+    /// Runs the call in the Swift task the server starts for it.
     let invoke: @Sendable (ServerCall) async throws -> Void
+    /// Set for a unary handler that answers without suspending: request bytes in, framed response
+    /// out, called on the connection's event loop with no task (see `immediateUnary`).
+    let answerImmediately: ImmediateAnswer?
+
+    /// Decodes a request, computes its response and frames it, without suspending.
+    @usableFromInline
+    typealias ImmediateAnswer = @Sendable (_ request: ByteBuffer, _ context: ServerContext, _ framing: ResponseFraming) throws -> ByteBuffer
 
     @usableFromInline
-    init(method: MethodDescriptor, invoke: @escaping @Sendable (ServerCall) async throws -> Void) {
+    init(method: MethodDescriptor, invoke: @escaping @Sendable (ServerCall) async throws -> Void, answerImmediately: ImmediateAnswer? = nil) {
         self.method = method
         self.invoke = invoke
+        self.answerImmediately = answerImmediately
     }
 
     // Inlinable, so that the generated code specialises it for its own message types: unspecialised,
@@ -26,6 +36,26 @@ public struct MethodHandler: Sendable {
             let response = try await handler(request, call.context)
             try call.sendWithoutWaiting(response)
         }
+    }
+
+    /// A unary handler that computes its answer without waiting for anything: the server calls it
+    /// on the connection's event loop, within the read that brought the request, without starting a
+    /// Swift task (about 2 µs less per call). It holds the loop while it runs, so keep it to work
+    /// of microseconds; anything that waits (I/O, other calls, locks held long) belongs in `unary`.
+    /// With server interceptors it runs in a task like any other handler (interceptors suspend).
+    @inlinable
+    public static func immediateUnary<Request: ProtobufMessage, Response: ProtobufMessage>(
+        _ method: MethodDescriptor,
+        _ handler: @escaping @Sendable (Request, ServerContext) throws -> Response
+    ) -> MethodHandler {
+        let answer: ImmediateAnswer = { bytes, context, framing in
+            let request = try decodeRequest(Request.self, bytes)
+            return try GRPCMessageFramer.frame(handler(request, context), allocator: framing.allocator, maxSize: framing.maxSize)
+        }
+        return MethodHandler(
+            method: method,
+            invoke: { call in call.sendWithoutWaiting(framed: try answer(call.singleRequest!, call.context, call.framing)) },
+            answerImmediately: answer)
     }
 
     public static func serverStreaming<Request: ProtobufMessage, Response: ProtobufMessage>(
@@ -55,6 +85,22 @@ public struct MethodHandler: Sendable {
         MethodHandler(method: method) { call in
             try await handler(RequestStream(queue: call.requests!), ResponseStreamWriter(call: call), call.context)
         }
+    }
+}
+
+/// How responses are framed on this server: the buffers' allocator and the send limit.
+@usableFromInline
+struct ResponseFraming: Sendable {
+    @usableFromInline let allocator: ByteBufferAllocator
+    @usableFromInline let maxSize: Int
+}
+
+extension Array where Element == MethodHandler {
+    /// These handlers, with each of `replacements` in place of the one for its method: how a
+    /// service answers some of its methods with `MethodHandler.immediateUnary`, e.g.
+    /// `generatedMethodHandlers.replacing(.immediateUnary(Service.Method.check, check))`.
+    public func replacing(_ replacements: MethodHandler...) -> [MethodHandler] {
+        map { handler in replacements.first { $0.method == handler.method } ?? handler }
     }
 }
 

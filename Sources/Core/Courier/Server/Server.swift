@@ -9,6 +9,8 @@ final class ServerCore: Sendable {
     let configuration: ServerConfiguration
     let interceptors: [any ServerInterceptor]
     let allocator = ByteBufferAllocator()
+    /// How handlers' responses are framed.
+    let framing: ResponseFraming
     /// Overload protection, shared by every connection; nil when turned off.
     let admission: AdmissionControl?
     /// Response bytes held for peers that have not read them, across all connections.
@@ -18,6 +20,7 @@ final class ServerCore: Sendable {
         self.router = router
         self.configuration = configuration
         self.interceptors = interceptors
+        self.framing = ResponseFraming(allocator: allocator, maxSize: configuration.maxSendMessageSize)
         self.admission = configuration.concurrencyLimit.map { AdmissionControl(limit: $0) }
         self.outboundBudget = OutboundByteBudget(limit: configuration.maxBufferedResponseBytes)
     }

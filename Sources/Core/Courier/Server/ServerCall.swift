@@ -14,20 +14,18 @@ final class ServerCall: Sendable {
     @usableFromInline let singleRequest: ByteBuffer?
     /// The requests of a client- or bidirectional-streaming call.
     let requests: AsyncMessageQueue<ByteBuffer>?
-    @usableFromInline let maxSendMessageSize: Int
-    @usableFromInline let allocator: ByteBufferAllocator
+    @usableFromInline let framing: ResponseFraming
 
     init(
         context: ServerContext, handler: ServerStreamHandler, singleRequest: ByteBuffer?,
-        requests: AsyncMessageQueue<ByteBuffer>?, maxSendMessageSize: Int, allocator: ByteBufferAllocator
+        requests: AsyncMessageQueue<ByteBuffer>?, framing: ResponseFraming
     ) {
         self.context = context
         self.eventLoop = handler.eventLoop
         self.handler = NIOLoopBound(handler, eventLoop: handler.eventLoop)
         self.singleRequest = singleRequest
         self.requests = requests
-        self.maxSendMessageSize = maxSendMessageSize
-        self.allocator = allocator
+        self.framing = framing
     }
 
     private func onLoop(_ body: @escaping @Sendable (ServerStreamHandler) -> Void) {
@@ -41,7 +39,7 @@ final class ServerCall: Sendable {
 
     /// Sends a message and waits until the transport has room for more.
     func send<M: ProtobufMessage>(_ message: M) async throws {
-        let framed = try GRPCMessageFramer.frame(message, allocator: allocator, maxSize: maxSendMessageSize)
+        let framed = try GRPCMessageFramer.frame(message, allocator: framing.allocator, maxSize: framing.maxSize)
         let metadata = context.initialMetadata
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             onLoop { $0.sendMessage(framed, initialMetadata: metadata, whenWritable: continuation) }
@@ -51,7 +49,7 @@ final class ServerCall: Sendable {
     /// Sends the single response of a unary or client-streaming call.
     @inlinable
     func sendWithoutWaiting<M: ProtobufMessage>(_ message: M) throws {
-        sendWithoutWaiting(framed: try GRPCMessageFramer.frame(message, allocator: allocator, maxSize: maxSendMessageSize))
+        sendWithoutWaiting(framed: try GRPCMessageFramer.frame(message, allocator: framing.allocator, maxSize: framing.maxSize))
     }
 
     @usableFromInline
@@ -67,14 +65,10 @@ final class ServerCall: Sendable {
 
     /// Ends the call with OK (`error` nil) or the error's status.
     func finish(_ error: RPCError?) {
-        let initial = context.initialMetadata
-        var trailingMetadata = context.trailingMetadata
-        if let error { for (key, value) in error.metadata { trailingMetadata.append(key, value) } }
-        let trailing = trailingMetadata
         if eventLoop.inEventLoop {
-            handler.value.finish(status: error, initialMetadata: initial, trailingMetadata: trailing)
+            handler.value.handlerFinished(error)
         } else {
-            onLoop { $0.finish(status: error, initialMetadata: initial, trailingMetadata: trailing) }
+            onLoop { $0.handlerFinished(error) }
         }
     }
 }

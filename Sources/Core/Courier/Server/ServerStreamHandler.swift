@@ -188,10 +188,13 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
                 loop.execute { stream.value.object?.consume(owed) }
             }
         }
-        let call = ServerCall(
-            context: context, handler: self, singleRequest: singleRequest, requests: requestQueue,
-            maxSendMessageSize: core.configuration.maxSendMessageSize, allocator: core.allocator)
         let interceptors = core.interceptors
+        if let answer = handler.answerImmediately, interceptors.isEmpty, let singleRequest {
+            answerImmediately(answer, request: singleRequest, context: context)
+            return
+        }
+        let call = ServerCall(
+            context: context, handler: self, singleRequest: singleRequest, requests: requestQueue, framing: core.framing)
         // Immediate: the handler runs now, on this event loop, until it first suspends, so a
         // handler that answers at once answers within the read that brought its request (no
         // enqueue, no extra loop iteration). After a suspension it resumes on the same loop.
@@ -208,6 +211,27 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
             }
             call.finish(status)
         }
+    }
+
+    /// Runs a handler that answers without suspending, here on the loop: no task, no `ServerCall`.
+    private func answerImmediately(_ answer: MethodHandler.ImmediateAnswer, request: ByteBuffer, context: ServerContext) {
+        let framed: ByteBuffer
+        do {
+            framed = try answer(request, context, core.framing)
+        } catch {
+            handlerFinished(RPCError(reporting: error))
+            return
+        }
+        sendMessage(framed, initialMetadata: context.initialMetadata, whenWritable: nil)
+        handlerFinished(nil)
+    }
+
+    /// The handler returned (`error` nil) or threw: the status, with the metadata it set.
+    func handlerFinished(_ error: RPCError?) {
+        guard let context else { return }
+        var trailingMetadata = context.trailingMetadata
+        if let error { for (key, value) in error.metadata { trailingMetadata.append(key, value) } }
+        finish(status: error, initialMetadata: context.initialMetadata, trailingMetadata: trailingMetadata)
     }
 
     func sendMessage(_ framed: ByteBuffer, initialMetadata: Metadata, whenWritable waiter: CheckedContinuation<Void, any Error>?) {

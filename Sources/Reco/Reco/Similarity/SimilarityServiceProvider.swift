@@ -15,7 +15,17 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
         self.logger = logger
     }
 
-    public func rankByKeyword(request: Reco_V1_RankByKeywordRequest, context: ServerContext) async throws -> Reco_V1_RankResponse {
+    /// The rankings only compute (tens of microseconds over the table in memory): answered on the
+    /// event loop, without a task. LoadPartDate reads files, so it keeps its task.
+    public var methodHandlers: [MethodHandler] {
+        typealias Method = Reco_V1_SimilarityService.Method
+        return generatedMethodHandlers.replacing(
+            .immediateUnary(Method.rankByKeyword, rankByKeyword), .immediateUnary(Method.rankByShop, rankByShop),
+            .immediateUnary(Method.rankByVector, rankByVector), .immediateUnary(Method.rankByHistory, rankByHistory),
+            .immediateUnary(Method.representativeKeywords, representativeKeywords))
+    }
+
+    public func rankByKeyword(request: Reco_V1_RankByKeywordRequest, context: ServerContext) throws -> Reco_V1_RankResponse {
         let table = try activeTable()
         guard let ranking = table.rank(keyword: request.keyword, candidates: request.candidateShopIds, topK: try topK(request.topK)) else {
             var response = Self.unranked(request.candidateShopIds, table: table)
@@ -25,7 +35,7 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
         return Self.response(ranking, table: table)
     }
 
-    public func rankByShop(request: Reco_V1_RankByShopRequest, context: ServerContext) async throws -> Reco_V1_RankResponse {
+    public func rankByShop(request: Reco_V1_RankByShopRequest, context: ServerContext) throws -> Reco_V1_RankResponse {
         let table = try activeTable()
         guard let ranking = table.rank(shopId: request.shopId, candidates: request.candidateShopIds, topK: try topK(request.topK)) else {
             var response = Self.unranked(request.candidateShopIds, table: table)
@@ -35,7 +45,7 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
         return Self.response(ranking, table: table)
     }
 
-    public func rankByVector(request: Reco_V1_RankByVectorRequest, context: ServerContext) async throws -> Reco_V1_RankResponse {
+    public func rankByVector(request: Reco_V1_RankByVectorRequest, context: ServerContext) throws -> Reco_V1_RankResponse {
         let table = try activeTable()
         guard request.vector.count == table.dimensions else {
             throw RPCError(code: .invalidArgument,
@@ -49,7 +59,7 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
         return withExtendedLifetime(query) { Self.response(ranking, table: table) }
     }
 
-    public func rankByHistory(request: Reco_V1_RankByHistoryRequest, context: ServerContext) async throws -> Reco_V1_RankResponse {
+    public func rankByHistory(request: Reco_V1_RankByHistoryRequest, context: ServerContext) throws -> Reco_V1_RankResponse {
         let table = try activeTable()
         var queries: [WeightedQuery] = []
         var queryIndexes: [Int] = []  // position in request.history of each query
@@ -85,7 +95,7 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
         return withExtendedLifetime(table) { response }
     }
 
-    public func representativeKeywords(request: Reco_V1_RepresentativeKeywordsRequest, context: ServerContext) async throws -> Reco_V1_RepresentativeKeywordsResponse {
+    public func representativeKeywords(request: Reco_V1_RepresentativeKeywordsRequest, context: ServerContext) throws -> Reco_V1_RepresentativeKeywordsResponse {
         let table = try activeTable()
         let result = table.representativeKeywords(of: request.shopIds, topK: try topK(request.topK))
         var response = Reco_V1_RepresentativeKeywordsResponse()
