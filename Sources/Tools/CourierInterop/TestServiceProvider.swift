@@ -34,12 +34,21 @@ public struct TestServiceProvider: Grpc_Testing_TestService.ServiceProtocol {
         return RPCError(code: StatusCode(rawValue: Int(status.code)), message: status.message)
     }
 
-    public func emptyCall(request: Grpc_Testing_Empty, context: ServerContext) async throws -> Grpc_Testing_Empty {
+    /// The unary methods only compute: answered on the event loop, without a task (so the interop
+    /// clients exercise that path too).
+    public var methodHandlers: [MethodHandler] {
+        typealias Method = Grpc_Testing_TestService.Method
+        return generatedMethodHandlers.replacing(
+            .immediateUnary(Method.emptyCall, emptyCall), .immediateUnary(Method.unaryCall, unaryCall),
+            .immediateUnary(Method.cacheableUnaryCall, cacheableUnaryCall))
+    }
+
+    public func emptyCall(request: Grpc_Testing_Empty, context: ServerContext) throws -> Grpc_Testing_Empty {
         echoMetadata(context)
         return Grpc_Testing_Empty()
     }
 
-    public func unaryCall(request: Grpc_Testing_SimpleRequest, context: ServerContext) async throws -> Grpc_Testing_SimpleResponse {
+    public func unaryCall(request: Grpc_Testing_SimpleRequest, context: ServerContext) throws -> Grpc_Testing_SimpleResponse {
         echoMetadata(context)
         if let error = requestedStatus(request.responseStatus) { throw error }
         var response = Grpc_Testing_SimpleResponse()
@@ -47,8 +56,8 @@ public struct TestServiceProvider: Grpc_Testing_TestService.ServiceProtocol {
         return response
     }
 
-    public func cacheableUnaryCall(request: Grpc_Testing_SimpleRequest, context: ServerContext) async throws -> Grpc_Testing_SimpleResponse {
-        try await unaryCall(request: request, context: context)
+    public func cacheableUnaryCall(request: Grpc_Testing_SimpleRequest, context: ServerContext) throws -> Grpc_Testing_SimpleResponse {
+        try unaryCall(request: request, context: context)
     }
 
     public func streamingOutputCall(
