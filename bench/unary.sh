@@ -4,7 +4,8 @@
 #   method, and nghttpd serving a tiny file (the raw nghttp2 ceiling); and TestService/UnaryCall on
 #   Courier and on Debian's grpc-go (GOMAXPROCS=1), which serves no BenchmarkService. Two more rows split
 #   Courier's cost: its HTTP/2 transport alone answering with canned bytes (bench/transport-ceiling),
-#   and the same with a Swift task started per call, as the gRPC server starts every handler.
+#   and the same with a Swift task started per call, as the gRPC server starts every handler that may
+#   suspend (BenchmarkService's and TestService's UnaryCall answer on the loop without one).
 # Each server is pinned to core 0 with one thread; h2load runs on core 1.
 #   bench/unary.sh [-n REQUESTS] [-r ROUNDS]   results also go to bench/results/unary-DATE-TIME.txt
 set -euo pipefail
@@ -151,9 +152,10 @@ print(f"Courier / gRPC C++ throughput: {courier / cpp:.2f}x")
 print(f"Courier / grpc-go throughput (TestService): {courier_test / grpcgo:.2f}x")
 print(f"Courier / nghttpd throughput:  {courier / nghttpd:.2f}x")
 us = lambda rate: 1e6 / rate
+# Courier's UnaryCall answers on the event loop (MethodHandler.immediateUnary): no task in its time.
 print(f"Time per call on the saturated server core (1 / rate): Courier {us(courier):.2f} us = transport {us(transport):.2f}"
-      f" + task {us(task) - us(transport):.2f} + gRPC layers {us(courier) - us(task):.2f}")
-print(f"4x gRPC C++ ({4 * cpp:.0f} req/s) leaves {us(4 * cpp):.2f} us per call; transport and task alone take {us(task):.2f} us")
+      f" + gRPC layers {us(courier) - us(transport):.2f} (a Swift task per call would add {us(task) - us(transport):.2f})")
+print(f"3x gRPC C++ ({3 * cpp:.0f} req/s) leaves {us(3 * cpp):.2f} us per call; 0.35x nghttpd ({0.35 * nghttpd:.0f} req/s) {us(0.35 * nghttpd):.2f} us")
 PY
   echo "Courier RSS over 100k further calls: ${rss_before} kB -> ${rss_after} kB ($(( rss_after - rss_before )) kB)"
 } | tee "$result"

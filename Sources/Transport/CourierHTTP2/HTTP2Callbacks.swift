@@ -45,8 +45,8 @@ enum HTTP2Callbacks {
                 return 0
             }
             stream.headerBlock.append(HTTP2Header(
-                HTTP2CommonStrings.string(UnsafeBufferPointer(start: name, count: nameLength)),
-                HTTP2CommonStrings.string(UnsafeBufferPointer(start: value, count: valueLength))))
+                session.headerStrings.string(UnsafeBufferPointer(start: name, count: nameLength)),
+                session.headerStrings.string(UnsafeBufferPointer(start: value, count: valueLength))))
             return 0
         }
 

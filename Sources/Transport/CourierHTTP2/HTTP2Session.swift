@@ -22,6 +22,8 @@ public final class HTTP2Session {
     /// copied out for sending before the frame-sent callback.
     var tracedReceivedData: [Int32: [UInt8]] = [:]
     var tracedSentData: [Int32: [[UInt8]]] = [:]
+    /// Received header names and values this connection keeps seeing, shared instead of rebuilt.
+    var headerStrings = HeaderStringCache()
     /// Why the connection became unusable, in words a person can act on (e.g. the peer answered
     /// in HTTP/1.1); calls that fail because of it say so.
     public var closeReason: String?
