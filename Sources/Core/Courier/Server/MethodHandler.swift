@@ -3,7 +3,10 @@ import NIOCore
 
 /// How a server answers one method: decodes requests, runs the typed handler, encodes responses.
 /// Generated service protocols build these; the router finds them by path.
-public struct MethodHandler: Sendable {
+///
+/// A class: every call holds its method's handler, and one reference costs one retain where a
+/// struct of a descriptor and two closures cost five.
+public final class MethodHandler: Sendable {
     /// The method this handler answers.
     public let method: MethodDescriptor
     /// Runs the call in the Swift task the server starts for it.
