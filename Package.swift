@@ -75,11 +75,13 @@ let package = Package(
             name: "CourierProtobuf", dependencies: ["CProtobufC"], path: "Sources/Protobuf/CourierProtobuf",
             swiftSettings: swiftSettings),
 
+        // A per-session pool for nghttp2's small allocations (C: called from nghttp2 per allocation).
+        .target(name: "CHTTP2Memory", dependencies: ["CNGHTTP2"], path: "Sources/Transport/CHTTP2Memory"),
         // HTTP/2 transport: nghttp2 sessions driven by SwiftNIO channels.
         .target(
             name: "CourierHTTP2",
             dependencies: [
-                "CNGHTTP2", .product(name: "NIOCore", package: "swift-nio"),
+                "CNGHTTP2", "CHTTP2Memory", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -1,3 +1,4 @@
+import CHTTP2Memory
 import CNGHTTP2
 import Dispatch
 import NIOCore
@@ -30,6 +31,8 @@ public final class HTTP2Session {
 
     /// The nghttp2 session; owned by this object, deleted in `deinit`.
     let raw: OpaquePointer
+    /// nghttp2's allocations for this session; freed after the session (see deinit).
+    private let memoryPool: OpaquePointer
     /// Open streams by id. The stream's user data in nghttp2 points at the same object (unretained)
     /// for lookups in callbacks; this dictionary is what keeps it alive.
     private(set) var streams: [Int32: HTTP2Stream] = [:]
@@ -69,11 +72,18 @@ public final class HTTP2Session {
         // own limiter counts every reset and would end a connection whose calls all timed out.
         nghttp2_option_set_stream_reset_rate_limit(option, UInt64(1) << 40, UInt64(1) << 40)
         nghttp2_option_set_max_settings(option, 64)
+        // A server's nghttp2 otherwise keeps up to MAX_CONCURRENT_STREAMS closed streams in its
+        // priority tree (one allocation per call, held); gRPC sends no priorities, and RFC 9113
+        // deprecated them.
+        nghttp2_option_set_no_closed_streams(option, 1)
         var session: OpaquePointer?
+        let pool = courier_http2_pool_new()!
+        self.memoryPool = pool
+        let mem = courier_http2_pool_mem(pool).assumingMemoryBound(to: nghttp2_mem.self)
         // user_data is set right after: `self` cannot be used before every property is initialised.
         switch role {
-        case .server: nghttp2_session_server_new2(&session, callbacks, nil, option)
-        case .client: nghttp2_session_client_new2(&session, callbacks, nil, option)
+        case .server: nghttp2_session_server_new3(&session, callbacks, nil, option, mem)
+        case .client: nghttp2_session_client_new3(&session, callbacks, nil, option, mem)
         }
         nghttp2_option_del(option)
         nghttp2_session_callbacks_del(callbacks)
@@ -86,7 +96,12 @@ public final class HTTP2Session {
         for stream in streams.values { stream.markClosed() }
         sharedOutboundBudget?.remove(bufferedOutboundBytes)
         nghttp2_session_del(raw)
+        // After the session: nghttp2_session_del gives every block back to the pool first.
+        courier_http2_pool_free(memoryPool)
     }
+
+    /// What the session's memory pool has done (tests check that every block comes back).
+    var memoryPoolStats: courier_http2_pool_stats { courier_http2_pool_get_stats(memoryPool) }
 
     private func submitInitialSettings() {
         var settings = [
