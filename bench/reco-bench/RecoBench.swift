@@ -4,10 +4,17 @@
 //   reco-bench similarity-rpc --port P ...   the same queries as RankByKeyword calls over Courier
 //   reco-bench similarity-split --port P [--pid PID] ...   where a RankByKeyword round trip goes
 import ArgumentParser
+import Courier
 
 @main
 struct RecoBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reco-bench", abstract: "Benchmarks of the recommendation services.",
         subcommands: [SimilarityInProcess.self, SimilarityOverRPC.self, SimilaritySplit.self, RPCCost.self])
+
+    /// The memory settings `reco` runs with, so in-process figures match the server's.
+    static func main() async {
+        LargeMessageMemory.reuseBuffers()
+        await main(nil)
+    }
 }
