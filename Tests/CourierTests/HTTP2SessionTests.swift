@@ -51,6 +51,28 @@ struct HTTP2SessionTests {
         #expect(serverLog.frames.contains { $0.direction == .received && $0.type == HTTP2FrameType.settings.rawValue })
     }
 
+    /// Fixed request fields go out uncopied, before the per-call ones, and stay alive with the
+    /// stream even when nothing else holds them (ASan would catch a read of freed fields).
+    @Test func fixedRequestFieldsPrecedePerCallOnesAndLiveWithTheStream() {
+        final class Log { var headers: [HTTP2Header] = [] }
+        let log = Log()
+        let client = HTTP2Session(role: .client, configuration: HTTP2Configuration())
+        let server = HTTP2Session(role: .server, configuration: HTTP2Configuration())
+        server.frameObserver = { frame in
+            if frame.direction == .received && frame.type == HTTP2FrameType.headers.rawValue { log.headers += frame.headers }
+        }
+        do {
+            let fixed = HTTP2HeaderList(request + [HTTP2Header("user-agent", "a-fixed-value-" + String(repeating: "x", count: 40))])
+            #expect(client.openStream(fixed: fixed, headers: [HTTP2Header("grpc-timeout", "5S")], delegate: Recorder()) != nil)
+        }
+        var bytes = ByteBufferAllocator().buffer(capacity: 1024)
+        #expect(client.takeOutbound(into: &bytes))
+        #expect(server.receive(bytes) == nil)
+        #expect(log.headers.map(\.name) == [":method", ":scheme", ":path", ":authority", "user-agent", "grpc-timeout"])
+        #expect(log.headers.first(":path") == "/a/b")
+        #expect(log.headers.first("user-agent") == "a-fixed-value-" + String(repeating: "x", count: 40))
+    }
+
     /// A large DATA payload leaves as slices of the buffer the stream was given (nghttp2's
     /// NO_COPY mode): no copy on its way to the socket, and the peer receives every byte in order.
     @Test func largeDataIsSentFromTheCallersBufferWithoutACopy() {

@@ -14,6 +14,20 @@ enum HTTP2HeaderBlock {
         }
     }
 
+    /// For one submit call: `fixed`'s fields (not copied: nghttp2 keeps pointers to them, so the
+    /// list must outlive the frame) followed by `headers` packed as `withNV` packs them.
+    static func withNV<R>(fixed: HTTP2HeaderList, _ headers: [HTTP2Header], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
+        let total = fixed.count + headers.count
+        return withUnsafeTemporaryAllocation(byteCount: byteCount(headers), alignment: 1) { bytes in
+            withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: max(1, total)) { fields in
+                _ = fields.initialize(fromContentsOf: fixed.fields)
+                pack(headers, into: bytes, fields: UnsafeMutableBufferPointer(rebasing: fields[fixed.count...]),
+                     flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+                return body(fields.baseAddress!, total)
+            }
+        }
+    }
+
     /// The bytes `pack` needs for `headers` (at least one, so the buffer is never empty).
     static func byteCount(_ headers: [HTTP2Header]) -> Int {
         max(1, headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count })

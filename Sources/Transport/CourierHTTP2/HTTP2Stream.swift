@@ -6,10 +6,12 @@ import NIOCore
 ///
 /// Every method must be called on the connection's event loop.
 public final class HTTP2Stream {
-    /// The HTTP/2 stream identifier.
-    public let id: Int32
+    /// The HTTP/2 stream identifier (set once, when nghttp2 assigns it to a stream we open).
+    public internal(set) var id: Int32
     /// Receives this stream's events; the transport holds it until the stream closes.
     public var delegate: (any HTTP2StreamDelegate)?
+    /// Request header fields nghttp2 points into without a copy, kept alive until the stream ends.
+    var fixedRequestHeaders: HTTP2HeaderList?
 
     public unowned let session: HTTP2Session
 

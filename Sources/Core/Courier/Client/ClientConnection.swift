@@ -10,6 +10,10 @@ final class ClientConnection: Sendable {
     let deadlines: NIOLoopBoundBox<CallDeadlines>
     let authority: String
     private let usable = NIOLockedValueBox(true)
+    /// The request header fields every call of a method sends on this connection, encoded once.
+    private let fixedHeaders = NIOLockedValueBox([String: HTTP2HeaderList]())
+    /// Methods beyond this many (a tool calling arbitrary paths) have their fields encoded per call.
+    private static let maxCachedMethods = 64
 
     init(channel: any Channel, handler: NIOLoopBound<HTTP2Connection>, authority: String) {
         self.channel = channel
@@ -25,13 +29,34 @@ final class ClientConnection: Sendable {
     var isUsable: Bool { usable.withLockedValue { $0 } && channel.isActive }
 
     func markUnusable() { usable.withLockedValue { $0 = false } }
+
+    /// `:method`, `:scheme`, `:path`, `:authority`, `content-type`, `te` and `user-agent` for a
+    /// call of `path`: the same for every call of a method, so encoded once per method.
+    func fixedRequestHeaders(path: String, userAgent: String) -> HTTP2HeaderList {
+        if let cached = fixedHeaders.withLockedValue({ $0[path] }) { return cached }
+        let list = HTTP2HeaderList([
+            HTTP2Header(":method", "POST"), HTTP2Header(":scheme", "http"), HTTP2Header(":path", path),
+            HTTP2Header(":authority", authority), HTTP2Header("content-type", "application/grpc"),
+            HTTP2Header("te", "trailers"), HTTP2Header("user-agent", userAgent),
+        ])
+        fixedHeaders.withLockedValue { cache in
+            if cache.count < Self.maxCachedMethods { cache[path] = list }
+        }
+        return list
+    }
+}
+
+/// A call's request headers: the method's fixed fields, then this call's own (timeout, metadata).
+struct RequestHeaders: Sendable {
+    let fixed: HTTP2HeaderList
+    let perCall: [HTTP2Header]
 }
 
 extension ClientConnection {
     /// Opens a call's stream on this connection and sends what is known at the start: the first
     /// message and, for a single request, the end of the requests. Only on the connection's loop.
     func startCall(
-        headers: [HTTP2Header], deadline: NIODeadline?, delivery: ClientStreamHandler.Delivery, maxReceiveMessageSize: Int,
+        headers: RequestHeaders, deadline: NIODeadline?, delivery: ClientStreamHandler.Delivery, maxReceiveMessageSize: Int,
         metadata: CallMetadataBox, retriesTransparently: Bool = false, firstMessage: ByteBuffer?, endRequests: Bool
     ) -> ClientStreamHandler {
         let call = ClientStreamHandler(

@@ -45,8 +45,8 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     }
 
     /// Opens the stream; fails the call at once if the connection takes no new stream.
-    func start(on session: HTTP2Session, headers: [HTTP2Header], deadline: NIODeadline?, deadlines: CallDeadlines) {
-        guard let stream = session.openStream(headers: headers, delegate: self) else {
+    func start(on session: HTTP2Session, headers: RequestHeaders, deadline: NIODeadline?, deadlines: CallDeadlines) {
+        guard let stream = session.openStream(fixed: headers.fixed, headers: headers.perCall, delegate: self) else {
             complete(.failure(TransparentRetry(reason: session.closeReason)))
             return
         }

@@ -276,17 +276,13 @@ public final class GRPCChannel: Sendable {
         return .now() + .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
-    func requestHeaders(_ method: MethodDescriptor, connection: ClientConnection, options: CallOptions, deadline: NIODeadline?) throws -> [HTTP2Header] {
+    func requestHeaders(_ method: MethodDescriptor, connection: ClientConnection, options: CallOptions, deadline: NIODeadline?) throws -> RequestHeaders {
         if let problem = options.metadata.validationError() { throw RPCError(code: .internal, message: problem) }
-        var headers = [
-            HTTP2Header(":method", "POST"), HTTP2Header(":scheme", "http"), HTTP2Header(":path", method.path),
-            HTTP2Header(":authority", connection.authority), HTTP2Header("content-type", "application/grpc"),
-            HTTP2Header("te", "trailers"), HTTP2Header("user-agent", configuration.userAgent),
-        ]
+        var perCall: [HTTP2Header] = []
         if let deadline {
-            headers.append(HTTP2Header("grpc-timeout", GRPCTimeout.format(deadline - .now())))
+            perCall.append(HTTP2Header("grpc-timeout", GRPCTimeout.format(deadline - .now())))
         }
-        options.metadata.appendHeaders(to: &headers)
-        return headers
+        options.metadata.appendHeaders(to: &perCall)
+        return RequestHeaders(fixed: connection.fixedRequestHeaders(path: method.path, userAgent: configuration.userAgent), perCall: perCall)
     }
 }
