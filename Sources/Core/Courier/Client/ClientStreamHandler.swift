@@ -28,9 +28,7 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     private var completed = false
     /// Where this call's deadline is registered, and its id there, until the call ends.
     private var deadlineRegistration: (deadlines: CallDeadlines, id: UInt64)?
-    private var writeWaiter: CheckedContinuation<Void, any Error>?
-
-    private static let writeHighWater = 64 << 10
+    private var writes = WriteBackPressure()
 
     /// The caller retries a refused stream on another connection (unary calls); for the others a
     /// refusal is the call's UNAVAILABLE status.
@@ -73,8 +71,7 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
             return
         }
         stream.write(framed)
-        guard let waiter else { return }
-        if stream.pendingOutboundBytes < Self.writeHighWater { waiter.resume() } else { writeWaiter = waiter }
+        writes.wrote(waiter, pending: stream.pendingOutboundBytes)
     }
 
     /// Half-closes: no more request messages.
@@ -83,10 +80,7 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     }
 
     func streamOutboundDrained(_ stream: HTTP2Stream) {
-        if let waiter = writeWaiter, stream.pendingOutboundBytes < Self.writeHighWater / 2 {
-            writeWaiter = nil
-            waiter.resume()
-        }
+        writes.drained(pending: stream.pendingOutboundBytes)
     }
 
     /// Cancels the call: RST_STREAM(CANCEL) and the call fails with `error` (CANCELLED or
@@ -224,10 +218,7 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
             outcome = .failure(error.asStatus)
         }
         if case .failure(let error) = outcome { finalError = error }
-        if let waiter = writeWaiter {
-            writeWaiter = nil
-            waiter.resume(throwing: finalError ?? RPCError(code: .cancelled, message: "the call has ended"))
-        }
+        writes.fail(finalError ?? RPCError(code: .cancelled, message: "the call has ended"))
         switch delivery {
         case .single(let continuation):
             let result = singleResult(outcome)

@@ -1,38 +1,27 @@
 import CourierHTTP2
 import NIOCore
 
-/// One gRPC call on the server, driven by its HTTP/2 stream (PROTOCOL-HTTP2.md): validates the
-/// request headers, routes, deframes requests, starts the handler's task, sends the response
-/// headers, messages and trailers, and enforces the deadline. Confined to the event loop.
+/// One gRPC call on the server, driven by its HTTP/2 stream: the adapter between the stream, the
+/// handler's task and `ServerCallStateMachine`, which holds the protocol's rules. This class does
+/// the I/O those rules call for: routing, overload protection, starting the handler, writing to
+/// the stream, the deadline. Confined to the event loop.
 final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
-    private enum Phase { case awaitingHeaders, receiving, finished }
-
     let stream: HTTP2Stream
     let eventLoop: any EventLoop
     private let core: ServerCore
     private let executor: EventLoopTaskExecutor
     private let remoteAddress: SocketAddress?
-    private var phase = Phase.awaitingHeaders
+    private var call: ServerCallStateMachine
     private var handler: MethodHandler?
     private var context: ServerContext?
-    private var deframer: GRPCMessageDeframer
-    private var singleRequest: ByteBuffer?
     private var requestQueue: AsyncMessageQueue<ByteBuffer>?
     private var task: Task<Void, Never>?
-    private var headersSent = false
     /// The loop's deadlines, and this call's id there until the call ends.
     private let deadlines: CallDeadlines
     private var deadlineId: UInt64?
-    private var writeWaiter: CheckedContinuation<Void, any Error>?
+    private var writes = WriteBackPressure()
     /// The overload protection's hold on this call, given back when the stream closes.
     private var admissionTicket: AdmissionControl.Ticket?
-
-    /// The response headers and OK trailers of nearly every call, encoded once.
-    private static let okHeaders = HTTP2HeaderList([HTTP2Header(":status", "200"), HTTP2Header("content-type", "application/grpc")])
-    private static let okTrailers = HTTP2HeaderList([HTTP2Header("grpc-status", "0")])
-
-    /// Pending response bytes above which a streaming `write` waits.
-    private static let writeHighWater = 64 << 10
 
     init(stream: HTTP2Stream, eventLoop: any EventLoop, core: ServerCore, executor: EventLoopTaskExecutor, deadlines: CallDeadlines,
          remoteAddress: SocketAddress?) {
@@ -42,27 +31,29 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
         self.core = core
         self.executor = executor
         self.remoteAddress = remoteAddress
-        self.deframer = GRPCMessageDeframer(maxMessageSize: core.configuration.maxReceiveMessageSize, allocator: core.allocator)
+        self.call = ServerCallStateMachine(maxMessageSize: core.configuration.maxReceiveMessageSize, allocator: core.allocator)
     }
 
     // MARK: Request headers
 
     func stream(_ stream: HTTP2Stream, receivedHeaders headers: [HTTP2Header], endStream: Bool) {
-        guard phase == .awaitingHeaders else {
-            // Trailers from the client: only their END_STREAM matters.
-            if endStream { streamReceivedEnd(stream) }
+        switch call.receiveHeaders(endStream: endStream) {
+        case .ignore:
             return
+        case .endOfRequests(let action):
+            perform(action)
+        case .validate:
+            if let (httpStatus, error) = route(headers) {
+                call.reject()
+                stream.sendTrailersOnly(ServerResponseFields.rejection(httpStatus: httpStatus, error))
+                return
+            }
+            if endStream { perform(call.receiveEnd()) }
         }
-        phase = .receiving
-        if let (httpStatus, error) = validate(headers) {
-            reject(httpStatus: httpStatus, error)
-            return
-        }
-        if endStream { streamReceivedEnd(stream) }
     }
 
-    /// Checks the request and routes it; returns the HTTP status and error to answer with.
-    private func validate(_ headers: [HTTP2Header]) -> (Int, RPCError)? {
+    /// Checks the request, routes it and admits it; returns the HTTP status and error to refuse with.
+    private func route(_ headers: [HTTP2Header]) -> (Int, RPCError)? {
         if stream.headerListTooLarge {
             return (200, RPCError(code: .resourceExhausted, message: "request headers exceed \(core.configuration.http2.maxHeaderListSize) bytes"))
         }
@@ -70,45 +61,19 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
         if !stream.session.canBuffer(1) {
             return (200, RPCError(code: .resourceExhausted, message: "too many response bytes are waiting for their readers; read them first"))
         }
-        // One pass over the fields gRPC itself reads. By length first: comparing two different
-        // strings is the slow path of String ==, and most fields are none of these.
-        var method: String?, contentType: String?, path = "", encoding: String?, timeout: String?, criticality: String?
-        for header in headers {
-            let name = header.name
-            switch name.utf8.count {
-            case 5 where name == ":path": path = header.value
-            case 7 where name == ":method": method = header.value
-            case 12 where name == "content-type": contentType = header.value
-            case 12 where name == "grpc-timeout": timeout = header.value
-            case 13 where name == "grpc-encoding": encoding = header.value
-            case 21 where name == AdmissionControl.criticalityHeader: criticality = header.value
-            default: break
-            }
+        let head: ServerRequestHead
+        switch ServerRequestHead.parse(headers) {
+        case .success(let parsed): head = parsed
+        case .failure(let rejection): return (rejection.httpStatus, rejection.error)
         }
-        guard method == "POST" else {
-            return (405, RPCError(code: .internal, message: "gRPC requires POST, not \(method ?? "no method")"))
+        guard let handler = core.router.handler(for: head.path) else {
+            return (200, core.router.unimplemented(head.path))
         }
-        // PROTOCOL-HTTP2.md: a Content-Type not starting with application/grpc gets HTTP 415.
-        guard let contentType, contentType.hasPrefix("application/grpc") else {
-            return (415, RPCError(code: .internal, message: "invalid content-type '\(contentType ?? "")'"))
-        }
-        guard let handler = core.router.handler(for: path) else {
-            return (200, core.router.unimplemented(path))
-        }
-        if let encoding, encoding != "identity" {
-            return (200, RPCError(code: .unimplemented, message: "grpc-encoding '\(encoding)' is not supported (identity only)"))
-        }
-        var deadline: NIODeadline?
-        if let timeout {
-            guard let amount = GRPCTimeout.parse(timeout) else {
-                return (200, RPCError(code: .internal, message: "malformed grpc-timeout '\(timeout)'"))
-            }
-            deadline = .now() + amount
-        }
+        let deadline = head.timeout.map { NIODeadline.now() + $0 }
         // Overload protection, before any work: unary calls only (a stream's lifetime is not a
         // service time, and a long-lived one would hold a slot).
         if let admission = core.admission, handler.method.kind == .unary {
-            switch admission.admit(path: path, deadline: deadline, critical: criticality == "critical") {
+            switch admission.admit(path: head.path, deadline: deadline, critical: head.critical) {
             case .success(let ticket):
                 admissionTicket = ticket
             case .failure(let refusal):
@@ -121,58 +86,36 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
         self.handler = handler
         self.context = context
         if let deadline { deadlineId = deadlines.add(self, deadline: deadline) }
-        if handler.method.kind.clientStreams { startHandler(singleRequest: nil) }
+        if call.accept(kind: handler.method.kind) { startHandler(singleRequest: nil) }
         return nil
     }
 
     // MARK: Request messages
 
     func stream(_ stream: HTTP2Stream, receivedData data: UnsafeRawBufferPointer) {
-        guard phase == .receiving, let handler else {
+        let outcome = call.receiveData(data) { requestQueue?.yield($0) }
+        switch outcome {
+        case .ignored:
             stream.consume(data.count)
-            return
-        }
-        if handler.method.kind.clientStreams {
-            do {
-                try deframer.append(data) { requestQueue?.yield($0) }
-            } catch {
-                stream.consume(data.count)
-                fail(error)
-                return
-            }
+        case .failed(let error):
+            stream.consume(data.count)
+            fail(error)
+        case .accepted:
+            // A streaming request's bytes are given back as its handler reads them.
             stream.consume(requestQueue?.received(byteCount: data.count) ?? data.count)
-        } else {
-            stream.consume(data.count)
-            var first = singleRequest
-            var count = singleRequest == nil ? 0 : 1
-            do {
-                try deframer.append(data) { message in
-                    count += 1
-                    if first == nil { first = message }
-                }
-            } catch {
-                fail(error)
-                return
-            }
-            singleRequest = first
-            if count > 1 {
-                fail(RPCError(code: .internal, message: "\(handler.method.kind) call received more than one request message"))
-            }
         }
     }
 
     func streamReceivedEnd(_ stream: HTTP2Stream) {
-        guard phase == .receiving, let handler else { return }
-        if deframer.hasPartialMessage {
-            fail(RPCError(code: .internal, message: "the request stream ended inside a message (truncated message)"))
-            return
-        }
-        if handler.method.kind.clientStreams {
-            requestQueue?.finish()
-        } else if let request = singleRequest {
-            startHandler(singleRequest: request)
-        } else {
-            fail(RPCError(code: .internal, message: "the client half-closed without sending a request message"))
+        perform(call.receiveEnd())
+    }
+
+    private func perform(_ action: ServerCallStateMachine.EndAction) {
+        switch action {
+        case .none: break
+        case .startHandler(let request): startHandler(singleRequest: request)
+        case .finishRequests: requestQueue?.finish()
+        case .fail(let error): fail(error)
         }
     }
 
@@ -193,7 +136,7 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
             answerImmediately(answer, request: singleRequest, context: context)
             return
         }
-        let call = ServerCall(
+        let serverCall = ServerCall(
             context: context, handler: self, singleRequest: singleRequest, requests: requestQueue, framing: core.framing)
         // Immediate: the handler runs now, on this event loop, until it first suspends, so a
         // handler that answers at once answers within the read that brought its request (no
@@ -202,14 +145,14 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
             var status: RPCError?
             do {
                 if interceptors.isEmpty {
-                    try await handler.invoke(call)
+                    try await handler.invoke(serverCall)
                 } else {
-                    try await interceptors.run(context: context) { _ in try await handler.invoke(call) }
+                    try await interceptors.run(context: context) { _ in try await handler.invoke(serverCall) }
                 }
             } catch {
                 status = RPCError(reporting: error)
             }
-            call.finish(status)
+            serverCall.finish(status)
         }
     }
 
@@ -235,7 +178,7 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     }
 
     func sendMessage(_ framed: ByteBuffer, initialMetadata: Metadata, whenWritable waiter: CheckedContinuation<Void, any Error>?) {
-        guard phase != .finished, !stream.isClosed else {
+        guard !call.isFinished, !stream.isClosed else {
             waiter?.resume(throwing: RPCError(code: .cancelled, message: "the call has ended"))
             return
         }
@@ -246,49 +189,38 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
             fail(RPCError(code: .resourceExhausted, message: "\(stream.session.bufferedOutboundBytes) response bytes already wait for this peer to read them"))
             return
         }
-        if !headersSent {
-            headersSent = true
+        guard case .send(let withHeaders) = call.sendMessage() else {
+            waiter?.resume(throwing: RPCError(code: .cancelled, message: "the call has ended"))
+            return
+        }
+        if withHeaders {
             if initialMetadata.isEmpty {
-                stream.sendResponseHeaders(Self.okHeaders)
+                stream.sendResponseHeaders(ServerResponseFields.okHeaders)
             } else {
-                var headers = Self.okHeaders.headers
-                initialMetadata.appendHeaders(to: &headers)
-                stream.sendResponseHeaders(headers)
+                stream.sendResponseHeaders(ServerResponseFields.headers(initialMetadata))
             }
         }
         stream.write(framed)
-        guard let waiter else { return }
-        if stream.pendingOutboundBytes < Self.writeHighWater {
-            waiter.resume()
-        } else {
-            writeWaiter = waiter
-        }
+        writes.wrote(waiter, pending: stream.pendingOutboundBytes)
     }
 
     func streamOutboundDrained(_ stream: HTTP2Stream) {
-        if let waiter = writeWaiter, stream.pendingOutboundBytes < Self.writeHighWater / 2 {
-            writeWaiter = nil
-            waiter.resume()
-        }
+        writes.drained(pending: stream.pendingOutboundBytes)
     }
 
     /// Sends the status: in trailers after a response, or as a trailers-only response.
     func finish(status: RPCError?, initialMetadata: Metadata, trailingMetadata: Metadata) {
-        guard phase != .finished, !stream.isClosed else { return }
-        phase = .finished
-        endDeadline()
-        defer { resumeWriterWithError() }
-        if status == nil && trailingMetadata.isEmpty && headersSent {
-            stream.finish(trailers: Self.okTrailers)
-            return
+        guard !stream.isClosed else { return }
+        let action = call.finish(status: status, initialMetadata: initialMetadata, trailingMetadata: trailingMetadata)
+        if action != .none {
+            endDeadline()
+            writes.fail(RPCError(code: .cancelled, message: "the call has ended"))
         }
-        let trailers = Self.statusFields(status, trailingMetadata)
-        if headersSent {
-            stream.finish(trailers: trailers)
-        } else {
-            var headers = Self.okHeaders.headers
-            initialMetadata.appendHeaders(to: &headers)
-            stream.sendTrailersOnly(headers + trailers)
+        switch action {
+        case .none: break
+        case .sendOKTrailers: stream.finish(trailers: ServerResponseFields.okTrailers)
+        case .sendTrailers(let trailers): stream.finish(trailers: trailers)
+        case .sendTrailersOnly(let headers): stream.sendTrailersOnly(headers)
         }
     }
 
@@ -296,24 +228,6 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     private func fail(_ error: RPCError) {
         finish(status: error, initialMetadata: context?.initialMetadata ?? Metadata(), trailingMetadata: Metadata())
         stopHandler()
-    }
-
-    private func reject(httpStatus: Int, _ error: RPCError) {
-        phase = .finished
-        var headers = [HTTP2Header(":status", String(httpStatus)), HTTP2Header("content-type", "application/grpc")]
-        headers += Self.statusFields(error, error.metadata)
-        if error.code == .unimplemented { headers.append(HTTP2Header("grpc-accept-encoding", "identity")) }
-        stream.sendTrailersOnly(headers)
-    }
-
-    /// grpc-status, grpc-message (percent-encoded, when there is one) and trailing metadata.
-    private static func statusFields(_ status: RPCError?, _ trailingMetadata: Metadata) -> [HTTP2Header] {
-        var fields = [HTTP2Header("grpc-status", String(status?.code.rawValue ?? 0))]
-        if let message = status?.message, !message.isEmpty {
-            fields.append(HTTP2Header("grpc-message", StatusMessageEncoding.encode(message)))
-        }
-        trailingMetadata.appendHeaders(to: &fields)
-        return fields
     }
 
     /// The call is over: its deadline no longer applies.
@@ -324,22 +238,14 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
 
     func deadlineExpired() {
         deadlineId = nil
-        guard phase != .finished else { return }
-        fail(RPCError(code: .deadlineExceeded, message: "the deadline passed before the call completed"))
+        if let error = call.deadlineExpired() { fail(error) }
     }
 
     private func stopHandler() {
         context?.markCancelled()
         task?.cancel()
         requestQueue?.finish(throwing: CancellationError())
-        resumeWriterWithError()
-    }
-
-    private func resumeWriterWithError() {
-        if let waiter = writeWaiter {
-            writeWaiter = nil
-            waiter.resume(throwing: RPCError(code: .cancelled, message: "the call has ended"))
-        }
+        writes.fail(RPCError(code: .cancelled, message: "the call has ended"))
     }
 
     // MARK: Stream end
@@ -352,11 +258,8 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
         }
         // Unread requests' bytes also hold the connection's window: give them back.
         stream.consume(requestQueue?.forgiveOwed() ?? 0)
-        if phase != .finished {
-            // RST_STREAM from the client, or the connection went away: cancel the handler.
-            phase = .finished
-            stopHandler()
-        }
+        // RST_STREAM from the client, or the connection went away: cancel the handler.
+        if call.streamClosed() { stopHandler() }
     }
 }
 
