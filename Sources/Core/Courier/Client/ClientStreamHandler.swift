@@ -21,11 +21,7 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     let eventLoop: any EventLoop
     let metadata: CallMetadataBox
     private var delivery: Delivery
-    private var deframer: GRPCMessageDeframer
-    private var singleResponse: ByteBuffer?
-    private var responseCount = 0
-    private var receivedHeaders = false
-    private var completed = false
+    private var call: ClientCallStateMachine
     /// Where this call's deadline is registered, and its id there, until the call ends.
     private var deadlineRegistration: (deadlines: CallDeadlines, id: UInt64)?
     private var writes = WriteBackPressure()
@@ -38,13 +34,19 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
         self.eventLoop = eventLoop
         self.retriesTransparently = retriesTransparently
         self.delivery = delivery
-        self.deframer = GRPCMessageDeframer(maxMessageSize: maxReceiveMessageSize)
+        let singleResponse: Bool
+        switch delivery {
+        case .single, .callback: singleResponse = true
+        case .stream: singleResponse = false
+        }
+        self.call = ClientCallStateMachine(singleResponse: singleResponse, maxMessageSize: maxReceiveMessageSize)
         self.metadata = metadata
     }
 
     /// Opens the stream; fails the call at once if the connection takes no new stream.
     func start(on session: HTTP2Session, headers: RequestHeaders, deadline: NIODeadline?, deadlines: CallDeadlines) {
         guard let stream = session.openStream(fixed: headers.fixed, headers: headers.perCall, delegate: self) else {
+            _ = call.cancel()  // ended before it began: no stream to hear from
             complete(.failure(TransparentRetry(reason: session.closeReason)))
             return
         }
@@ -53,7 +55,7 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     }
 
     func setSingleDelivery(_ continuation: CheckedContinuation<UnaryResponse<ByteBuffer>, any Error>) {
-        if completed {
+        if delivered {
             // Already finished (e.g. failed while opening): deliver what we have.
             continuation.resume(with: finalSingleResult ?? .failure(RPCError(code: .internal, message: "call ended without a result")))
             return
@@ -66,7 +68,7 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     // MARK: Sending
 
     func write(_ framed: ByteBuffer, whenWritable waiter: CheckedContinuation<Void, any Error>?) {
-        guard let stream, !completed, !stream.isClosed else {
+        guard let stream, !call.isCompleted, !stream.isClosed else {
             waiter?.resume(throwing: finalError ?? RPCError(code: .cancelled, message: "the call has ended"))
             return
         }
@@ -86,7 +88,7 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     /// Cancels the call: RST_STREAM(CANCEL) and the call fails with `error` (CANCELLED or
     /// DEADLINE_EXCEEDED). Nothing happens once the call has completed.
     func cancel(_ error: RPCError) {
-        guard !completed else { return }
+        guard call.cancel() else { return }
         stream?.reset(errorCode: HTTP2ErrorCode.cancel)
         complete(.failure(error))
     }
@@ -99,95 +101,46 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     // MARK: Receiving
 
     func stream(_ stream: HTTP2Stream, receivedHeaders headers: [HTTP2Header], endStream: Bool) {
-        guard !completed else { return }
-        if !receivedHeaders {
-            receivedHeaders = true
-            let status = Int(headers.first(":status") ?? "") ?? 0
-            if status != 200 {
-                let code = headers.first("grpc-status").flatMap(Int.init).map(StatusCode.init(rawValue:)) ?? StatusCode.fromHTTPStatus(status)
-                let message = headers.first("grpc-message").map(StatusMessageEncoding.decode) ?? "HTTP status \(status)"
-                fail(RPCError(code: code == .ok ? .unknown : code, message: message))
-                return
-            }
-            if let contentType = headers.first("content-type"), !contentType.hasPrefix("application/grpc") {
-                fail(RPCError(code: .unknown, message: "the response has content-type '\(contentType)', not application/grpc"))
-                return
-            }
-            if !endStream {
-                metadata.setInitial(Metadata(headers: headers))
-                return
-            }
-            // Trailers-Only (PROTOCOL-HTTP2.md): this one block is the trailers and carries the
-            // status; there were no response headers, so initial metadata stays empty.
-            metadata.setInitial(Metadata())
-        }
-        guard endStream else {
-            fail(RPCError(code: .internal, message: "received a second header block that does not end the stream"))
-            return
-        }
-        let trailing = Metadata(headers: headers)
-        metadata.setTrailing(trailing)
-        guard let code = headers.first("grpc-status").flatMap(Int.init).map(StatusCode.init(rawValue:)) else {
-            fail(RPCError(code: .internal, message: "the response ended without grpc-status"))
-            return
-        }
-        if deframer.hasPartialMessage {
-            fail(RPCError(code: .internal, message: "the response ended inside a message (truncated message)"))
-            return
-        }
-        if code == .ok {
-            complete(.success(()))
-        } else {
-            let message = headers.first("grpc-message").map(StatusMessageEncoding.decode) ?? ""
-            complete(.failure(RPCError(code: code, message: message, metadata: trailing)))
+        switch call.receiveHeaders(headers, endStream: endStream) {
+        case .ignore:
+            break
+        case .initialMetadata(let initial):
+            metadata.setInitial(initial)
+        case .end(let ending):
+            if let initial = ending.initialMetadata { metadata.setInitial(initial) }
+            if let trailing = ending.trailingMetadata { metadata.setTrailing(trailing) }
+            complete(ending.status.map { .failure($0) } ?? .success(()))
         }
     }
 
     func stream(_ stream: HTTP2Stream, receivedData data: UnsafeRawBufferPointer) {
-        guard !completed else {
+        let queue: AsyncMessageQueue<ByteBuffer>?
+        if case .stream(let streaming) = delivery { queue = streaming } else { queue = nil }
+        switch call.receiveData(data, deliver: { queue?.yield($0) }) {
+        case .ignored:
             stream.consume(data.count)
-            return
-        }
-        do {
-            switch delivery {
-            case .single, .callback:
-                try deframer.append(data) { message in
-                    responseCount += 1
-                    singleResponse = message
-                }
-                stream.consume(data.count)
-            case .stream(let queue):
-                try deframer.append(data) { queue.yield($0) }
-                stream.consume(queue.received(byteCount: data.count))
-            }
-        } catch {
+        case .accepted:
+            // A streaming response's bytes are given back as the caller reads them.
+            stream.consume(queue?.received(byteCount: data.count) ?? data.count)
+        case .failed(let error):
             stream.consume(data.count)
             stream.reset(errorCode: HTTP2ErrorCode.cancel)
-            fail(error)
+            complete(.failure(error))
         }
     }
 
     func streamReceivedEnd(_ stream: HTTP2Stream) {
-        // END_STREAM on DATA: the server sent no trailers.
-        if !completed { fail(RPCError(code: .internal, message: "the response ended without trailers (no grpc-status)")) }
+        if let error = call.receiveEndWithoutTrailers() { complete(.failure(error)) }
     }
 
     func stream(_ stream: HTTP2Stream, closedWithErrorCode errorCode: UInt32) {
         endDeadline()
         // Unread responses' bytes also hold the connection's window: give them back.
         if case .stream(let queue) = delivery { stream.consume(queue.forgiveOwed()) }
-        guard !completed else { return }
-        switch errorCode {
-        case HTTP2ErrorCode.refusedStream where !receivedHeaders:
-            complete(.failure(TransparentRetry(reason: stream.session.closeReason)))
-        case HTTP2ErrorCode.cancel:
-            fail(RPCError(code: .cancelled, message: "the server cancelled the stream"))
-        case HTTP2ErrorCode.noError where !receivedHeaders:
-            fail(RPCError(code: .unavailable, message: "the stream closed before a response"))
-        case HTTP2ErrorCode.internalError where stream.session.receivedGoAway == false:
-            fail(RPCError(code: .unavailable, message: stream.session.closeReason ?? "the connection was lost"))
-        default:
-            fail(RPCError(code: .internal, message: "the stream was reset: \(HTTP2ErrorCode.name(errorCode))"))
+        switch call.streamClosed(errorCode: errorCode, receivedGoAway: stream.session.receivedGoAway, closeReason: stream.session.closeReason) {
+        case .none: break
+        case .retryTransparently: complete(.failure(TransparentRetry(reason: stream.session.closeReason)))
+        case .fail(let error): complete(.failure(error))
         }
     }
 
@@ -204,14 +157,12 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     }
 
     private var finalError: (any Error)?
-
-    private func fail(_ error: RPCError) {
-        complete(.failure(error))
-    }
+    /// The outcome went out (the state machine decides when the call ends; this, that it was told).
+    private var delivered = false
 
     private func complete(_ outcome: Result<Void, any Error>) {
-        guard !completed else { return }
-        completed = true
+        guard !delivered else { return }
+        delivered = true
         endDeadline()
         var outcome = outcome
         if case .failure(let error as TransparentRetry) = outcome, !retriesTransparently {
@@ -243,10 +194,10 @@ extension ClientStreamHandler {
         switch outcome {
         case .failure(let error): return .failure(error)
         case .success:
-            if responseCount == 1, let message = singleResponse {
-                return .success(UnaryResponse(message: message, initialMetadata: metadata.initial, trailingMetadata: metadata.trailing))
+            guard let message = call.singleResponseMessage else {
+                return .failure(RPCError(code: .internal, message: "the call ended without its response message"))
             }
-            return .failure(RPCError(code: .internal, message: "expected one response message, received \(responseCount)"))
+            return .success(UnaryResponse(message: message, initialMetadata: metadata.initial, trailingMetadata: metadata.trailing))
         }
     }
 }
