@@ -5,6 +5,7 @@ public struct CallOptions: Sendable {
     /// Custom metadata sent with the request headers.
     public var metadata: Metadata
 
+    /// Options with a timeout (none: no deadline) and request metadata.
     public init(timeout: Duration? = nil, metadata: Metadata = Metadata()) {
         self.timeout = timeout
         self.metadata = metadata
@@ -13,7 +14,9 @@ public struct CallOptions: Sendable {
 
 /// What a client interceptor sees of a call before it starts, and may change.
 public struct ClientCallInfo: Sendable {
+    /// The method being called.
     public let method: MethodDescriptor
+    /// The call's options; an interceptor may change them before the call starts.
     public var options: CallOptions
 }
 

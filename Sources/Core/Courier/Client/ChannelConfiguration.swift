@@ -23,7 +23,9 @@ public struct ChannelConfiguration: Sendable {
     public var maxSendMessageSize = Int(Int32.max)
     /// Sent as `user-agent`.
     public var userAgent = "courier-swift/0.1"
+    /// Wrap every call the channel makes, the first outermost.
     public var interceptors: [any ClientInterceptor] = []
 
+    /// The defaults: plaintext HTTP/2, one connection, gRPC's connection backoff.
     public init() {}
 }

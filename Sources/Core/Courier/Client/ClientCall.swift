@@ -76,6 +76,7 @@ public struct RequestStreamWriter<Message: ProtobufMessage>: Sendable {
 /// The response messages of a server- or bidirectional-streaming call. Iterating ends at the
 /// OK status, or throws the `RPCError` the call ended with.
 public struct ResponseStream<Message: ProtobufMessage>: AsyncSequence, Sendable {
+    /// One response message.
     public typealias Element = Message
     /// The same stream undecoded.
     let raw: RawResponseStream
@@ -89,15 +90,18 @@ public struct ResponseStream<Message: ProtobufMessage>: AsyncSequence, Sendable 
     /// Metadata from the trailers (empty until the call ends).
     public var trailingMetadata: Metadata { raw.trailingMetadata }
 
+    /// Reads the responses in order; throws the call's error status.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let queue: AsyncMessageQueue<ByteBuffer>
 
+        /// The next response, or nil after an OK status.
         public mutating func next() async throws -> Message? {
             guard let bytes = try await queue.next() else { return nil }
             return try decodeResponse(Message.self, bytes)
         }
     }
 
+    /// An iterator over the responses (one per call).
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(queue: raw.queue) }
 }
 

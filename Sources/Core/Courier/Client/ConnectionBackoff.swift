@@ -14,6 +14,7 @@ public struct ConnectionBackoff: Sendable, Equatable {
     /// The wait grows no further than this.
     public var maximum: TimeAmount = .seconds(120)
 
+    /// gRPC's defaults (connection-backoff.md): 1 s initial, x1.6, 120 s maximum, 20 % jitter.
     public init() {}
 
     /// The waits of successive failures, before jitter: 1 s, 1.6 s, 2.56 s, ... up to `maximum`.

@@ -13,8 +13,11 @@ import NIOPosix
 /// let reply = try await client.unaryCall(request, options: CallOptions(timeout: .seconds(1)))
 /// ```
 public final class GRPCChannel: Sendable {
+    /// The server's host name or address.
     public let host: String
+    /// The server's port.
     public let port: Int
+    /// How the channel connects and calls.
     public let configuration: ChannelConfiguration
     private let slots: [ConnectionSlot]
     private let nextSlot = NIOLockedValueBox(0)
@@ -22,6 +25,7 @@ public final class GRPCChannel: Sendable {
     /// Until when the server asked not to be sent calls (`grpc-retry-pushback-ms`).
     private let pushedBackUntil = NIOLockedValueBox<NIODeadline?>(nil)
 
+    /// A channel to `host:port`; connects on the first call, on `group`'s event loops.
     public init(
         host: String, port: Int, configuration: ChannelConfiguration = ChannelConfiguration(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
@@ -82,6 +86,7 @@ public final class GRPCChannel: Sendable {
 
     // MARK: Calls
 
+    /// A unary call: sends `request`, returns the response with its metadata, or throws the status as an `RPCError`.
     public func unary<Request: ProtobufMessage, Response: ProtobufMessage>(
         _ method: MethodDescriptor, request: Request, responseType: Response.Type = Response.self,
         options: CallOptions = CallOptions()
@@ -110,6 +115,7 @@ public final class GRPCChannel: Sendable {
         }
     }
 
+    /// A server-streaming call: sends `request`, then `handle` reads the responses; returns what `handle` returns.
     public func serverStreaming<Request: ProtobufMessage, Response: ProtobufMessage, Result: Sendable>(
         _ method: MethodDescriptor, request: Request, responseType: Response.Type = Response.self,
         options: CallOptions = CallOptions(), handle: (ResponseStream<Response>) async throws -> Result
@@ -121,6 +127,7 @@ public final class GRPCChannel: Sendable {
         }
     }
 
+    /// A client-streaming call: `send` writes the requests; returns the one response.
     public func clientStreaming<Request: ProtobufMessage, Response: ProtobufMessage>(
         _ method: MethodDescriptor, responseType: Response.Type = Response.self, options: CallOptions = CallOptions(),
         send: (RequestStreamWriter<Request>) async throws -> Void
@@ -140,6 +147,7 @@ public final class GRPCChannel: Sendable {
         }
     }
 
+    /// A bidirectional-streaming call: `body` writes requests and reads responses at once.
     public func bidirectionalStreaming<Request: ProtobufMessage, Response: ProtobufMessage, Result: Sendable>(
         _ method: MethodDescriptor, responseType: Response.Type = Response.self, options: CallOptions = CallOptions(),
         body: (RequestStreamWriter<Request>, ResponseStream<Response>) async throws -> Result

@@ -52,6 +52,7 @@ public struct RawRequestWriter: Sendable {
 /// The encoded response messages of a `rawStreaming` call; iterating ends at the OK status or
 /// throws the `RPCError` the call ended with (its `metadata` holds the trailers).
 public struct RawResponseStream: AsyncSequence, Sendable {
+    /// One response message, undecoded.
     public typealias Element = [UInt8]
     let queue: AsyncMessageQueue<ByteBuffer>
     let call: ClientCall
@@ -61,14 +62,17 @@ public struct RawResponseStream: AsyncSequence, Sendable {
     /// Metadata from the trailers (empty until the call ends).
     public var trailingMetadata: Metadata { call.metadata.trailing }
 
+    /// Reads the responses in order; throws the call's error status.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let queue: AsyncMessageQueue<ByteBuffer>
 
+        /// The next response's bytes, or nil after an OK status.
         public mutating func next() async throws -> [UInt8]? {
             guard let bytes = try await queue.next() else { return nil }
             return bytes.getBytes(at: bytes.readerIndex, length: bytes.readableBytes) ?? []
         }
     }
 
+    /// An iterator over the responses (one per call).
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(queue: queue) }
 }

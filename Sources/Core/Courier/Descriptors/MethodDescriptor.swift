@@ -12,15 +12,18 @@ public struct MethodDescriptor: Sendable, Hashable, CustomStringConvertible {
     public let service: String
     /// The method name, e.g. `UnaryCall`.
     public let method: String
+    /// Whether requests and responses stream.
     public let kind: RPCKind
     /// The HTTP/2 `:path` (built once: every call sends it).
     public let path: String
 
+    /// A method of `service` (fully qualified) named `method`.
     public init(service: String, method: String, kind: RPCKind) {
         self.service = service
         self.method = method
         self.kind = kind
         self.path = "/\(service)/\(method)"
     }
+    /// `service/method`.
     public var description: String { "\(service)/\(method)" }
 }

@@ -3,10 +3,12 @@
 /// Keys are lower-case. A key ending in `-bin` carries bytes, sent base64-encoded
 /// (PROTOCOL-HTTP2.md, "Custom-Metadata"); other values are printable ASCII.
 public struct Metadata: Sendable, Hashable, Sequence {
+    /// A metadata value: text, or bytes for keys ending in `-bin`.
     public enum Value: Sendable, Hashable, CustomStringConvertible {
         case string(String)
         case binary([UInt8])
 
+        /// The text, or the bytes in base64.
         public var description: String {
             switch self {
             case .string(let s): return s
@@ -15,8 +17,10 @@ public struct Metadata: Sendable, Hashable, Sequence {
         }
     }
 
+    /// Every entry in order; keys repeat when a key has several values.
     public private(set) var entries: [(key: String, value: Value)] = []
 
+    /// No metadata.
     public init() {}
 
     /// Metadata from ASCII (or, for `-bin` keys, UTF-8) pairs, in order.
@@ -24,9 +28,12 @@ public struct Metadata: Sendable, Hashable, Sequence {
         for (key, value) in elements { add(key, value) }
     }
 
+    /// True when there are no entries.
     public var isEmpty: Bool { entries.isEmpty }
+    /// The number of entries.
     public var count: Int { entries.count }
 
+    /// Iterates the entries in order.
     public func makeIterator() -> IndexingIterator<[(key: String, value: Value)]> { entries.makeIterator() }
 
     /// Adds an ASCII value (for a `-bin` key, its UTF-8 bytes).
@@ -40,6 +47,7 @@ public struct Metadata: Sendable, Hashable, Sequence {
         entries.append((key.lowercased(), .binary(bytes)))
     }
 
+    /// Removes every value of `key`.
     public mutating func removeAll(_ key: String) {
         let key = key.lowercased()
         entries.removeAll { $0.key == key }
@@ -63,10 +71,12 @@ public struct Metadata: Sendable, Hashable, Sequence {
         return nil
     }
 
+    /// Same entries in the same order.
     public static func == (lhs: Metadata, rhs: Metadata) -> Bool {
         lhs.entries.elementsEqual(rhs.entries) { $0.key == $1.key && $0.value == $1.value }
     }
 
+    /// Hashes the entries in order.
     public func hash(into hasher: inout Hasher) {
         for (key, value) in entries {
             hasher.combine(key)

@@ -29,6 +29,7 @@ public final class MethodHandler: Sendable {
     // Inlinable, so that the generated code specialises it for its own message types: unspecialised,
     // every request and response went through value witnesses and metadata lookups, and their
     // copies in the handler's async frames went on the task allocator.
+    /// A unary handler: one request in, one response out, run in a Swift task (it may suspend).
     @inlinable
     public static func unary<Request: ProtobufMessage, Response: ProtobufMessage>(
         _ method: MethodDescriptor,
@@ -61,6 +62,7 @@ public final class MethodHandler: Sendable {
             answerImmediately: answer)
     }
 
+    /// A server-streaming handler: one request in, any number of responses written to the writer.
     public static func serverStreaming<Request: ProtobufMessage, Response: ProtobufMessage>(
         _ method: MethodDescriptor,
         _ handler: @escaping @Sendable (Request, ResponseStreamWriter<Response>, ServerContext) async throws -> Void
@@ -71,6 +73,7 @@ public final class MethodHandler: Sendable {
         }
     }
 
+    /// A client-streaming handler: requests read from the stream, one response out.
     public static func clientStreaming<Request: ProtobufMessage, Response: ProtobufMessage>(
         _ method: MethodDescriptor,
         _ handler: @escaping @Sendable (RequestStream<Request>, ServerContext) async throws -> Response
@@ -81,6 +84,7 @@ public final class MethodHandler: Sendable {
         }
     }
 
+    /// A bidirectional-streaming handler: requests and responses flow independently.
     public static func bidirectionalStreaming<Request: ProtobufMessage, Response: ProtobufMessage>(
         _ method: MethodDescriptor,
         _ handler: @escaping @Sendable (RequestStream<Request>, ResponseStreamWriter<Response>, ServerContext) async throws -> Void

@@ -4,18 +4,22 @@ import NIOCore
 /// The request messages of a client- or bidirectional-streaming call, as they arrive.
 /// Iterate it once. Ends when the client half-closes; throws if the call is cancelled.
 public struct RequestStream<Message: ProtobufMessage>: AsyncSequence, Sendable {
+    /// One request message.
     public typealias Element = Message
     let queue: AsyncMessageQueue<ByteBuffer>
 
+    /// Reads the requests in order; throws if the call failed.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let queue: AsyncMessageQueue<ByteBuffer>
 
+        /// The next request, or nil once the client has sent its last.
         public mutating func next() async throws -> Message? {
             guard let bytes = try await queue.next() else { return nil }
             return try decodeRequest(Message.self, bytes)
         }
     }
 
+    /// An iterator over the requests (one per stream).
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(queue: queue) }
 }
 

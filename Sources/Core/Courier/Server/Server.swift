@@ -40,6 +40,7 @@ public final class Server: Sendable {
     private let acceptor: ServerAcceptor
     private let transport: HTTP2Server
 
+    /// A server for `services`; call `start` to listen. Interceptors wrap every call, the first outermost.
     public init(services: [any CourierService], configuration: ServerConfiguration = ServerConfiguration(), interceptors: [any ServerInterceptor] = []) {
         self.core = ServerCore(router: Router(services: services), configuration: configuration, interceptors: interceptors)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))

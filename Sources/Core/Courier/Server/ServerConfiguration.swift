@@ -21,5 +21,6 @@ public struct ServerConfiguration: Sendable {
     /// soon as calls queue past the allowance, and returns there once they no longer do.
     public var concurrencyLimit: GradientConcurrencyLimit? = GradientConcurrencyLimit(initial: 1000, minimum: 8, maximum: 4000)
 
+    /// The defaults: loopback-safe limits, one thread per core.
     public init() {}
 }

@@ -4,6 +4,7 @@ import Synchronization
 
 /// What a handler knows of its call, and the response metadata it may set.
 public final class ServerContext: Sendable {
+    /// The method being called.
     public let method: MethodDescriptor
     /// Custom metadata the client sent (built from the request headers on first use: most
     /// handlers never look).

@@ -5,6 +5,7 @@ import Dispatch
 
 /// Waits for SIGINT or SIGTERM (a server's cue to shut down gracefully).
 public enum ShutdownSignal {
+    /// Returns when the process receives SIGINT or SIGTERM.
     public static func wait() async {
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)

@@ -1,17 +1,21 @@
 /// A call that ended with a status other than OK: what a handler throws to answer with that
 /// status, and what a client call throws when the server answered with it.
 public struct RPCError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The status code.
     public var code: StatusCode
+    /// The status message (may be empty).
     public var message: String
     /// Trailing metadata sent with the status.
     public var metadata: Metadata
 
+    /// An error answering with `code`, `message` and trailing `metadata`.
     public init(code: StatusCode, message: String, metadata: Metadata = Metadata()) {
         self.code = code
         self.message = message
         self.metadata = metadata
     }
 
+    /// `CODE (n): message`, for logs.
     public var description: String {
         message.isEmpty ? "\(code) (\(code.rawValue))" : "\(code) (\(code.rawValue)): \(message)"
     }

@@ -21,6 +21,7 @@ public final class AdmissionControl: Sendable {
 
     /// Why a call was refused.
     public struct Refusal: Error, Sendable {
+        /// The status the refused call answers with.
         public var error: RPCError
         /// Milliseconds the client should wait before sending again (RESOURCE_EXHAUSTED only).
         public var pushbackMilliseconds: Int?
@@ -43,6 +44,7 @@ public final class AdmissionControl: Sendable {
 
     private let state: Mutex<State>
 
+    /// Admission under an adaptive concurrency limit.
     public init(limit: GradientConcurrencyLimit = GradientConcurrencyLimit()) {
         state = Mutex(State(limit: limit))
     }

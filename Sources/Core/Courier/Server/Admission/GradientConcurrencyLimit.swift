@@ -9,6 +9,7 @@
 public struct GradientConcurrencyLimit: Sendable, Equatable {
     /// Bounds of the limit.
     public var minimum: Double
+    /// The limit never rises above this.
     public var maximum: Double
     /// How far the short-term latency may exceed the long-term one before the limit shrinks...
     public var tolerance: Double
@@ -30,6 +31,8 @@ public struct GradientConcurrencyLimit: Sendable, Equatable {
     /// Where the limit starts, and where it returns while latency is acceptable.
     private let initial: Double
 
+    /// A limit starting at `initial`, kept between `minimum` and `maximum`; see the properties for
+    /// `tolerance`, `queueAllowance` and `smoothing`.
     public init(initial: Double = 20, minimum: Double = 4, maximum: Double = 1000, tolerance: Double = 2,
                 queueAllowance: Duration = .milliseconds(25), smoothing: Double = 0.2) {
         self.limit = initial
