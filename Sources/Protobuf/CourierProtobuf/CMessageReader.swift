@@ -39,6 +39,7 @@ public struct CMessageReader {
     @inlinable
     public func scalar<T>(_ index: Int, as type: T.Type = T.self) -> T { load(index, as: T.self) }
 
+    /// A `bool` field.
     @inlinable
     public func bool(_ index: Int) -> Bool { load(index, as: Int32.self) != 0 }
 
@@ -59,6 +60,7 @@ public struct CMessageReader {
         return string
     }
 
+    /// A `bytes` field (large values adopted from the arena without a copy).
     @inlinable
     public func bytes(_ index: Int) -> [UInt8] { bytes(load(index, as: ProtobufCBinaryData.self)) }
 
@@ -90,15 +92,19 @@ public struct CMessageReader {
         return UnsafeBufferPointer(start: pointer, count: count)
     }
 
+    /// A repeated numeric field.
     @inlinable
     public func repeatedScalar<T>(_ index: Int, as type: T.Type = T.self) -> [T] { Array(repeated(index, of: T.self)) }
 
+    /// A repeated `bool` field.
     @inlinable
     public func repeatedBool(_ index: Int) -> [Bool] { repeated(index, of: Int32.self).map { $0 != 0 } }
 
+    /// A repeated enum field's numbers.
     @inlinable
     public func repeatedEnumValues(_ index: Int) -> [Int32] { Array(repeated(index, of: Int32.self)) }
 
+    /// A repeated `string` field, each validated as UTF-8.
     @inlinable
     public func repeatedString(_ index: Int) throws(ProtobufDecodingError) -> [String] {
         var result: [String] = []
@@ -108,9 +114,11 @@ public struct CMessageReader {
         return result
     }
 
+    /// A repeated `bytes` field.
     @inlinable
     public func repeatedBytes(_ index: Int) -> [[UInt8]] { repeated(index, of: ProtobufCBinaryData.self).map(bytes) }
 
+    /// A repeated message field.
     @inlinable
     public func repeatedMessage<M: ProtobufMessage>(_ index: Int, as type: M.Type = M.self) throws(ProtobufDecodingError) -> [M] {
         var result: [M] = []

@@ -41,9 +41,11 @@ public struct CMessageWriter {
     @inlinable
     public func setScalar<T>(_ index: Int, _ value: T) { store(value, index) }
 
+    /// Sets a `bool` field.
     @inlinable
     public func setBool(_ index: Int, _ value: Bool) { store(Int32(value ? 1 : 0), index) }
 
+    /// Sets an enum field by number (unknown numbers are kept, as proto3 asks).
     @inlinable
     public func setEnumValue(_ index: Int, _ value: Int32) { store(value, index) }
 
@@ -55,6 +57,7 @@ public struct CMessageWriter {
         store(try arena.cString(value, field: fieldName(index)), index)
     }
 
+    /// Sets a `bytes` field (large values lent to protobuf-c without a copy while packing).
     @inlinable
     public func setBytes(_ index: Int, _ value: [UInt8]) {
         guard !value.isEmpty else { return }
@@ -66,6 +69,7 @@ public struct CMessageWriter {
         ProtobufCBinaryData(len: value.count, data: value.isEmpty ? nil : arena.bytes(value))
     }
 
+    /// Sets a message field; nil leaves it absent.
     @inlinable
     public func setMessage<M: ProtobufMessage>(_ index: Int, _ value: M?) throws(ProtobufEncodingError) {
         guard let value else { return }
@@ -94,15 +98,19 @@ public struct CMessageWriter {
         store(arena.copy(values), index)
     }
 
+    /// Sets a repeated numeric field (Int32, Int64, UInt32, UInt64, Float, Double).
     @inlinable
     public func setRepeatedScalar<T>(_ index: Int, _ values: [T]) { storeRepeated(index, values) }
 
+    /// Sets a repeated `bool` field.
     @inlinable
     public func setRepeatedBool(_ index: Int, _ values: [Bool]) { storeRepeated(index, values.map { Int32($0 ? 1 : 0) }) }
 
+    /// Sets a repeated enum field by number.
     @inlinable
     public func setRepeatedEnumValues(_ index: Int, _ values: [Int32]) { storeRepeated(index, values) }
 
+    /// Sets a repeated `string` field.
     @inlinable
     public func setRepeatedString(_ index: Int, _ values: [String]) throws(ProtobufEncodingError) {
         var pointers: [UnsafeMutablePointer<CChar>] = []
@@ -111,9 +119,11 @@ public struct CMessageWriter {
         storeRepeated(index, pointers)
     }
 
+    /// Sets a repeated `bytes` field.
     @inlinable
     public func setRepeatedBytes(_ index: Int, _ values: [[UInt8]]) { storeRepeated(index, values.map(binaryData)) }
 
+    /// Sets a repeated message field.
     @inlinable
     public func setRepeatedMessage<M: ProtobufMessage>(_ index: Int, _ values: [M]) throws(ProtobufEncodingError) {
         var pointers: [UnsafeMutableRawPointer] = []

@@ -10,6 +10,7 @@ public final class GeneratedProtoFile: Sendable {
     /// The serialized `google.protobuf.FileDescriptorProto` (source info stripped).
     public let serializedDescriptor: [UInt8]
 
+    /// A file as the generator embeds it: its descriptor in base64.
     public init(name: String, dependencies: [GeneratedProtoFile], symbols: [String], descriptorBase64: String) {
         self.name = name
         self.dependencies = dependencies

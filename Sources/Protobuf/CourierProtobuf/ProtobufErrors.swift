@@ -18,6 +18,7 @@ public enum ProtobufDecodingError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// What went wrong, naming the message and field.
     public var description: String {
         switch self {
         case .malformed(let type): return "bytes are not a valid \(type)"
@@ -33,6 +34,7 @@ public enum ProtobufEncodingError: Error, Equatable, CustomStringConvertible {
     /// protobuf-c stores strings NUL-terminated and would silently cut this one at its NUL.
     case stringContainsNUL(field: String)
 
+    /// What went wrong, naming the message and field.
     public var description: String {
         switch self {
         case .stringContainsNUL(let field):

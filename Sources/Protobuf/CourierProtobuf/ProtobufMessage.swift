@@ -21,6 +21,7 @@ public protocol ProtobufMessage: Sendable, Equatable {
 }
 
 extension ProtobufMessage {
+    /// False for most messages: their nesting is bounded by the schema.
     public static var mayNestWithoutBound: Bool { false }
 }
 
@@ -108,7 +109,10 @@ public protocol ProtobufEnum: Sendable, Hashable {
 /// Holds a message inside a message of its own type (which a Swift struct cannot hold inline).
 /// Immutable, so sharing it between copies keeps value semantics.
 public final class ProtobufBox<Value: Sendable & Equatable>: Sendable, Equatable {
+    /// The boxed message.
     public let value: Value
+    /// Boxes `value`.
     public init(_ value: Value) { self.value = value }
+    /// Equal when the boxed messages are.
     public static func == (lhs: ProtobufBox, rhs: ProtobufBox) -> Bool { lhs.value == rhs.value }
 }

@@ -7,6 +7,7 @@ public struct ProtobufUnknownField: Sendable, Hashable {
     /// The field's value bytes as they were on the wire (without the tag).
     public var data: [UInt8]
 
+    /// A field as it came off the wire.
     public init(tag: UInt32, wireType: UInt32, data: [UInt8]) {
         self.tag = tag
         self.wireType = wireType

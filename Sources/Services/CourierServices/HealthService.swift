@@ -7,6 +7,7 @@ import Synchronization
 /// Check answers NOT_FOUND for a service it was never told of; Watch sends the current status
 /// (SERVICE_UNKNOWN for an unknown service) and then every change, until the client leaves.
 public final class HealthService: Grpc_Health_V1_Health.ServiceProtocol {
+    /// SERVING, NOT_SERVING, UNKNOWN or SERVICE_UNKNOWN.
     public typealias Status = Grpc_Health_V1_HealthCheckResponse.ServingStatus
 
     private struct State {
@@ -17,6 +18,7 @@ public final class HealthService: Grpc_Health_V1_Health.ServiceProtocol {
 
     private let state = Mutex(State())
 
+    /// A health service where only the server as a whole ("") is known, SERVING.
     public init() {}
 
     /// Sets the status of `service` ("" for the whole server) and tells its watchers.
@@ -39,6 +41,7 @@ public final class HealthService: Grpc_Health_V1_Health.ServiceProtocol {
         generatedMethodHandlers.replacing(.immediateUnary(Grpc_Health_V1_Health.Method.check, check))
     }
 
+    /// The status of `request.service`, or NOT_FOUND for a service never set.
     public func check(request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext) throws -> Grpc_Health_V1_HealthCheckResponse {
         guard let status = state.withLock({ $0.statuses[request.service] }) else {
             throw RPCError(code: .notFound, message: "unknown service '\(request.service)'")
@@ -48,6 +51,7 @@ public final class HealthService: Grpc_Health_V1_Health.ServiceProtocol {
         return response
     }
 
+    /// Sends the status of `request.service` now and on every change, until the client cancels.
     public func watch(
         request: Grpc_Health_V1_HealthCheckRequest, responses: ResponseStreamWriter<Grpc_Health_V1_HealthCheckResponse>,
         context: ServerContext

@@ -9,14 +9,19 @@
 public struct ControlFrameLimit: Sendable, Equatable {
     /// Frames allowed at once, and per second after that.
     public var pingBurst: Double = 100
+    /// PINGs allowed per second after the burst.
     public var pingsPerSecond: Double = 10
+    /// SETTINGS frames allowed at once.
     public var settingsBurst: Double = 100
+    /// SETTINGS frames allowed per second after the burst.
     public var settingsPerSecond: Double = 10
     /// Rapid Reset (CVE-2023-44487): streams opened and reset at once, to make the server start
     /// work past its concurrency limit. Resets of streams younger than `youngStreamNanoseconds`
     /// are allowed this burst, then this rate; see `allowReset`.
     public var resetBurst: Double
+    /// Resets of young streams allowed per second after the burst.
     public var resetsPerSecond: Double
+    /// A stream younger than this (nanoseconds) whose reset counts as Rapid Reset.
     public var youngStreamNanoseconds: UInt64 = 100_000_000
 
     private var pingTokens: Double

@@ -35,5 +35,6 @@ public struct HTTP2Configuration: Sendable {
     /// CLI's `--trace`). Called on the connection's event loop; nil costs nothing.
     public var frameObserver: (@Sendable (HTTP2FrameTrace) -> Void)?
 
+    /// The defaults (see each property).
     public init() {}
 }

@@ -7,10 +7,14 @@ import NIOCore
 /// tick, and nothing is taken from nghttp2 while the socket is not writable (nghttp2 then holds
 /// the frames, and flow control holds the peer).
 public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
+    /// Bytes read from the socket.
     public typealias InboundIn = ByteBuffer
+    /// Bytes written to the socket.
     public typealias OutboundOut = ByteBuffer
 
+    /// The nghttp2 session this handler drives.
     public let session: HTTP2Session
+    /// The loop the handler, its session and its streams are confined to.
     public let eventLoop: any EventLoop
     private weak var acceptor: (any HTTP2StreamAcceptor)?
     private var context: ChannelHandlerContext?
@@ -31,6 +35,7 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
     /// The address of the peer, once connected.
     public private(set) var remoteAddress: SocketAddress?
 
+    /// A connection in `role`; a server passes the acceptor that takes the peer's streams.
     public init(role: HTTP2Session.Role, configuration: HTTP2Configuration, eventLoop: any EventLoop, acceptor: (any HTTP2StreamAcceptor)? = nil) {
         self.session = HTTP2Session(role: role, configuration: configuration)
         self.eventLoop = eventLoop
@@ -40,6 +45,7 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
 
     // MARK: Channel events
 
+    /// Joins the pipeline; on an already connected channel the session starts at once.
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         if context.channel.isActive { start(context) }
@@ -56,6 +62,7 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         self.context = nil
     }
 
+    /// The socket connected: send what the session has ready.
     public func channelActive(context: ChannelHandlerContext) {
         start(context)
         context.fireChannelActive()
@@ -67,6 +74,7 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         if keepaliveTask == nil { scheduleKeepalive() }
     }
 
+    /// Feeds received bytes to the session; a fatal protocol error closes the connection.
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
         if awaitingFirstBytes {
@@ -97,15 +105,18 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         return "the server's first bytes are not HTTP/2 (\"\(printable)\"): " + advice
     }
 
+    /// Writes what reading produced, once per read burst.
     public func channelReadComplete(context: ChannelHandlerContext) {
         flush()
     }
 
+    /// Resumes writing when the socket drains.
     public func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable { flush() }
         context.fireChannelWritabilityChanged()
     }
 
+    /// The socket closed: every open stream fails.
     public func channelInactive(context: ChannelHandlerContext) {
         keepaliveTask?.cancel()
         keepaliveTimeout?.cancel()
@@ -119,6 +130,7 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         context.fireChannelInactive()
     }
 
+    /// A socket error: the connection closes with it as the reason.
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
     }
@@ -149,6 +161,7 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         if !session.isAlive { context.close(promise: nil) }
     }
 
+    /// The session has frames to send: flush now, or after the read in progress.
     public func sessionNeedsFlush(_ session: HTTP2Session) {
         guard !flushScheduled else { return }
         flushScheduled = true
@@ -160,6 +173,7 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
 
     // MARK: Session events
 
+    /// The peer opened a stream: hand it to the acceptor.
     public func session(_ session: HTTP2Session, peerOpened stream: HTTP2Stream) {
         if shuttingDown && session.receivedGoAway {
             stream.reset(errorCode: HTTP2ErrorCode.refusedStream)
@@ -168,12 +182,14 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         acceptor?.accept(stream, on: self)
     }
 
+    /// The peer sent GOAWAY: tell the owner; streams above `lastStreamID` were refused.
     public func session(_ session: HTTP2Session, receivedGoAway lastStreamID: Int32, errorCode: UInt32) {
         let onGoAway = self.onGoAway
         self.onGoAway = nil
         onGoAway?(lastStreamID, errorCode)
     }
 
+    /// A PING we sent was answered.
     public func sessionReceivedPingAck(_ session: HTTP2Session) {
         keepaliveTimeout?.cancel()
         keepaliveTimeout = nil

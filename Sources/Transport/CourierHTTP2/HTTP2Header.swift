@@ -1,8 +1,11 @@
 /// One header field as it travels in an HTTP/2 header block.
 public struct HTTP2Header: Sendable, Hashable {
+    /// The field name (lower-case in HTTP/2).
     public var name: String
+    /// The field value.
     public var value: String
 
+    /// A field `name: value`.
     public init(_ name: String, _ value: String) {
         self.name = name
         self.value = value

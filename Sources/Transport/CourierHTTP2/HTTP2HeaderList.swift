@@ -9,8 +9,10 @@ public final class HTTP2HeaderList: @unchecked Sendable {
     // @unchecked: the storage is written once in init and only read after.
     let fields: UnsafeMutableBufferPointer<nghttp2_nv>
     private let bytes: UnsafeMutableRawBufferPointer
+    /// The fields, in order.
     public let headers: [HTTP2Header]
 
+    /// Encodes `headers` once, for every use after.
     public init(_ headers: [HTTP2Header]) {
         self.headers = headers
         bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: HTTP2HeaderBlock.byteCount(headers), alignment: 1)

@@ -15,6 +15,7 @@ public final class HTTP2Server: Sendable {
         var connections: [ObjectIdentifier: (any Channel, NIOLoopBound<HTTP2Connection>)] = [:]
     }
 
+    /// A server on `group`'s loops; `acceptor` takes every stream a client opens.
     public init(group: any EventLoopGroup, configuration: HTTP2Configuration, acceptor: any HTTP2StreamAcceptor) {
         self.group = group
         self.configuration = configuration

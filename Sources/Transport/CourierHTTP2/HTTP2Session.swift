@@ -10,9 +10,12 @@ import NIOCore
 /// `owner` and each stream's delegate synchronously, inside those calls. Not thread-safe: it must
 /// be confined to one event loop.
 public final class HTTP2Session {
+    /// Which end of the connection this session is.
     public enum Role: Sendable { case client, server }
 
+    /// Client or server.
     public let role: Role
+    /// The settings and limits it runs with.
     public let configuration: HTTP2Configuration
     /// The connection that owns this session (and so outlives it).
     public unowned(unsafe) var owner: (any HTTP2SessionOwner)?
@@ -54,6 +57,7 @@ public final class HTTP2Session {
     /// nothing would ever close it.
     public private(set) var isClosed = false
 
+    /// A session in `role` that has queued its connection preface and settings.
     public init(role: Role, configuration: HTTP2Configuration) {
         self.role = role
         self.configuration = configuration
@@ -182,6 +186,7 @@ public final class HTTP2Session {
     /// False once both sides are done (after GOAWAY with no streams left, or a fatal error).
     public var isAlive: Bool { nghttp2_session_want_read(raw) != 0 || nghttp2_session_want_write(raw) != 0 }
 
+    /// Streams open now.
     public var openStreamCount: Int { streams.count }
 
     // MARK: Connection-level actions

@@ -13,11 +13,17 @@ public protocol HTTP2SessionOwner: AnyObject {
 
 /// One frame as the session sent or received it, for protocol-level tracing.
 public struct HTTP2FrameTrace: Sendable {
+    /// Whether the frame was sent or received.
     public enum Direction: Sendable { case sent, received }
+    /// Sent or received.
     public var direction: Direction
+    /// The frame type (RFC 9113 §6: 0 DATA, 1 HEADERS, ...).
     public var type: UInt8
+    /// The stream, or 0 for the connection.
     public var streamID: Int32
+    /// The frame's flags (END_STREAM, ACK, ...).
     public var flags: UInt8
+    /// The payload length.
     public var length: Int
     /// Decoded header fields of a HEADERS frame.
     public var headers: [HTTP2Header]

@@ -13,6 +13,7 @@ public final class HTTP2Stream {
     /// Request header fields nghttp2 points into without a copy, kept alive until the stream ends.
     var fixedRequestHeaders: HTTP2HeaderList?
 
+    /// The session the stream belongs to (which outlives it).
     public unowned let session: HTTP2Session
 
     // Inbound header block being assembled.
@@ -34,6 +35,7 @@ public final class HTTP2Stream {
     private var deferred = false
     /// A data provider is attached: the stream has a body to send.
     var hasDataProvider = false
+    /// True once the stream closed (both sides ended, or reset).
     public private(set) var isClosed = false
 
     /// When the peer opened the stream (uptime nanoseconds; set for peer-opened streams only, the

@@ -7,6 +7,7 @@ import CNGHTTP2
 public enum HTTP2FrameType: UInt8, Sendable, CustomStringConvertible {
     case data = 0, headers, priority, rstStream, settings, pushPromise, ping, goaway, windowUpdate, continuation
 
+    /// The setting's RFC name and value.
     public var description: String {
         switch self {
         case .data: return "DATA"
@@ -33,14 +34,22 @@ enum HTTP2Flag {
 
 /// HTTP/2 error codes (RFC 9113 §7).
 public enum HTTP2ErrorCode {
+    /// Graceful shutdown; not an error.
     public static let noError = UInt32(NGHTTP2_NO_ERROR.rawValue)
+    /// The peer broke the protocol.
     public static let protocolError = UInt32(NGHTTP2_PROTOCOL_ERROR.rawValue)
+    /// An implementation fault (also: the connection was lost).
     public static let internalError = UInt32(NGHTTP2_INTERNAL_ERROR.rawValue)
+    /// The peer broke flow control.
     public static let flowControlError = UInt32(NGHTTP2_FLOW_CONTROL_ERROR.rawValue)
+    /// The stream was refused before any processing: safe to retry.
     public static let refusedStream = UInt32(NGHTTP2_REFUSED_STREAM.rawValue)
+    /// The stream is no longer needed.
     public static let cancel = UInt32(NGHTTP2_CANCEL.rawValue)
+    /// The peer is being abusive (too many PINGs, SETTINGS or resets).
     public static let enhanceYourCalm = UInt32(NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
 
+    /// The code's RFC name, e.g. `REFUSED_STREAM`.
     public static func name(_ code: UInt32) -> String {
         String(cString: nghttp2_http2_strerror(code))
     }

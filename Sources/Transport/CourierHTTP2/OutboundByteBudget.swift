@@ -10,6 +10,7 @@ public final class OutboundByteBudget: Sendable {
     public let limit: Int
     private let used = Atomic<Int>(0)
 
+    /// A budget of `limit` bytes shared by every connection that reports into it.
     public init(limit: Int) { self.limit = limit }
 
     /// Bytes held now.
