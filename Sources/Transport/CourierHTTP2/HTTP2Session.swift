@@ -19,18 +19,20 @@ public final class HTTP2Session {
     public let configuration: HTTP2Configuration
     /// The connection that owns this session (and so outlives it).
     public unowned(unsafe) var owner: (any HTTP2SessionOwner)?
+    // @exclusivity(unchecked) on these stored properties: the session is confined to one thread, and
+    // the run-time checks on its hot properties cost ~4 % of a unary call (bench/unary.sh, perf).
     /// Sees every frame sent and received, when set (the debugging CLI's `--trace`).
-    public var frameObserver: ((HTTP2FrameTrace) -> Void)?
+    @exclusivity(unchecked) public var frameObserver: ((HTTP2FrameTrace) -> Void)?
     /// DATA payloads seen by nghttp2 but not yet reported as frames, per stream, kept only while
     /// a frame observer is set: received chunks arrive before their frame's callback, and bytes
     /// copied out for sending before the frame-sent callback.
-    var tracedReceivedData: [Int32: [UInt8]] = [:]
-    var tracedSentData: [Int32: [[UInt8]]] = [:]
+    @exclusivity(unchecked) var tracedReceivedData: [Int32: [UInt8]] = [:]
+    @exclusivity(unchecked) var tracedSentData: [Int32: [[UInt8]]] = [:]
     /// Received header names and values this connection keeps seeing, shared instead of rebuilt.
-    var headerStrings = HeaderStringCache()
+    @exclusivity(unchecked) var headerStrings = HeaderStringCache()
     /// Why the connection became unusable, in words a person can act on (e.g. the peer answered
     /// in HTTP/1.1); calls that fail because of it say so.
-    public var closeReason: String?
+    @exclusivity(unchecked) public var closeReason: String?
 
     /// The nghttp2 session; owned by this object, deleted in `deinit`.
     let raw: OpaquePointer
@@ -38,24 +40,24 @@ public final class HTTP2Session {
     private let memoryPool: OpaquePointer
     /// Open streams by id. The stream's user data in nghttp2 points at the same object (unretained)
     /// for lookups in callbacks; this dictionary is what keeps it alive.
-    private(set) var streams: [Int32: HTTP2Stream] = [:]
+    @exclusivity(unchecked) private(set) var streams: [Int32: HTTP2Stream] = [:]
     /// Set while nghttp2 is inside `mem_recv`, so owners do not flush from inside a callback.
-    private(set) var isReceiving = false
+    @exclusivity(unchecked) private(set) var isReceiving = false
     /// The peer sent GOAWAY.
-    public private(set) var receivedGoAway = false
+    @exclusivity(unchecked) public private(set) var receivedGoAway = false
     /// The peer's PING and SETTINGS allowance; past it the session ends with ENHANCE_YOUR_CALM.
-    var controlFrames: ControlFrameLimit
+    @exclusivity(unchecked) var controlFrames: ControlFrameLimit
     /// DATA bytes written to this session's streams and not yet taken by nghttp2: what the peer
     /// has not read. Bounded by `configuration.maxBufferedOutboundBytes` (see `canBuffer`).
-    public private(set) var bufferedOutboundBytes = 0
+    @exclusivity(unchecked) public private(set) var bufferedOutboundBytes = 0
     /// The server-wide budget this session also reports into, if any.
-    public var sharedOutboundBudget: OutboundByteBudget?
+    @exclusivity(unchecked) public var sharedOutboundBudget: OutboundByteBudget?
     /// Where `takeOutbound` serialises frames, and where it hands buffers while it runs.
-    private var sendBuffer = ByteBuffer()
-    private var uncopiedWrites: [ByteBuffer] = []
+    @exclusivity(unchecked) private var sendBuffer = ByteBuffer()
+    @exclusivity(unchecked) private var uncopiedWrites: [ByteBuffer] = []
     /// The connection is gone (`closeAllStreams` ran): no stream may be opened any more, since
     /// nothing would ever close it.
-    public private(set) var isClosed = false
+    @exclusivity(unchecked) public private(set) var isClosed = false
 
     /// A session in `role` that has queued its connection preface and settings.
     public init(role: Role, configuration: HTTP2Configuration) {
