@@ -24,8 +24,9 @@ let package = Package(
     name: "Courier",
     products: [
         .library(name: "Courier", targets: ["Courier"]),
-        .library(name: "CourierProtos", targets: ["CourierProtos"]),
         .library(name: "CourierServices", targets: ["CourierServices"]),
+        .library(name: "GRPCServiceProtos", targets: ["GRPCServiceProtos"]),
+        .library(name: "CourierProtos", targets: ["CourierProtos"]),
         .executable(name: "interop-server", targets: ["interop-server"]),
         .executable(name: "interop-client", targets: ["interop-client"]),
         .executable(name: "courier-protoc-gen", targets: ["courier-protoc-gen"]),
@@ -50,10 +51,25 @@ let package = Package(
             providers: [.apt(["libprotobuf-c-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CShims/CMalloc"),
 
-        // Generated code (scripts/generate.sh); never edited by hand.
+        // Generated code (scripts/generate.sh); never edited by hand. One Swift module (over one C
+        // module) per group of protos, so each user compiles only the protos it uses:
+        // GRPCServiceProtos (grpc.health.v1, grpc.reflection), CourierProtos (grpc.testing and
+        // courier.testing: interop and tests), RecoProtos (reco.v1).
+        .target(
+            name: "GRPCServiceProtosC", dependencies: ["CProtobufC"], path: "Sources/Generated/GRPCServiceProtosC",
+            linkerSettings: [.linkedLibrary("protobuf-c")]),
+        .target(
+            name: "GRPCServiceProtos", dependencies: ["CourierProtobuf", "GRPCServiceProtosC", "Courier"],
+            path: "Sources/Generated/GRPCServiceProtos", swiftSettings: swiftSettings),
         .target(
             name: "CourierProtosC", dependencies: ["CProtobufC"], path: "Sources/Generated/CourierProtosC",
             linkerSettings: [.linkedLibrary("protobuf-c")]),
+        .target(
+            name: "RecoProtosC", dependencies: ["CProtobufC"], path: "Sources/Generated/RecoProtosC",
+            linkerSettings: [.linkedLibrary("protobuf-c")]),
+        .target(
+            name: "RecoProtos", dependencies: ["CourierProtobuf", "RecoProtosC", "Courier"],
+            path: "Sources/Generated/RecoProtos", swiftSettings: swiftSettings),
         .target(
             name: "CProtocPlugin", dependencies: ["CProtobufC"], path: "Sources/Generated/CProtocPlugin",
             linkerSettings: [.linkedLibrary("protobuf-c")]),
@@ -100,7 +116,7 @@ let package = Package(
 
         // Standard services.
         .target(
-            name: "CourierServices", dependencies: ["Courier", "CourierProtos"],
+            name: "CourierServices", dependencies: ["Courier", "GRPCServiceProtos"],
             path: "Sources/Services/CourierServices", swiftSettings: swiftSettings),
 
         // Interop tools (gRPC's interop conventions).
@@ -112,7 +128,7 @@ let package = Package(
         .target(
             name: "Reco",
             dependencies: [
-                "Courier", "CourierProtos", "CourierServices", "CVectorKernels",
+                "Courier", "GRPCServiceProtos", "RecoProtos", "CourierServices", "CVectorKernels",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -129,7 +145,7 @@ let package = Package(
         .target(
             name: "CourierTooling",
             dependencies: [
-                "Courier", "CourierHTTP2", "CourierProtos", "CourierSchema",
+                "Courier", "CourierHTTP2", "GRPCServiceProtos", "CourierSchema",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Tools/CourierTooling", swiftSettings: swiftSettings),
@@ -138,7 +154,7 @@ let package = Package(
         .executableTarget(
             name: "courier-cli",
             dependencies: [
-                "Courier", "CourierHTTP2", "CourierProtos", "CourierSchema", "CourierTooling",
+                "Courier", "CourierHTTP2", "GRPCServiceProtos", "CourierSchema", "CourierTooling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Tools/courier-cli", swiftSettings: swiftSettings),
@@ -152,7 +168,7 @@ let package = Package(
         .executableTarget(
             name: "loadtest",
             dependencies: [
-                "Courier", "CourierProtos", "CourierSchema", "CourierTooling",
+                "Courier", "RecoProtos", "CourierSchema", "CourierTooling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -161,7 +177,7 @@ let package = Package(
         .executableTarget(
             name: "reco-bench",
             dependencies: [
-                "Reco", "Courier", "CourierProtos", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Reco", "Courier", "GRPCServiceProtos", "RecoProtos", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "bench/reco-bench", swiftSettings: swiftSettings),
@@ -182,17 +198,18 @@ let package = Package(
         .executableTarget(
             name: "fuzz-deframer", dependencies: ["FuzzDriver", "Courier", .product(name: "NIOCore", package: "swift-nio")],
             path: "Fuzz/FuzzDeframer"),
-        .executableTarget(name: "fuzz-messages", dependencies: ["FuzzDriver", "CourierProtos", "CourierProtobuf"], path: "Fuzz/FuzzMessages"),
+        .executableTarget(name: "fuzz-messages", dependencies: ["FuzzDriver", "RecoProtos", "CourierProtobuf"], path: "Fuzz/FuzzMessages"),
 
         // Loopback sockets for tests: stalled and full-backlog listeners, free ports.
         .target(name: "CourierTestSupport", path: "Tests/CourierTestSupport"),
         .testTarget(
-            name: "CourierProtobufTests", dependencies: ["CourierProtobuf", "CourierProtos", "CourierSchema", "CourierTestSupport"],
+            name: "CourierProtobufTests", dependencies: ["CourierProtobuf", "CourierProtos", "RecoProtos", "CourierSchema", "CourierTestSupport"],
             path: "Tests/CourierProtobufTests"),
         .testTarget(
             name: "CourierTests",
             dependencies: [
-                "Courier", "CourierProtos", "CourierServices", "CourierInterop", "CourierHTTP2", "CNGHTTP2", "CourierTestSupport",
+                "Courier", "CourierProtos", "GRPCServiceProtos", "CourierServices", "CourierInterop", "CourierHTTP2", "CNGHTTP2",
+                "CourierTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/CourierTests"),
@@ -208,7 +225,7 @@ let package = Package(
             ],
             path: "Tests/CourierToolingTests"),
         .testTarget(
-            name: "RecoTests", dependencies: ["Reco", "Courier", "CourierProtos", "CourierTestSupport"],
+            name: "RecoTests", dependencies: ["Reco", "Courier", "GRPCServiceProtos", "RecoProtos", "CourierTestSupport"],
             path: "Tests/RecoTests"),
     ]
 )

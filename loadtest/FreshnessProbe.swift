@@ -1,5 +1,5 @@
 import Courier
-import CourierProtos
+import RecoProtos
 
 /// One sampled action followed to its effect: a fresh user (in the re-rank group) searches a
 /// keyword through the Ingest stream; Recommend is asked every `probePoll` until an answer shows a

@@ -1,4 +1,4 @@
-import CourierProtos
+import RecoProtos
 import Synchronization
 
 /// The actions bound for the run's one Ingest stream, from the event generator and the freshness

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CourierProtos
+import RecoProtos
 import Foundation
 
 /// The simulated users' actions: who, what kind (the mix of a food app: mostly clicks and views),

@@ -1,7 +1,6 @@
 import CourierTooling
 import ArgumentParser
 import Courier
-import CourierProtos
 import Foundation
 import NIOPosix
 

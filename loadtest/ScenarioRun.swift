@@ -1,6 +1,6 @@
 import CourierTooling
 import Courier
-import CourierProtos
+import RecoProtos
 import Foundation
 import Synchronization
 

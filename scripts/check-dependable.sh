@@ -17,12 +17,12 @@ let package = Package(
     name: "Consumer",
     dependencies: [.package(url: "file://$work/courier", exact: "1.0.0")],
     targets: [.executableTarget(name: "Consumer", dependencies: [
-        .product(name: "Courier", package: "courier"), .product(name: "CourierProtos", package: "courier"),
-        .product(name: "CourierServices", package: "courier"),
+        .product(name: "Courier", package: "courier"), .product(name: "CourierServices", package: "courier"),
+        .product(name: "GRPCServiceProtos", package: "courier"), .product(name: "CourierProtos", package: "courier"),
     ])]
 )
 SWIFT
-echo 'import Courier; import CourierServices; print(StatusCode.ok.rawValue, HealthService.self)' > "$work/consumer/Sources/Consumer/main.swift"
+echo 'import Courier; import CourierServices; import GRPCServiceProtos; print(StatusCode.ok.rawValue, HealthService.self, Grpc_Health_V1_HealthCheckRequest())' > "$work/consumer/Sources/Consumer/main.swift"
 cd "$work/consumer"
 swift package resolve > resolve.log 2>&1 || { cat resolve.log; exit 1; }
 if ! swift build --product Consumer --print-manifest-job-graph > /dev/null 2> plan.log; then
@@ -30,4 +30,4 @@ if ! swift build --product Consumer --print-manifest-job-graph > /dev/null 2> pl
   echo "FAIL: a package depending on Courier by version cannot build it" >&2
   exit 1
 fi
-echo "OK: a package depending on Courier 1.0.0 by version plans its build (Courier, CourierProtos, CourierServices)"
+echo "OK: a package depending on Courier 1.0.0 by version plans its build (Courier, CourierServices, GRPCServiceProtos, CourierProtos)"

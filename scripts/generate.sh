@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates every generated file in the repository:
-#   1. protoc-c: C for Protos/ (Sources/Generated/CourierProtosC) and for protoc's own
+#   1. protoc-c: C for Protos/ (Sources/Generated/<Module>C, one per group below) and for protoc's own
 #      descriptor.proto and plugin.proto (Sources/Generated/CProtocPlugin, read by the generator);
-#   2. courier-protoc-gen (built here): the Swift bindings (Sources/Generated/CourierProtos) and the
+#   2. courier-protoc-gen (built here): the Swift bindings (Sources/Generated/<Module>) and the
 #      C accessor headers they use to find protobuf-c's descriptors.
 # The output is committed; CI runs scripts/check-generated.sh, which fails when this changes anything.
 set -euo pipefail
@@ -25,7 +25,13 @@ place_c() {
   done
 }
 
-protos=$(cd Protos && find . -name '*.proto' | sed 's|^\./||' | LC_ALL=C sort)
+# One Swift module (and one C module under it) per group of .proto folders, so that a user of the
+# standard services compiles only their protos: name, then the folders under Protos/.
+groups=(
+  "GRPCServiceProtos grpc/health grpc/reflection"
+  "CourierProtos grpc/testing courier/testing"
+  "RecoProtos reco"
+)
 
 mkdir -p "$work/c" "$work/plugin-c" "$work/swift"
 # The generator reads protoc's descriptors through these; place them first so it builds on them.
@@ -38,15 +44,24 @@ place_c "$work/plugin-c" Sources/Generated/CProtocPlugin
 swift build --product courier-protoc-gen ${SWIFT_BUILD_FLAGS:-} >&2
 plugin="$(swift build --product courier-protoc-gen --show-bin-path ${SWIFT_BUILD_FLAGS:-})/courier-protoc-gen"
 
-(cd Protos && protoc-c --c_out="$work/c" -I. $protos)
-(cd Protos && protoc --plugin=protoc-gen-courier="$plugin" --courier_out="$work/swift" -I. $protos)
-
-place_c "$work/c" Sources/Generated/CourierProtosC
-(cd "$work/swift/c" && find . -name '*.h') | while read -r f; do
-  mkdir -p "Sources/Generated/CourierProtosC/include/$(dirname "$f")"
-  cp "$work/swift/c/$f" "Sources/Generated/CourierProtosC/include/$f"
+for group in "${groups[@]}"; do
+  read -r module folders <<< "$group"
+  protos=$(cd Protos && find $folders -name '*.proto' | LC_ALL=C sort)
+  mkdir -p "$work/$module/c" "$work/$module/swift"
+  (cd Protos && protoc-c --c_out="$work/$module/c" -I. $protos)
+  (cd Protos && protoc --plugin=protoc-gen-courier="$plugin" --courier_out="$work/$module/swift" \
+     --courier_opt="c_module=${module}C" -I. $protos)
 done
-rm -rf Sources/Generated/CourierProtos
-mkdir -p Sources/Generated/CourierProtos
-cp "$work/swift/swift/"*.swift Sources/Generated/CourierProtos/
+rm -rf Sources/Generated/CourierProtos Sources/Generated/CourierProtosC
+for group in "${groups[@]}"; do
+  read -r module _ <<< "$group"
+  place_c "$work/$module/c" "Sources/Generated/${module}C"
+  (cd "$work/$module/swift/c" && find . -name '*.h') | while read -r f; do
+    mkdir -p "Sources/Generated/${module}C/include/$(dirname "$f")"
+    cp "$work/$module/swift/c/$f" "Sources/Generated/${module}C/include/$f"
+  done
+  rm -rf "Sources/Generated/$module"
+  mkdir -p "Sources/Generated/$module"
+  cp "$work/$module/swift/swift/"*.swift "Sources/Generated/$module/"
+done
 echo "generated: $(find Sources/Generated -type f | wc -l) files" >&2

@@ -3,7 +3,7 @@
 // bytes from the network must only ever fail with ProtobufDecodingError.
 import FuzzDriver
 import CourierProtobuf
-import CourierProtos
+import RecoProtos
 
 let messageTypes: [any ProtobufMessage.Type] = [
     Reco_V1_UserAction.self, Reco_V1_RecordResponse.self, Reco_V1_IngestRejection.self, Reco_V1_IngestSummary.self,

@@ -1,5 +1,6 @@
 import CourierProtobuf
 import CourierProtos
+import RecoProtos
 import Testing
 
 @Suite("Decoding: bad bytes throw, never crash")

@@ -1,6 +1,7 @@
 import Courier
 import CourierProtobuf
 import CourierProtos
+import GRPCServiceProtos
 import CourierServices
 import Testing
 

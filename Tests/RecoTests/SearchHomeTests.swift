@@ -1,5 +1,5 @@
 import Courier
-import CourierProtos
+import RecoProtos
 import Foundation
 import NIOCore
 import NIOPosix

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Courier
-import CourierProtos
+import GRPCServiceProtos
+import RecoProtos
 import Foundation
 import NIOPosix
 

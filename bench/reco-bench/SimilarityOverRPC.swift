@@ -1,7 +1,7 @@
 import ArgumentParser
 import Courier
 import NIOPosix
-import CourierProtos
+import RecoProtos
 import Reco
 
 struct SimilarityOverRPC: AsyncParsableCommand {

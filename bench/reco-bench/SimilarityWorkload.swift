@@ -1,5 +1,5 @@
 import ArgumentParser
-import CourierProtos
+import RecoProtos
 import Reco
 
 /// The similarity benchmark's queries: a keyword against N candidate shops, top k. Drawn from a

@@ -7,6 +7,8 @@ struct FileGenerator {
     let file: ProtoFile
     let symbols: SymbolTable
     let serializedDescriptor: [UInt8]
+    /// The C module (protoc-c's output for the same files) the Swift bindings import.
+    var cModule = "CourierProtosC"
 
     static func constantName(_ protoPath: String) -> String {
         var name = protoPath.hasSuffix(".proto") ? String(protoPath.dropLast(6)) : protoPath
@@ -44,7 +46,7 @@ struct FileGenerator {
         w.line("import CProtobufC")
         w.line("import Courier")
         w.line("import CourierProtobuf")
-        w.line("import CourierProtosC")
+        w.line("import \(cModule)")
         w.line()
         emitFileConstant(&w)
         let prefix = Naming.packagePrefix(file.package)

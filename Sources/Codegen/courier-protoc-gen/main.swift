@@ -1,8 +1,9 @@
 import CourierSchema
 // courier-protoc-gen: protoc plugin writing Courier's Swift bindings.
 //
-//   protoc --plugin=protoc-gen-courier=PATH --courier_out=DIR ...
+//   protoc --plugin=protoc-gen-courier=PATH --courier_out=DIR [--courier_opt=c_module=NAME] ...
 //
+// c_module names the C target holding protoc-c's output for the same files (default CourierProtosC).
 // For each file to generate it writes `swift/<name>.courier.swift` (messages, enums, services,
 // the embedded descriptor) and `c/<path>.courier.h` (descriptor accessors). scripts/generate.sh
 // moves them into Sources/Generated.
@@ -14,10 +15,15 @@ let outcome: Result<[(name: String, content: String)], GeneratorError>? = Plugin
     let files = cFiles.map(ProtoFile.init)
     let symbols = SymbolTable(files: files)
     let toGenerate = Set((0..<r.n_file_to_generate).map { string(r.file_to_generate[$0]) })
+    let options = r.parameter.map { String(cString: $0) } ?? ""
+    let cModule = options.split(separator: ",").compactMap { option -> String? in
+        option.hasPrefix("c_module=") ? String(option.dropFirst("c_module=".count)) : nil
+    }.last ?? "CourierProtosC"
     var output: [(name: String, content: String)] = []
     for (cFile, file) in zip(cFiles, files) where toGenerate.contains(file.name) {
-        let generator = FileGenerator(
+        var generator = FileGenerator(
             file: file, symbols: symbols, serializedDescriptor: PluginIO.serializedWithoutSourceInfo(cFile))
+        generator.cModule = cModule
         do throws(GeneratorError) {
             try generator.validate()
         } catch {

@@ -1,5 +1,5 @@
 import Courier
-import CourierProtos
+import GRPCServiceProtos
 import Synchronization
 
 /// `grpc.health.v1.Health`: the serving status of the server ("") and of each service.

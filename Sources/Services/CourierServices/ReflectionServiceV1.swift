@@ -1,5 +1,5 @@
 import Courier
-import CourierProtos
+import GRPCServiceProtos
 
 /// `grpc.reflection.v1.ServerReflection`, answered from embedded descriptors.
 final class ReflectionServiceV1: Grpc_Reflection_V1_ServerReflection.ServiceProtocol {

@@ -1,5 +1,5 @@
 import Courier
-import CourierProtos
+import GRPCServiceProtos
 
 /// `grpc.reflection.v1alpha.ServerReflection`. Its messages are wire-identical to v1's, so each
 /// request is re-read as v1, answered by the v1 service, and the answer re-read as v1alpha.

@@ -1,5 +1,5 @@
 import Courier
-import CourierProtos
+import GRPCServiceProtos
 
 /// Server reflection for a set of services, in both protocol versions clients use:
 /// `grpc.reflection.v1` and `grpc.reflection.v1alpha` (grpcurl, grpcio-reflection, Postman…).

@@ -1,5 +1,4 @@
 import Courier
-import CourierProtos
 
 /// The standard gRPC interop cases (doc/interop-test-descriptions.md) a client runs.
 public enum InteropTestCase: String, CaseIterable, Sendable {

@@ -1,5 +1,5 @@
 import Courier
-import CourierProtos
+import GRPCServiceProtos
 import CourierSchema
 
 /// What a server's reflection service (grpc.reflection.v1, falling back to v1alpha, whose messages

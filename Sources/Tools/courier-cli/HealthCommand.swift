@@ -1,6 +1,6 @@
 import ArgumentParser
 import Courier
-import CourierProtos
+import GRPCServiceProtos
 import CourierTooling
 
 /// `health HOST:PORT [SERVICE] [--watch]`: grpc.health.v1.Health's answer, or every change of it

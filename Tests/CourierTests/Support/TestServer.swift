@@ -1,6 +1,5 @@
 import Courier
 import CourierInterop
-import CourierProtos
 import CourierServices
 
 /// Starts a server on a free port of 127.0.0.1 for one test and stops it after.

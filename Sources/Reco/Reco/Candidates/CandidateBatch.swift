@@ -1,4 +1,3 @@
-import CourierProtos
 import Foundation
 import Logging
 

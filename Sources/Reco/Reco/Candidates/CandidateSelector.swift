@@ -1,4 +1,4 @@
-import CourierProtos
+import RecoProtos
 
 /// Picks a user's candidates from a batch: their two-tower list filtered to shops that deliver to
 /// where they are, topped up with nearby popular shops when too few remain; popular nearby shops

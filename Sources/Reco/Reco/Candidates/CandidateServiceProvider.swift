@@ -1,5 +1,5 @@
 import Courier
-import CourierProtos
+import RecoProtos
 import Logging
 
 /// `reco.v1.CandidateService`: the two-tower batch of the active part_date, delivery-filtered.

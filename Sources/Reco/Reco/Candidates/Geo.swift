@@ -1,4 +1,4 @@
-import CourierProtos
+import RecoProtos
 import Foundation
 
 /// A point on Earth kept in the form distance needs (radians, and the cosine of the latitude,

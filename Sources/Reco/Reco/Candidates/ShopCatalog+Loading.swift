@@ -1,4 +1,4 @@
-import CourierProtos
+import RecoProtos
 import Foundation
 
 extension ShopCatalog {

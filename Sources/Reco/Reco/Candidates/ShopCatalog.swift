@@ -1,4 +1,4 @@
-import CourierProtos
+import RecoProtos
 import Foundation
 
 /// Every shop of a part_date with where it is and how far it delivers, indexed on a grid of

@@ -1,5 +1,4 @@
 import Foundation
-import CourierProtos
 
 /// Writes a demo data set, deterministically from a seed, in the same files a real daily batch
 /// would load (docs/data-format.md): a city of shops in Korean food categories, keywords per

@@ -1,4 +1,4 @@
-import CourierProtos
+import RecoProtos
 
 /// Why an incoming action was refused: the field and what is wrong with it.
 public struct ActionRejection: Error, Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-import CourierProtos
+import RecoProtos
 
 /// Implicit-feedback weight of each kind of action: how strongly it says "the user wants this".
 public struct ActionWeights: Sendable, Equatable {

@@ -1,5 +1,4 @@
 import Courier
-import CourierProtos
 import Foundation
 import Logging
 import Synchronization

@@ -1,4 +1,4 @@
-import CourierProtos
+import RecoProtos
 
 /// An action as History keeps it: validated, keyword normalised, timestamp filled in.
 public struct RecordedAction: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import CourierProtos
+import RecoProtos
 import Foundation
 
 /// Turns a user's recent activity into weighted history items for scoring: each entry's kind

@@ -1,5 +1,6 @@
 import Courier
-import CourierProtos
+import GRPCServiceProtos
+import RecoProtos
 import CourierServices
 import Logging
 

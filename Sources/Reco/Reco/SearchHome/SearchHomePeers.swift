@@ -1,5 +1,5 @@
 import Courier
-import CourierProtos
+import RecoProtos
 import Synchronization
 
 /// The services SearchHome calls, set once their addresses are known. In `reco serve` (all in

@@ -1,4 +1,4 @@
-import CourierProtos
+import RecoProtos
 import Synchronization
 
 /// Shop details SearchHome has already fetched, for the candidate part_date they came from. Shop

@@ -1,4 +1,4 @@
-import CourierProtos
+import RecoProtos
 
 extension Reco_V1_RankResponse {
     /// The answer to a Rank call: the ranking's shops best first, the candidates with no

@@ -1,5 +1,5 @@
 import Courier
-import CourierProtos
+import RecoProtos
 import Logging
 
 /// `reco.v1.SimilarityService`: exact cosine similarity over the active part_date's embeddings.

@@ -4,7 +4,7 @@
 import CProtobufC
 import Courier
 import CourierProtobuf
-import CourierProtosC
+import GRPCServiceProtosC
 
 extension CourierProtoFiles {
     /// `grpc/reflection/v1/reflection.proto`, for server reflection.

@@ -4,7 +4,7 @@
 import CProtobufC
 import Courier
 import CourierProtobuf
-import CourierProtosC
+import GRPCServiceProtosC
 
 extension CourierProtoFiles {
     /// `grpc/health/v1/health.proto`, for server reflection.

@@ -4,7 +4,7 @@
 import CProtobufC
 import Courier
 import CourierProtobuf
-import CourierProtosC
+import RecoProtosC
 
 extension CourierProtoFiles {
     /// `reco/v1/history.proto`, for server reflection.
