@@ -33,17 +33,17 @@ struct AdmissionControlTests {
     @Test("beyond the limit a call is refused at once with RESOURCE_EXHAUSTED and a pushback; critical calls pass")
     func admission() throws {
         let control = AdmissionControl(limit: GradientConcurrencyLimit(initial: 2, minimum: 2, maximum: 2))
-        let first = try control.admit(path: "/s/m", deadline: nil, critical: false).get()
-        _ = try control.admit(path: "/s/m", deadline: nil, critical: false).get()
-        guard case .failure(let refusal) = control.admit(path: "/s/m", deadline: nil, critical: false) else {
+        let first = try control.admit(path: "/s/m", timeRemaining: nil, critical: false).get()
+        _ = try control.admit(path: "/s/m", timeRemaining: nil, critical: false).get()
+        guard case .failure(let refusal) = control.admit(path: "/s/m", timeRemaining: nil, critical: false) else {
             Issue.record("the third call was admitted past a limit of 2")
             return
         }
         #expect(refusal.error.code == .resourceExhausted)
         #expect((refusal.pushbackMilliseconds ?? 0) >= 5)
-        #expect(throws: Never.self) { _ = try control.admit(path: "/s/m", deadline: nil, critical: true).get() }
+        #expect(throws: Never.self) { _ = try control.admit(path: "/s/m", timeRemaining: nil, critical: true).get() }
         control.release(first)
-        #expect(throws: Never.self) { _ = try control.admit(path: "/s/m", deadline: nil, critical: false).get() }
+        #expect(throws: Never.self) { _ = try control.admit(path: "/s/m", timeRemaining: nil, critical: false).get() }
     }
 
     @Test("a call whose deadline is shorter than its method usually takes is refused before it runs")
@@ -51,18 +51,18 @@ struct AdmissionControlTests {
         let control = AdmissionControl()
         // Teach it the method takes ~30 ms.
         for _ in 0..<3 {
-            let ticket = try control.admit(path: "/s/slow", deadline: nil, critical: false).get()
+            let ticket = try control.admit(path: "/s/slow", timeRemaining: nil, critical: false).get()
             try await Task.sleep(for: .milliseconds(30))  // not usleep: that would hold a thread of the 2-thread pool
             control.release(ticket)
         }
-        guard case .failure(let refusal) = control.admit(path: "/s/slow", deadline: .now() + .milliseconds(5), critical: false) else {
+        guard case .failure(let refusal) = control.admit(path: "/s/slow", timeRemaining: .milliseconds(5), critical: false) else {
             Issue.record("a 5 ms deadline was admitted for a 30 ms method")
             return
         }
         #expect(refusal.error.code == .deadlineExceeded)
-        #expect(throws: Never.self) { _ = try control.admit(path: "/s/slow", deadline: .now() + .seconds(1), critical: false).get() }
+        #expect(throws: Never.self) { _ = try control.admit(path: "/s/slow", timeRemaining: .seconds(1), critical: false).get() }
         // Another method is judged by its own time.
-        #expect(throws: Never.self) { _ = try control.admit(path: "/s/other", deadline: .now() + .milliseconds(5), critical: false).get() }
+        #expect(throws: Never.self) { _ = try control.admit(path: "/s/other", timeRemaining: .milliseconds(5), critical: false).get() }
     }
 
     @Test("over a real socket: a saturated server refuses with grpc-retry-pushback-ms, and the client then holds back")

@@ -12,11 +12,11 @@ public enum HTTP2ClientConnector {
     /// closed (the pipeline is torn down by then), hiding what the server sent.
     public static func connect(
         host: String, port: Int, group: any EventLoopGroup, configuration: HTTP2Configuration,
-        connectTimeout: TimeAmount = .seconds(10)
+        connectTimeout: Duration = .seconds(10)
     ) async throws -> (any Channel, NIOLoopBound<HTTP2Connection>) {
         try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(connectTimeout)
+            .connectTimeout(connectTimeout.timeAmount)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let connection = HTTP2Connection(role: .client, configuration: configuration, eventLoop: channel.eventLoop)

@@ -26,11 +26,11 @@ public struct HTTP2Configuration: Sendable {
     /// ...then this many per second; beyond it the connection ends with GOAWAY.
     public var streamResetRatePerSecond: UInt64 = 33
     /// Sends a PING this often on an otherwise idle connection; nil disables keepalive.
-    public var keepaliveInterval: TimeAmount? = .seconds(30)
+    public var keepaliveInterval: Duration? = .seconds(30)
     /// Closes the connection when a keepalive PING is not acknowledged within this time.
-    public var keepaliveTimeout: TimeAmount = .seconds(10)
+    public var keepaliveTimeout: Duration = .seconds(10)
     /// How long graceful shutdown waits for in-flight streams before closing anyway.
-    public var gracefulShutdownTimeout: TimeAmount = .seconds(10)
+    public var gracefulShutdownTimeout: Duration = .seconds(10)
     /// Sees every frame the connection sends and receives, DATA payloads included (the debugging
     /// CLI's `--trace`). Called on the connection's event loop; nil costs nothing.
     public var frameObserver: (@Sendable (HTTP2FrameTrace) -> Void)?

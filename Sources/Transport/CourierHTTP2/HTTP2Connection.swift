@@ -200,7 +200,7 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
 
     private func scheduleKeepalive() {
         guard let interval = session.configuration.keepaliveInterval else { return }
-        keepaliveTask = eventLoop.assumeIsolated().scheduleTask(in: interval) { [weak self] in
+        keepaliveTask = eventLoop.assumeIsolated().scheduleTask(in: interval.timeAmount) { [weak self] in
             self?.sendKeepalive()
             self?.scheduleKeepalive()
         }
@@ -209,7 +209,7 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
     private func sendKeepalive() {
         guard keepaliveTimeout == nil else { return }
         session.ping()
-        keepaliveTimeout = eventLoop.assumeIsolated().scheduleTask(in: session.configuration.keepaliveTimeout) { [weak self] in
+        keepaliveTimeout = eventLoop.assumeIsolated().scheduleTask(in: session.configuration.keepaliveTimeout.timeAmount) { [weak self] in
             guard let self else { return }
             // The peer is gone or stuck: end the connection; open calls fail with UNAVAILABLE.
             self.session.terminate(errorCode: HTTP2ErrorCode.noError)
@@ -230,7 +230,7 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         keepaliveTimeout?.cancel()
         keepaliveTimeout = nil
         session.ping(0x636f_7572_6965_72)  // "courier"
-        shutdownTimeout = eventLoop.assumeIsolated().scheduleTask(in: session.configuration.gracefulShutdownTimeout) { [weak self] in
+        shutdownTimeout = eventLoop.assumeIsolated().scheduleTask(in: session.configuration.gracefulShutdownTimeout.timeAmount) { [weak self] in
             self?.session.terminate(errorCode: HTTP2ErrorCode.noError)
             self?.flush()
             self?.context?.close(promise: nil)

@@ -13,7 +13,7 @@ public struct ChannelConfiguration: Sendable {
     public var connections = 1
     /// How long one connection attempt (TCP and HTTP/2 set-up) may take. A call never waits for
     /// it longer than its own deadline; the attempt goes on for the calls after it.
-    public var connectTimeout: TimeAmount = .seconds(10)
+    public var connectTimeout: Duration = .seconds(10)
     /// How long an address that failed to connect is left alone before the next attempt; calls in
     /// the meantime fail at once with UNAVAILABLE.
     public var backoff = ConnectionBackoff()

@@ -101,7 +101,7 @@ final class ConnectionSlot: Sendable {
                 guarded.failures += 1
                 var random = SystemRandomNumberGenerator()
                 let wait = configuration.backoff.wait(afterFailures: guarded.failures, using: &random)
-                guarded.state = .backingOff(until: .now() + wait, error: failure)
+                guarded.state = .backingOff(until: .now() + wait.timeAmount, error: failure)
             }
             throw failure
         }

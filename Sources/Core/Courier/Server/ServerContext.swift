@@ -18,7 +18,7 @@ public final class ServerContext: Sendable {
     }
     private let requestHeaders: [HTTP2Header]
     /// When the client stops waiting (from `grpc-timeout`); nil when it set none.
-    public let deadline: NIODeadline?
+    public let deadline: ContinuousClock.Instant?
     /// The client's address, e.g. `[IPv4]127.0.0.1/127.0.0.1:54321`.
     public var peer: String { remoteAddress.map { "\($0)" } ?? "unknown" }
     /// The client's socket address, when known.
@@ -32,7 +32,7 @@ public final class ServerContext: Sendable {
     }
     private let response = Mutex(Response())
 
-    init(method: MethodDescriptor, requestHeaders: [HTTP2Header], deadline: NIODeadline?, remoteAddress: SocketAddress?) {
+    init(method: MethodDescriptor, requestHeaders: [HTTP2Header], deadline: ContinuousClock.Instant?, remoteAddress: SocketAddress?) {
         self.method = method
         self.requestHeaders = requestHeaders
         self.deadline = deadline
@@ -53,8 +53,8 @@ public final class ServerContext: Sendable {
     }
 
     /// Time left before the deadline, if there is one.
-    public var timeRemaining: TimeAmount? {
-        deadline.map { $0 - .now() }
+    public var timeRemaining: Duration? {
+        deadline.map { $0 - .now }
     }
 
     /// True once the client cancelled, the deadline passed or the connection went away.

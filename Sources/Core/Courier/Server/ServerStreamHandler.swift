@@ -72,10 +72,11 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
             return (200, core.router.unimplemented(head.path))
         }
         let deadline = head.timeout.map { NIODeadline.now() + $0 }
+        let instant = head.timeout.map { ContinuousClock.now + $0.duration }
         // Overload protection, before any work: unary calls only (a stream's lifetime is not a
         // service time, and a long-lived one would hold a slot).
         if let admission = core.admission, handler.method.kind == .unary {
-            switch admission.admit(path: head.path, deadline: deadline, critical: head.critical) {
+            switch admission.admit(path: head.path, timeRemaining: head.timeout?.duration, critical: head.critical) {
             case .success(let ticket):
                 admissionTicket = ticket
             case .failure(let refusal):
@@ -84,7 +85,7 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
                 return (200, error)
             }
         }
-        let context = ServerContext(method: handler.method, requestHeaders: headers, deadline: deadline, remoteAddress: remoteAddress)
+        let context = ServerContext(method: handler.method, requestHeaders: headers, deadline: instant, remoteAddress: remoteAddress)
         self.handler = handler
         self.context = context
         if let deadline { deadlineId = deadlines.add(self, deadline: deadline) }

@@ -36,9 +36,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         let limit = request.limit == 0 ? configuration.defaultLimit : min(Int(request.limit), configuration.maxLimit)
         let clock = ContinuousClock()
         var budget = configuration.deadline
-        if let remaining = context.timeRemaining {
-            budget = min(budget, .nanoseconds(remaining.nanoseconds))
-        }
+        if let remaining = context.timeRemaining { budget = min(budget, remaining) }
         let start = clock.now
         let firstHop = budget * configuration.firstHopShare
         // The re-rank must end in time to fetch the shown shops' details; the answer, a little before the budget.

@@ -49,12 +49,13 @@ public final class AdmissionControl: Sendable {
         state = Mutex(State(limit: limit))
     }
 
-    /// Admits or refuses a call of `path` with `deadline`; `critical` calls are not shed.
-    public func admit(path: String, deadline: NIODeadline?, critical: Bool) -> Result<Ticket, Refusal> {
+    /// Admits or refuses a call of `path` that must end within `timeRemaining` (nil: no
+    /// deadline); `critical` calls are not shed.
+    public func admit(path: String, timeRemaining: Duration?, critical: Bool) -> Result<Ticket, Refusal> {
         let now = NIODeadline.now()
         return state.withLock { state in
-            if let deadline, let typical = state.serviceTimes[path] {
-                let remaining = Double((deadline - now).nanoseconds)
+            if let timeRemaining, let typical = state.serviceTimes[path] {
+                let remaining = Double(timeRemaining.nanoseconds)
                 if remaining < typical {
                     state.refused += 1
                     return .failure(Refusal(error: RPCError(
