@@ -51,15 +51,21 @@ struct HTTP2SessionTests {
         #expect(serverLog.frames.contains { $0.direction == .received && $0.type == HTTP2FrameType.settings.rawValue })
     }
 
+    /// A client and a server session; `received` sees every frame the server receives.
+    static func sessions(serverReceived received: @escaping (HTTP2FrameTrace) -> Void) -> (client: HTTP2Session, server: HTTP2Session) {
+        let client = HTTP2Session(role: .client, configuration: HTTP2Configuration())
+        let server = HTTP2Session(role: .server, configuration: HTTP2Configuration())
+        server.frameObserver = { frame in if frame.direction == .received { received(frame) } }
+        return (client, server)
+    }
+
     /// Fixed request fields go out uncopied, before the per-call ones, and stay alive with the
     /// stream even when nothing else holds them (ASan would catch a read of freed fields).
     @Test func fixedRequestFieldsPrecedePerCallOnesAndLiveWithTheStream() {
         final class Log { var headers: [HTTP2Header] = [] }
         let log = Log()
-        let client = HTTP2Session(role: .client, configuration: HTTP2Configuration())
-        let server = HTTP2Session(role: .server, configuration: HTTP2Configuration())
-        server.frameObserver = { frame in
-            if frame.direction == .received && frame.type == HTTP2FrameType.headers.rawValue { log.headers += frame.headers }
+        let (client, server) = Self.sessions { frame in
+            if frame.type == HTTP2FrameType.headers.rawValue { log.headers += frame.headers }
         }
         do {
             let fixed = HTTP2HeaderList(request + [HTTP2Header("user-agent", "a-fixed-value-" + String(repeating: "x", count: 40))])
@@ -78,10 +84,8 @@ struct HTTP2SessionTests {
     @Test func largeDataIsSentFromTheCallersBufferWithoutACopy() {
         final class Received { var data: [UInt8] = [] }
         let received = Received()
-        let client = HTTP2Session(role: .client, configuration: HTTP2Configuration())
-        let server = HTTP2Session(role: .server, configuration: HTTP2Configuration())
-        server.frameObserver = { frame in
-            if frame.direction == .received && frame.type == HTTP2FrameType.data.rawValue { received.data += frame.payload }
+        let (client, server) = Self.sessions { frame in
+            if frame.type == HTTP2FrameType.data.rawValue { received.data += frame.payload }
         }
         let payload = (0..<(200 << 10)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         let message = ByteBufferAllocator().buffer(bytes: payload)
