@@ -16,7 +16,9 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
     public let session: HTTP2Session
     /// The loop the handler, its session and its streams are confined to.
     public let eventLoop: any EventLoop
-    private weak var acceptor: (any HTTP2StreamAcceptor)?
+    /// Strong: an acceptor holds no connection, and a weak reference would put it on the slow
+    /// reference-counting path for every stream (see the timers below).
+    private let acceptor: (any HTTP2StreamAcceptor)?
     // @exclusivity(unchecked) on these stored properties: the connection is confined to one thread, and
     // the run-time checks on its hot properties cost ~4 % of a unary call (bench/unary.sh, perf).
     @exclusivity(unchecked) private var context: ChannelHandlerContext?
@@ -198,19 +200,23 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         if shuttingDown { finishShutdown() }
     }
 
+    // The timers below hold the connection strongly, and every way out (channelInactive,
+    // handlerRemoved) cancels them, which lets it go. A weak capture would be simpler, but the
+    // first weak reference to an object moves its reference count to a side table, and every
+    // retain and release of the connection (several per call) then takes the slow path: 3-6 % of
+    // a unary call's time, client and server (perf: incrementSlow, doDecrementSlow).
     private func scheduleKeepalive() {
-        guard let interval = session.configuration.keepaliveInterval else { return }
-        keepaliveTask = eventLoop.assumeIsolated().scheduleTask(in: interval.timeAmount) { [weak self] in
-            self?.sendKeepalive()
-            self?.scheduleKeepalive()
+        guard let interval = session.configuration.keepaliveInterval, context != nil else { return }
+        keepaliveTask = eventLoop.assumeIsolated().scheduleTask(in: interval.timeAmount) {
+            self.sendKeepalive()
+            self.scheduleKeepalive()
         }
     }
 
     private func sendKeepalive() {
-        guard keepaliveTimeout == nil else { return }
+        guard keepaliveTimeout == nil, context != nil else { return }
         session.ping()
-        keepaliveTimeout = eventLoop.assumeIsolated().scheduleTask(in: session.configuration.keepaliveTimeout.timeAmount) { [weak self] in
-            guard let self else { return }
+        keepaliveTimeout = eventLoop.assumeIsolated().scheduleTask(in: session.configuration.keepaliveTimeout.timeAmount) {
             // The peer is gone or stuck: end the connection; open calls fail with UNAVAILABLE.
             self.session.terminate(errorCode: HTTP2ErrorCode.noError)
             self.flush()
@@ -230,10 +236,10 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         keepaliveTimeout?.cancel()
         keepaliveTimeout = nil
         session.ping(0x636f_7572_6965_72)  // "courier"
-        shutdownTimeout = eventLoop.assumeIsolated().scheduleTask(in: session.configuration.gracefulShutdownTimeout.timeAmount) { [weak self] in
-            self?.session.terminate(errorCode: HTTP2ErrorCode.noError)
-            self?.flush()
-            self?.context?.close(promise: nil)
+        shutdownTimeout = eventLoop.assumeIsolated().scheduleTask(in: session.configuration.gracefulShutdownTimeout.timeAmount) {
+            self.session.terminate(errorCode: HTTP2ErrorCode.noError)
+            self.flush()
+            self.context?.close(promise: nil)
         }
         flush()
     }

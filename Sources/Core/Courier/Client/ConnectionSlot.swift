@@ -108,9 +108,12 @@ final class ConnectionSlot: Sendable {
         let connection = ClientConnection(channel: channel, handler: handler, authority: "\(host):\(port)")
         try await channel.eventLoop.submit {
             let handler = connection.handler.value
-            // Weak: the connection owns its handler, which owns these callbacks.
-            handler.onGoAway = { [weak self, weak connection] _, _ in if let connection { self?.retire(connection) } }
-            handler.onClose = { [weak self, weak connection] in if let connection { self?.retire(connection) } }
+            // Strong, though the connection owns its handler, which owns these callbacks: the handler
+            // drops both when the socket closes or leaves the pipeline, which ends the cycle. A weak
+            // reference would move the connection's reference count to a side table, and every
+            // call's retains of it would take the slow path.
+            handler.onGoAway = { _, _ in self.retire(connection) }
+            handler.onClose = { self.retire(connection) }
         }.get()
         let closed = guarded.withLockedValue { guarded -> Bool in
             if case .closed = guarded.state { return true }
