@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The header names and values a connection keeps receiving, as shared Strings: a gRPC client sends
 /// the same `:path`, `content-type` and `user-agent` on every call, and each of them is too long
 /// for Swift's inline small strings (over 15 UTF-8 bytes), so building it afresh cost an
@@ -9,6 +13,11 @@ struct HeaderStringCache {
     private struct Entry {
         let bytes: [UInt8]
         let string: String
+
+        /// Length first, then memcmp (a generic `elementsEqual` walked the bytes one at a time).
+        func matches(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+            bytes.count == buffer.count && bytes.withUnsafeBufferPointer { memcmp($0.baseAddress!, buffer.baseAddress!, buffer.count) == 0 }
+        }
     }
 
     /// Values on nearly every gRPC request or response, whatever the peer.
@@ -24,8 +33,8 @@ struct HeaderStringCache {
     /// The String for these bytes (UTF-8; invalid sequences repaired as `String(decoding:)` does).
     mutating func string(_ buffer: UnsafeBufferPointer<UInt8>) -> String {
         guard buffer.count > 15, buffer.count <= Self.maxCachedLength else { return String(decoding: buffer, as: UTF8.self) }
-        for entry in Self.fixed where entry.bytes.count == buffer.count && entry.bytes.elementsEqual(buffer) { return entry.string }
-        for entry in ring where entry.bytes.count == buffer.count && entry.bytes.elementsEqual(buffer) { return entry.string }
+        for entry in Self.fixed where entry.matches(buffer) { return entry.string }
+        for entry in ring where entry.matches(buffer) { return entry.string }
         let entry = Entry(bytes: Array(buffer), string: String(decoding: buffer, as: UTF8.self))
         if ring.count < Self.ringSize {
             ring.append(entry)
