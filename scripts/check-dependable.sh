@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Can another package depend on Courier by version? SwiftPM refuses a versioned dependency whose
 # targets use unsafe flags, and says so while planning the build. This clones the committed HEAD,
-# tags it, and plans (does not compile) a consumer of each library product: seconds, not minutes.
-#   scripts/check-dependable.sh
+# tags it, plans a consumer of each library product (seconds), then builds the consumer and runs
+# it: a Greeter written against the public API only, served and called over a real socket.
+#   scripts/check-dependable.sh [--plan-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -22,7 +23,39 @@ let package = Package(
     ])]
 )
 SWIFT
-echo 'import Courier; import CourierServices; import GRPCServiceProtos; print(StatusCode.ok.rawValue, HealthService.self, Grpc_Health_V1_HealthCheckRequest())' > "$work/consumer/Sources/Consumer/main.swift"
+cat > "$work/consumer/Sources/Consumer/main.swift" <<'SWIFT'
+import Courier
+import CourierServices
+import GRPCServiceProtos
+
+/// A Greeter from the public API alone: the health protos' request message carries the name.
+struct Greeter: CourierService {
+    typealias Message = Grpc_Health_V1_HealthCheckRequest
+    static let sayHello = MethodDescriptor(service: "example.Greeter", method: "SayHello", kind: .unary)
+    var serviceDescriptor: ServiceDescriptor {
+        ServiceDescriptor(name: "example.Greeter", methods: [Self.sayHello], file: Grpc_Health_V1_Health.descriptor.file)
+    }
+    var methodHandlers: [MethodHandler] {
+        [.unary(Self.sayHello) { (request: Message, _) in
+            var reply = Message()
+            reply.service = "hello, \(request.service)"
+            return reply
+        }]
+    }
+}
+
+let server = Server(services: [Greeter(), HealthService()])
+let port = try await server.start(host: "127.0.0.1", port: 0)
+let channel = GRPCChannel(host: "127.0.0.1", port: port)
+var request = Greeter.Message()
+request.service = "consumer"
+let reply = try await channel.unary(Greeter.sayHello, request: request, responseType: Greeter.Message.self,
+                                    options: CallOptions(timeout: .seconds(10)))
+let health = try await Grpc_Health_V1_Health.Client(channel: channel).check(Grpc_Health_V1_HealthCheckRequest())
+print("\(reply.message.service); health \(health.status)")
+await channel.close()
+await server.shutdownGracefully()
+SWIFT
 cd "$work/consumer"
 swift package resolve > resolve.log 2>&1 || { cat resolve.log; exit 1; }
 if ! swift build --product Consumer --print-manifest-job-graph > /dev/null 2> plan.log; then
@@ -31,3 +64,8 @@ if ! swift build --product Consumer --print-manifest-job-graph > /dev/null 2> pl
   exit 1
 fi
 echo "OK: a package depending on Courier 1.0.0 by version plans its build (Courier, CourierServices, GRPCServiceProtos, CourierProtos)"
+[ "${1:-}" = "--plan-only" ] && exit 0
+swift build --product Consumer > build.log 2>&1 || { tail -30 build.log; echo "FAIL: the consumer does not build" >&2; exit 1; }
+output=$(timeout 60 "$(swift build --show-bin-path)/Consumer")
+[ "$output" = "hello, consumer; health serving" ] || { echo "FAIL: the consumer printed: $output" >&2; exit 1; }
+echo "OK: the consumer built against Courier 1.0.0, served its Greeter and called it: $output"
