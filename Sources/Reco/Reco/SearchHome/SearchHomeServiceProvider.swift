@@ -35,13 +35,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         let peers = try self.peers.current()
         let limit = request.limit == 0 ? configuration.defaultLimit : min(Int(request.limit), configuration.maxLimit)
         let clock = ContinuousClock()
-        var budget = configuration.deadline
-        if let remaining = context.timeRemaining { budget = min(budget, remaining) }
-        let start = clock.now
-        let firstHop = budget * configuration.firstHopShare
-        // The re-rank must end in time to fetch the shown shops' details; the answer, a little before the budget.
-        let rerankDeadline = start + budget * configuration.rerankEndsAt
-        let answerDeadline = start + budget - configuration.reserve
+        let budget = RecommendPlan.Budget(configuration: configuration, callerRemaining: context.timeRemaining, start: clock.now)
         let group = ExperimentGroup.of(userId: request.userId, rerankShare: configuration.rerankShare, salt: configuration.experimentSalt)
 
         var response = Reco_V1_RecommendResponse()
@@ -54,9 +48,9 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         candidatesRequest.limit = Int32(configuration.candidateLimit)
         // Ids and scores only: details are fetched for the few shops the answer shows.
         candidatesRequest.omitShopDetails = true
-        async let candidateAnswer = peers.candidates.getCandidates(candidatesRequest, options: hopOptions(firstHop))
+        async let candidateAnswer = peers.candidates.getCandidates(candidatesRequest, options: hopOptions(budget.firstHop))
         async let historyAnswer: Result<Reco_V1_SessionActivity, any Error>? = group == .b
-            ? fetchHistory(peers.history, userId: request.userId, timeout: firstHop) : nil
+            ? fetchHistory(peers.history, userId: request.userId, timeout: budget.firstHop) : nil
 
         let candidateList: Reco_V1_CandidatesResponse
         do {
@@ -64,16 +58,16 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         } catch {
             _ = await historyAnswer
             let status = RPCError(reporting: error)
+            let failure = RecommendPlan.candidatesFailure(status)
             // The caller's mistake, caught by Candidates: the caller's status, not a degradation.
-            if status.code == .invalidArgument { throw RPCError(code: .invalidArgument, message: status.message) }
+            if failure.code == .invalidArgument { throw failure }
             metrics?.recordRecommendation(strategy: nil, degradedBy: "candidates")
             degradationLog.attempt { suppressed in
                 logger.warning("recommendation failed: no candidates", metadata: [
                     "code": "\(status.code)", "message": "\(status.message)", "suppressed": "\(suppressed)",
                 ])
             }
-            throw RPCError(code: status.code == .deadlineExceeded ? .deadlineExceeded : .unavailable,
-                           message: "candidates: \(status.code): \(status.message)")
+            throw failure
         }
         response.candidatePartDate = candidateList.partDate
         response.strategy = candidateList.coldStart ? .popular : .twoTower
@@ -83,7 +77,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         guard candidates.sources.count == candidateCount, candidates.modelScores.count == candidateCount else {
             throw RPCError(code: .internal, message: "candidates: columns of different lengths")
         }
-        var order = (0..<min(limit, candidateCount)).map { Ranked(position: $0, score: candidates.modelScores[$0], driver: nil) }
+        var order = RecommendPlan.twoTowerOrder(candidates, limit: limit)
 
         if group == .b, let historyResult = await historyAnswer {
             switch historyResult {
@@ -95,29 +89,15 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
                 response.historyItems = Int32(items.count)
                 if !items.isEmpty && candidateCount > 0 {
                     await rerank(&order, candidates: candidates, limit: limit, by: items, using: peers.similarity,
-                                 deadline: rerankDeadline, clock: clock, response: &response)
+                                 deadline: budget.rerankDeadline, clock: clock, response: &response)
                 }
             }
         }
 
         let shown = order.map { candidates.shopIds[$0.position] }
         let details = await shopDetails(of: shown, partDate: candidateList.partDate, using: peers.candidates,
-                                        deadline: answerDeadline, clock: clock, response: &response)
-        response.shops = zip(order, shown).map { ranked, id in
-            var shop = Reco_V1_RecommendedShop()
-            if let known = details[id] {
-                shop.shop = known
-            } else {
-                var idOnly = Reco_V1_Shop()
-                idOnly.shopId = id
-                shop.shop = idOnly
-            }
-            shop.score = ranked.score
-            shop.modelScore = candidates.modelScores[ranked.position]
-            shop.source = candidates.sources[ranked.position]
-            shop.drivenBy = ranked.driver
-            return shop
-        }
+                                        deadline: budget.answerDeadline, clock: clock, response: &response)
+        response.shops = RecommendPlan.shops(order, candidates: candidates, details: details)
         metrics?.recordRecommendation(strategy: response.strategy, degradedBy: response.degraded ? response.degradedReason.prefix { $0 != ":" }.description : nil)
         return response
     }
@@ -134,17 +114,10 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         }
     }
 
-    /// A shop of the answer: its position in the candidates, its score, what drove it.
-    private struct Ranked {
-        var position: Int
-        var score: Float
-        var driver: Reco_V1_HistoryItem?
-    }
-
     /// Orders the candidates by similarity to the history, best `limit` first; shops without
     /// embeddings keep their order after the scored ones. Leaves `order` as it is (and flags the
     /// answer degraded) on failure.
-    private func rerank(_ order: inout [Ranked], candidates: Reco_V1_CandidateColumns, limit: Int, by items: [Reco_V1_HistoryItem],
+    private func rerank(_ order: inout [RecommendPlan.Ranked], candidates: Reco_V1_CandidateColumns, limit: Int, by items: [Reco_V1_HistoryItem],
                         using similarity: Reco_V1_SimilarityService.Client, deadline: ContinuousClock.Instant,
                         clock: ContinuousClock, response: inout Reco_V1_RecommendResponse) async {
         let remaining = deadline - clock.now
@@ -164,26 +137,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
             degrade(&response, "similarity", error)
             return
         }
-        var positionOf: [Int64: Int] = [:]
-        positionOf.reserveCapacity(candidates.shopIds.count)
-        for (position, id) in candidates.shopIds.enumerated() where positionOf[id] == nil {
-            positionOf[id] = position
-        }
-        var reordered: [Ranked] = []
-        reordered.reserveCapacity(limit)
-        var placed = Set<Int>()
-        for scored in ranking.shops where reordered.count < limit {
-            guard let position = positionOf[scored.shopId], placed.insert(position).inserted else { continue }
-            let driver = items.indices.contains(Int(scored.driverIndex)) ? items[Int(scored.driverIndex)] : nil
-            reordered.append(Ranked(position: position, score: scored.score, driver: driver))
-        }
-        // Candidates Similarity could not score (no embedding) follow, in two-tower order.
-        let unknown = Set(ranking.unknownShopIds)
-        for (position, id) in candidates.shopIds.enumerated() where reordered.count < limit && unknown.contains(id) {
-            guard placed.insert(position).inserted else { continue }
-            reordered.append(Ranked(position: position, score: candidates.modelScores[position], driver: nil))
-        }
-        order = reordered
+        order = RecommendPlan.reorder(candidates, by: ranking, items: items, limit: limit)
         response.strategy = .rerank
         response.embeddingPartDate = ranking.partDate
     }
@@ -221,10 +175,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
 
     private func degrade(_ response: inout Reco_V1_RecommendResponse, _ dependency: String, _ error: any Error) {
         let status = RPCError(reporting: error)
-        // The first cause leads; later ones (often its consequence) follow it.
-        let reason = "\(dependency): \(status.code)"
-        response.degradedReason = response.degraded ? response.degradedReason + "; " + reason : reason
-        response.degraded = true
+        RecommendPlan.degrade(&response, dependency, status)
         // Warning, at most once a second: under overload every call degrades, and the metrics
         // count them all; the line says how many were not logged.
         degradationLog.attempt { suppressed in
