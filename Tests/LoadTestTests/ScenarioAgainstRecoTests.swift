@@ -30,9 +30,9 @@ struct ScenarioAgainstRecoTests {
         configuration.metricsPort = nil
         configuration.threads = 1
         configuration.dataDirectory = data
-        configuration.demo = Self.smallDemo
         // Debug builds on two busy cores: a generous budget so the figures, not timeouts, are tested.
         configuration.searchHome.deadline = .seconds(2)
+        try DemoDataBootstrap.prepare(dataDirectory: data, role: .all, demo: Self.smallDemo, force: false)
         let node = try RecoNode(configuration: configuration)
         let port = try await node.start()
         let channel = GRPCChannel(host: "127.0.0.1", port: port)

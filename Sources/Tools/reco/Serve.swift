@@ -65,8 +65,6 @@ struct Serve: AsyncParsableCommand {
         configuration.threads = threads
         configuration.metricsPort = noMetrics ? nil : metricsPort
         configuration.dataDirectory = dataDir
-        configuration.demo.seed = seed
-        configuration.demoData = demo
         configuration.historyMaxPerUser = historyMaxPerUser
         configuration.historyAddress = history
         configuration.similarityAddress = similarity
@@ -79,6 +77,9 @@ struct Serve: AsyncParsableCommand {
         configuration.searchHome.deadline = .milliseconds(deadlineMs)
         configuration.overloadProtection = !noOverloadProtection
 
+        var demoData = DemoDataGenerator.Configuration()
+        demoData.seed = seed
+        try DemoDataBootstrap.prepare(dataDirectory: dataDir, role: service, demo: demoData, force: demo, logger: Logger(label: "reco"))
         let node = try RecoNode(configuration: configuration)
         let bound = try await node.start()
         print("reco listening on \(host):\(bound)")

@@ -23,8 +23,9 @@ public final class RecoNode: Sendable {
     private let ports: Mutex<(grpc: Int, metrics: Int?)> = Mutex((0, nil))
     private let peerHealth: Mutex<PeerHealthMonitor?> = Mutex(nil)
 
-    /// Prepares the stores and services: generates demo data if the data directory has no
-    /// batches (or `demo` asks for it), loads the newest good batches, replays the History log.
+    /// Prepares the stores and services: loads the newest good batches and replays the History
+    /// log. Writes nothing to the data directory: a first run's demo data is the `reco` tool's
+    /// business (`DemoDataBootstrap`).
     public init(configuration: RecoNodeConfiguration, logger: Logger = Logger(label: "reco")) throws {
         self.configuration = configuration
         self.logger = logger
@@ -33,10 +34,6 @@ public final class RecoNode: Sendable {
         let role = configuration.role
         let data = configuration.dataDirectory
         let runs = { (service: RecoRole) in role == .all || role == service }
-
-        if runs(.similarity) || runs(.candidates) {
-            try Self.prepareBatches(configuration, needsEmbeddings: runs(.similarity), needsCandidates: runs(.candidates), logger: logger)
-        }
 
         var services: [any CourierService] = []
         if runs(.history) {
@@ -164,29 +161,5 @@ public final class RecoNode: Sendable {
             logger.error("history log close failed", metadata: ["error": "\(error)"])
         }
         logger.info("reco stopped")
-    }
-
-    /// Demo data only for a directory with no batches at all (a first run), or when asked for:
-    /// a directory that has batch folders but no complete one is a mistake to report, not to
-    /// paper over with made-up shops.
-    private static func prepareBatches(_ configuration: RecoNodeConfiguration, needsEmbeddings: Bool, needsCandidates: Bool, logger: Logger) throws {
-        let data = configuration.dataDirectory
-        let embeddings = PartDateDirectory(root: "\(data)/embeddings")
-        let candidates = PartDateDirectory(root: "\(data)/candidates")
-        let needed = (needsEmbeddings ? [embeddings] : []) + (needsCandidates ? [candidates] : [])
-        let lacking = needed.filter { $0.completePartDates().isEmpty }
-        if lacking.isEmpty { return }
-        let untouched = embeddings.batchFolders().isEmpty && candidates.batchFolders().isEmpty
-        guard untouched || configuration.demoData else {
-            let problems = lacking.map { directory in
-                let folders = directory.batchFolders()
-                return folders.isEmpty
-                    ? "\(directory.root): no part_date folders"
-                    : "\(directory.root): no complete part_date (\(folders.joined(separator: ", ")) \(folders.count == 1 ? "has" : "have") no _SUCCESS)"
-            }
-            throw ConfigurationError(problems.joined(separator: "; ") + ". Finish or remove the incomplete batches, or pass --demo to write the demo data set there.")
-        }
-        let summary = try DemoDataGenerator(configuration: configuration.demo).write(to: data)
-        logger.info("generated demo data", metadata: ["directory": "\(data)", "summary": "\(summary)"])
     }
 }

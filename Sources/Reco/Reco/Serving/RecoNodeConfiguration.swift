@@ -10,12 +10,8 @@ public struct RecoNodeConfiguration: Sendable {
     public var threads = System.coreCount
     /// Prometheus `/metrics` over HTTP/1.1; nil turns it off.
     public var metricsPort: Int? = 9464
-    /// Embeddings, candidate batches, the History log. Demo data is generated here when it has none.
+    /// Embeddings, candidate batches, the History log.
     public var dataDirectory = "reco-data"
-    public var demo = DemoDataGenerator.Configuration()
-    /// Writes the demo data set even where the data directory has (incomplete) batch folders;
-    /// without it demo data is written only into a directory with no batches at all.
-    public var demoData = false
     /// Peers of SearchHome when it runs alone ("host:port").
     public var historyAddress: String?
     public var similarityAddress: String?
