@@ -17,7 +17,7 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
     /// The loop the handler, its session and its streams are confined to.
     public let eventLoop: any EventLoop
     /// Strong: an acceptor holds no connection, and a weak reference would put it on the slow
-    /// reference-counting path for every stream (see the timers below).
+    /// reference-counting path (a side table) for every stream.
     private let acceptor: (any HTTP2StreamAcceptor)?
     // @exclusivity(unchecked) on these stored properties: the connection is confined to one thread, and
     // the run-time checks on its hot properties cost ~4 % of a unary call (bench/unary.sh, perf).
@@ -46,6 +46,10 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         self.acceptor = acceptor
         self.session.owner = self
     }
+
+    /// True from the moment the handler joins a pipeline until its socket closes or it leaves:
+    /// callbacks set after that would never be called, nor dropped.
+    public var isOpen: Bool { context != nil }
 
     // MARK: Channel events
 
@@ -200,23 +204,21 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         if shuttingDown { finishShutdown() }
     }
 
-    // The timers below hold the connection strongly, and every way out (channelInactive,
-    // handlerRemoved) cancels them, which lets it go. A weak capture would be simpler, but the
-    // first weak reference to an object moves its reference count to a side table, and every
-    // retain and release of the connection (several per call) then takes the slow path: 3-6 % of
-    // a unary call's time, client and server (perf: incrementSlow, doDecrementSlow).
+    // The timers capture the connection weakly: a strong capture is a cycle whenever a timer
+    // outlives the channel's teardown (LeakSanitizer found client connections held that way).
     private func scheduleKeepalive() {
         guard let interval = session.configuration.keepaliveInterval, context != nil else { return }
-        keepaliveTask = eventLoop.assumeIsolated().scheduleTask(in: interval.timeAmount) {
-            self.sendKeepalive()
-            self.scheduleKeepalive()
+        keepaliveTask = eventLoop.assumeIsolated().scheduleTask(in: interval.timeAmount) { [weak self] in
+            self?.sendKeepalive()
+            self?.scheduleKeepalive()
         }
     }
 
     private func sendKeepalive() {
         guard keepaliveTimeout == nil, context != nil else { return }
         session.ping()
-        keepaliveTimeout = eventLoop.assumeIsolated().scheduleTask(in: session.configuration.keepaliveTimeout.timeAmount) {
+        keepaliveTimeout = eventLoop.assumeIsolated().scheduleTask(in: session.configuration.keepaliveTimeout.timeAmount) { [weak self] in
+            guard let self else { return }
             // The peer is gone or stuck: end the connection; open calls fail with UNAVAILABLE.
             self.session.terminate(errorCode: HTTP2ErrorCode.noError)
             self.flush()
@@ -236,10 +238,10 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         keepaliveTimeout?.cancel()
         keepaliveTimeout = nil
         session.ping(0x636f_7572_6965_72)  // "courier"
-        shutdownTimeout = eventLoop.assumeIsolated().scheduleTask(in: session.configuration.gracefulShutdownTimeout.timeAmount) {
-            self.session.terminate(errorCode: HTTP2ErrorCode.noError)
-            self.flush()
-            self.context?.close(promise: nil)
+        shutdownTimeout = eventLoop.assumeIsolated().scheduleTask(in: session.configuration.gracefulShutdownTimeout.timeAmount) { [weak self] in
+            self?.session.terminate(errorCode: HTTP2ErrorCode.noError)
+            self?.flush()
+            self?.context?.close(promise: nil)
         }
         flush()
     }

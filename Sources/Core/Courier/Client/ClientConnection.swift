@@ -1,6 +1,7 @@
 import CourierHTTP2
 import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 
 /// One client HTTP/2 connection, usable from any thread; its handler lives on its event loop.
 final class ClientConnection: Sendable {
@@ -9,6 +10,10 @@ final class ClientConnection: Sendable {
     /// The deadlines of this connection's calls, one timer per millisecond.
     let deadlines: NIOLoopBoundBox<CallDeadlines>
     let authority: String
+    /// Unique for the life of the process (an ObjectIdentifier can be reused once its object is
+    /// gone, and a closed connection's callbacks may fire after that).
+    let serial = ClientConnection.serials.wrappingAdd(1, ordering: .relaxed).newValue
+    private static let serials = Atomic<UInt64>(0)
     private let usable = NIOLockedValueBox(true)
     /// The request header fields every call of a method sends on this connection, encoded once.
     private let fixedHeaders = NIOLockedValueBox([String: HTTP2HeaderList]())

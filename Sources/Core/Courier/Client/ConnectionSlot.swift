@@ -106,15 +106,19 @@ final class ConnectionSlot: Sendable {
             throw failure
         }
         let connection = ClientConnection(channel: channel, handler: handler, authority: "\(host):\(port)")
-        try await channel.eventLoop.submit {
+        let alreadyClosed = try await channel.eventLoop.submit { () -> Bool in
             let handler = connection.handler.value
-            // Strong, though the connection owns its handler, which owns these callbacks: the handler
-            // drops both when the socket closes or leaves the pipeline, which ends the cycle. A weak
-            // reference would move the connection's reference count to a side table, and every
-            // call's retains of it would take the slow path.
-            handler.onGoAway = { _, _ in self.retire(connection) }
-            handler.onClose = { self.retire(connection) }
+            // The server may have hung up already: then the handler has run its last callback.
+            guard handler.isOpen else { return true }
+            // The connection by serial number, the slot weakly: the connection owns its handler,
+            // which owns these callbacks, and a weak reference to the connection itself would move
+            // its reference count to a side table, putting every call's retains on the slow path.
+            let serial = connection.serial
+            handler.onGoAway = { [weak self] _, _ in self?.retire(serial) }
+            handler.onClose = { [weak self] in self?.retire(serial) }
+            return false
         }.get()
+        if alreadyClosed { connection.markUnusable() }
         let closed = guarded.withLockedValue { guarded -> Bool in
             if case .closed = guarded.state { return true }
             guarded.state = .ready(connection)
@@ -128,11 +132,14 @@ final class ConnectionSlot: Sendable {
         return connection
     }
 
-    private func retire(_ connection: ClientConnection) {
-        connection.markUnusable()
-        guarded.withLockedValue { guarded in
-            if case .ready(let current) = guarded.state, current === connection { guarded.state = .idle }
+    /// The connection `serial` received GOAWAY or closed: new calls go to a new one.
+    private func retire(_ serial: UInt64) {
+        let retired = guarded.withLockedValue { guarded -> ClientConnection? in
+            guard case .ready(let current) = guarded.state, current.serial == serial else { return nil }
+            guarded.state = .idle
+            return current
         }
+        retired?.markUnusable()
         // A connection that has been told GOAWAY closes itself once its streams finish.
     }
 
