@@ -128,6 +128,34 @@ struct ImmediateHandlerTests {
         #expect(probe.sightings.withLockedValue { $0.map(\.inTask) } == [true])
     }
 
+    /// Records every call's end.
+    final class EndLog: ServerCallObserver {
+        let ends = NIOLockedValueBox<[(method: String, status: StatusCode, duration: Duration)]>([])
+        func callEnded(context: ServerContext, status: StatusCode, duration: Duration) {
+            ends.withLockedValue { $0.append((context.method.method, status, duration)) }
+        }
+    }
+
+    @Test("an observer sees every handler's end, and immediate handlers keep their fast path")
+    func observersKeepTheFastPath() async throws {
+        let probe = ImmediateProbe()
+        let log = EndLog()
+        let server = Server(services: [probe], configuration: .testing, observers: [log])
+        try await server.serving { port in
+            try await withChannel(port: port) { channel in
+                let client = Grpc_Testing_BenchmarkService.Client(channel: channel)
+                _ = try await client.unaryCall(Grpc_Testing_SimpleRequest())
+                var failing = Grpc_Testing_SimpleRequest()
+                failing.fillUsername = true
+                _ = await rpcError { _ = try await client.unaryCall(failing) }
+            }
+        }
+        let ends = log.ends.withLockedValue { $0 }
+        #expect(ends.map(\.status) == [.ok, .permissionDenied])
+        #expect(ends.allSatisfy { $0.method == "UnaryCall" && $0.duration >= .zero })
+        #expect(probe.sightings.withLockedValue { $0.map(\.inTask) } == [false, false], "an observer must not cost the task")
+    }
+
     /// A service made of given handlers.
     struct Handlers: CourierService {
         let serviceDescriptor: ServiceDescriptor

@@ -8,6 +8,8 @@ final class ServerCore: Sendable {
     let router: Router
     let configuration: ServerConfiguration
     let interceptors: [any ServerInterceptor]
+    /// Told of every handler's end (metrics), on the fast path too.
+    let observers: [any ServerCallObserver]
     let allocator = ByteBufferAllocator()
     /// How handlers' responses are framed.
     let framing: ResponseFraming
@@ -16,10 +18,11 @@ final class ServerCore: Sendable {
     /// Response bytes held for peers that have not read them, across all connections.
     let outboundBudget: OutboundByteBudget
 
-    init(router: Router, configuration: ServerConfiguration, interceptors: [any ServerInterceptor]) {
+    init(router: Router, configuration: ServerConfiguration, interceptors: [any ServerInterceptor], observers: [any ServerCallObserver]) {
         self.router = router
         self.configuration = configuration
         self.interceptors = interceptors
+        self.observers = observers
         self.framing = ResponseFraming(allocator: allocator, maxSize: configuration.maxSendMessageSize)
         self.admission = configuration.concurrencyLimit.map { AdmissionControl(limit: $0) }
         self.outboundBudget = OutboundByteBudget(limit: configuration.maxBufferedResponseBytes)
@@ -40,9 +43,12 @@ public final class Server: Sendable {
     private let acceptor: ServerAcceptor
     private let transport: HTTP2Server
 
-    /// A server for `services`; call `start` to listen. Interceptors wrap every call, the first outermost.
-    public init(services: [any CourierService], configuration: ServerConfiguration = ServerConfiguration(), interceptors: [any ServerInterceptor] = []) {
-        self.core = ServerCore(router: Router(services: services), configuration: configuration, interceptors: interceptors)
+    /// A server for `services`; call `start` to listen. Interceptors wrap every call, the first
+    /// outermost; observers are told of every handler's end (see `ServerCallObserver`).
+    public init(services: [any CourierService], configuration: ServerConfiguration = ServerConfiguration(),
+                interceptors: [any ServerInterceptor] = [], observers: [any ServerCallObserver] = []) {
+        self.core = ServerCore(
+            router: Router(services: services), configuration: configuration, interceptors: interceptors, observers: observers)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         self.acceptor = ServerAcceptor(core: core)
         self.transport = HTTP2Server(group: group, configuration: configuration.http2, acceptor: acceptor)

@@ -24,6 +24,8 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     @exclusivity(unchecked) private var writes = WriteBackPressure()
     /// The overload protection's hold on this call, given back when the stream closes.
     @exclusivity(unchecked) private var admissionTicket: AdmissionControl.Ticket?
+    /// When the handler started, for the observers (set only when there are some).
+    @exclusivity(unchecked) private var handlerStarted: ContinuousClock.Instant?
 
     init(stream: HTTP2Stream, eventLoop: any EventLoop, core: ServerCore, executor: EventLoopTaskExecutor, deadlines: CallDeadlines,
          remoteAddress: SocketAddress?) {
@@ -135,6 +137,7 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
             }
         }
         let interceptors = core.interceptors
+        if !core.observers.isEmpty { handlerStarted = .now }
         if let answer = handler.answerImmediately, interceptors.isEmpty, let singleRequest {
             answerImmediately(answer, request: singleRequest, context: context)
             return
@@ -175,6 +178,10 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     /// The handler returned (`error` nil) or threw: the status, with the metadata it set.
     func handlerFinished(_ error: RPCError?) {
         guard let context else { return }
+        if let handlerStarted {
+            let duration = ContinuousClock.now - handlerStarted
+            for observer in core.observers { observer.callEnded(context: context, status: error?.code ?? .ok, duration: duration) }
+        }
         var trailingMetadata = context.trailingMetadata
         if let error { for (key, value) in error.metadata { trailingMetadata.append(key, value) } }
         finish(status: error, initialMetadata: context.initialMetadata, trailingMetadata: trailingMetadata)

@@ -97,7 +97,7 @@ public final class RecoNode: Sendable {
         if !configuration.overloadProtection { serverConfiguration.concurrencyLimit = nil }
         server = Server(
             services: services + ServerReflection.services(describing: services),
-            configuration: serverConfiguration, interceptors: [MetricsInterceptor(metrics: metrics)])
+            configuration: serverConfiguration, observers: [MetricsObserver(metrics: metrics)])
         metricsServer = configuration.metricsPort.map { _ in MetricsHTTPServer(metrics: metrics) }
     }
 
