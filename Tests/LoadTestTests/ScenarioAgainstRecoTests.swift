@@ -8,14 +8,7 @@ import Testing
 @Suite("A short scenario against reco serve", .timeLimit(.minutes(2)))
 struct ScenarioAgainstRecoTests {
     /// A small demo city (quick to write, even under ASan) and the users and shops loadtest acts with in it.
-    static var smallDemo: DemoDataGenerator.Configuration {
-        var demo = DemoDataGenerator.Configuration()
-        demo.shops = 600
-        demo.users = 20
-        demo.sessions = 5
-        demo.dimensions = 32
-        return demo
-    }
+    static var smallDemo: DemoDataGenerator.Configuration { .small }
 
     static func actions(runId: String) -> ScenarioActions {
         ScenarioActions(users: 20, shops: 600, runId: runId, center: (37.5665, 126.9780), spread: 0.03)

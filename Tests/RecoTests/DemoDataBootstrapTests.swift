@@ -6,14 +6,7 @@ import Testing
 /// into an empty one, or when forced, and otherwise names what is missing.
 @Suite("Demo data bootstrapping")
 struct DemoDataBootstrapTests {
-    static var small: DemoDataGenerator.Configuration {
-        var demo = DemoDataGenerator.Configuration()
-        demo.shops = 200
-        demo.users = 5
-        demo.sessions = 2
-        demo.dimensions = 16
-        return demo
-    }
+    static var small: DemoDataGenerator.Configuration { .small }
 
     static func contents(_ directory: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()

@@ -14,6 +14,17 @@ public struct DemoDataGenerator: Sendable {
         public var twoTowerListLength = 200
         public var partDate = "2026-11-22"
         public init() {}
+
+        /// 600 shops of 32 dimensions, 20 users, 5 sessions: written in a blink, for tests and
+        /// quick trials.
+        public static var small: Configuration {
+            var demo = Configuration()
+            demo.shops = 600
+            demo.users = 20
+            demo.sessions = 5
+            demo.dimensions = 32
+            return demo
+        }
     }
 
     /// A user of the demo city, with where they live and what they like.
