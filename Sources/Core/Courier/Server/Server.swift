@@ -50,7 +50,7 @@ public final class Server: Sendable {
         self.core = ServerCore(
             router: Router(services: services), configuration: configuration, interceptors: interceptors, observers: observers)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
-        self.acceptor = ServerAcceptor(core: core)
+        self.acceptor = ServerAcceptor(core: core, group: group)
         self.transport = HTTP2Server(group: group, configuration: configuration.http2, acceptor: acceptor)
     }
 
@@ -88,22 +88,26 @@ public final class Server: Sendable {
 }
 
 /// Gives each new stream a `ServerStreamHandler`; one task executor and one set of call deadlines
-/// per event loop.
+/// per event loop, made once for every loop of the server's group (a lookup per stream, no lock).
 final class ServerAcceptor: HTTP2StreamAcceptor {
     private let core: ServerCore
-    private let perLoop = NIOLockedValueBox([ObjectIdentifier: (EventLoopTaskExecutor, NIOLoopBoundBox<CallDeadlines>)]())
+    private let perLoop: [ObjectIdentifier: (EventLoopTaskExecutor, NIOLoopBoundBox<CallDeadlines>)]
 
-    init(core: ServerCore) {
+    init(core: ServerCore, group: MultiThreadedEventLoopGroup) {
         self.core = core
+        var perLoop: [ObjectIdentifier: (EventLoopTaskExecutor, NIOLoopBoundBox<CallDeadlines>)] = [:]
+        for loop in group.makeIterator() {
+            // Made here, off the loop; used only on it.
+            perLoop[ObjectIdentifier(loop)] = (
+                EventLoopTaskExecutor(loop), NIOLoopBoundBox.makeBoxSendingValue(CallDeadlines(eventLoop: loop), eventLoop: loop))
+        }
+        self.perLoop = perLoop
     }
 
     func accept(_ stream: HTTP2Stream, on connection: HTTP2Connection) {
         let loop = connection.eventLoop
-        let (executor, deadlines) = perLoop.withLockedValue { perLoop in
-            if let existing = perLoop[ObjectIdentifier(loop)] { return existing }
-            let made = (EventLoopTaskExecutor(loop), NIOLoopBoundBox.makeBoxSendingValue(CallDeadlines(eventLoop: loop), eventLoop: loop))
-            perLoop[ObjectIdentifier(loop)] = made
-            return made
+        guard let (executor, deadlines) = perLoop[ObjectIdentifier(loop)] else {
+            preconditionFailure("a connection on an event loop outside the server's group")
         }
         if stream.session.sharedOutboundBudget == nil { stream.session.sharedOutboundBudget = core.outboundBudget }
         stream.delegate = ServerStreamHandler(
