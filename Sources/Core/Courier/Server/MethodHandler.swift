@@ -54,7 +54,7 @@ public final class MethodHandler: Sendable {
     ) -> MethodHandler {
         let answer: ImmediateAnswer = { bytes, context, framing in
             let request = try decodeRequest(Request.self, bytes)
-            return try GRPCMessageFramer.frame(handler(request, context), allocator: framing.allocator, maxSize: framing.maxSize)
+            return try framing.frame(handler(request, context))
         }
         return MethodHandler(
             method: method,
@@ -100,6 +100,12 @@ public final class MethodHandler: Sendable {
 struct ResponseFraming: Sendable {
     @usableFromInline let allocator: ByteBufferAllocator
     @usableFromInline let maxSize: Int
+
+    /// `message` encoded with its Length-Prefixed-Message prefix, within the send limit.
+    @inlinable
+    func frame<M: ProtobufMessage>(_ message: M) throws -> ByteBuffer {
+        try GRPCMessageFramer.frame(message, allocator: allocator, maxSize: maxSize)
+    }
 }
 
 extension Array where Element == MethodHandler {

@@ -39,27 +39,25 @@ final class ServerCall: Sendable {
 
     /// Sends a message and waits until the transport has room for more.
     func send<M: ProtobufMessage>(_ message: M) async throws {
-        let framed = try GRPCMessageFramer.frame(message, allocator: framing.allocator, maxSize: framing.maxSize)
-        let metadata = context.initialMetadata
+        let framed = try framing.frame(message)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            onLoop { $0.sendMessage(framed, initialMetadata: metadata, whenWritable: continuation) }
+            onLoop { $0.sendMessage(framed, whenWritable: continuation) }
         }
     }
 
     /// Sends the single response of a unary or client-streaming call.
     @inlinable
     func sendWithoutWaiting<M: ProtobufMessage>(_ message: M) throws {
-        sendWithoutWaiting(framed: try GRPCMessageFramer.frame(message, allocator: framing.allocator, maxSize: framing.maxSize))
+        sendWithoutWaiting(framed: try framing.frame(message))
     }
 
     @usableFromInline
     func sendWithoutWaiting(framed: ByteBuffer) {
-        let metadata = context.initialMetadata
         // The common case runs on the loop already: call directly, no closure to allocate.
         if eventLoop.inEventLoop {
-            handler.value.sendMessage(framed, initialMetadata: metadata, whenWritable: nil)
+            handler.value.sendMessage(framed, whenWritable: nil)
         } else {
-            onLoop { $0.sendMessage(framed, initialMetadata: metadata, whenWritable: nil) }
+            onLoop { $0.sendMessage(framed, whenWritable: nil) }
         }
     }
 

@@ -155,8 +155,9 @@ struct ServerCallStateMachine {
         case sendTrailersOnly([HTTP2Header])
     }
 
-    /// Ends the call with OK (`status` nil) or `status`, with the handler's metadata.
-    mutating func finish(status: RPCError?, initialMetadata: Metadata, trailingMetadata: Metadata) -> FinishAction {
+    /// Ends the call with OK (`status` nil) or `status`, with the handler's metadata (the initial
+    /// metadata is read only for a Trailers-Only answer).
+    mutating func finish(status: RPCError?, initialMetadata: @autoclosure () -> Metadata, trailingMetadata: Metadata) -> FinishAction {
         let headersSent: Bool
         switch response {
         case .finished: return .none
@@ -168,7 +169,7 @@ struct ServerCallStateMachine {
             if status == nil && trailingMetadata.isEmpty { return .sendOKTrailers }
             return .sendTrailers(ServerResponseFields.status(status, trailingMetadata))
         }
-        return .sendTrailersOnly(ServerResponseFields.headers(initialMetadata) + ServerResponseFields.status(status, trailingMetadata))
+        return .sendTrailersOnly(ServerResponseFields.headers(initialMetadata()) + ServerResponseFields.status(status, trailingMetadata))
     }
 
     /// The deadline passed: the error to end the call with, unless it has already ended.

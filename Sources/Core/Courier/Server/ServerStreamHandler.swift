@@ -171,7 +171,7 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
             handlerFinished(RPCError(reporting: error))
             return
         }
-        sendMessage(framed, initialMetadata: context.initialMetadata, whenWritable: nil)
+        sendMessage(framed, whenWritable: nil)
         handlerFinished(nil)
     }
 
@@ -187,7 +187,9 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
         finish(status: error, initialMetadata: context.initialMetadata, trailingMetadata: trailingMetadata)
     }
 
-    func sendMessage(_ framed: ByteBuffer, initialMetadata: Metadata, whenWritable waiter: CheckedContinuation<Void, any Error>?) {
+    /// Sends a response message, after the response headers (with the handler's initial metadata,
+    /// read only then) when it is the first.
+    func sendMessage(_ framed: ByteBuffer, whenWritable waiter: CheckedContinuation<Void, any Error>?) {
         guard !call.isFinished, !stream.isClosed else {
             waiter?.resume(throwing: RPCError(code: .cancelled, message: "the call has ended"))
             return
@@ -204,6 +206,7 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
             return
         }
         if withHeaders {
+            let initialMetadata = context?.initialMetadata ?? Metadata()
             if initialMetadata.isEmpty {
                 stream.sendResponseHeaders(ServerResponseFields.okHeaders)
             } else {
@@ -219,9 +222,9 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     }
 
     /// Sends the status: in trailers after a response, or as a trailers-only response.
-    func finish(status: RPCError?, initialMetadata: Metadata, trailingMetadata: Metadata) {
+    func finish(status: RPCError?, initialMetadata: @autoclosure () -> Metadata, trailingMetadata: Metadata) {
         guard !stream.isClosed else { return }
-        let action = call.finish(status: status, initialMetadata: initialMetadata, trailingMetadata: trailingMetadata)
+        let action = call.finish(status: status, initialMetadata: initialMetadata(), trailingMetadata: trailingMetadata)
         if action != .none {
             endDeadline()
             writes.fail(RPCError(code: .cancelled, message: "the call has ended"))
