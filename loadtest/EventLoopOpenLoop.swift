@@ -94,7 +94,7 @@ struct EventLoopOpenLoop: Sendable {
                     // more than the calls; a wake-up sends every call that came due meanwhile, each
                     // charged from its own intended time (the delay shows in the send lag).
                     let sleep = max(intended - now, EventLoopOpenLoop.minimumSleep)
-                    callers[0].eventLoop.scheduleTask(in: .nanoseconds(Int64(sleep.nanoseconds))) { self.tick() }
+                    callers[0].eventLoop.scheduleTask(in: sleep.timeAmount) { self.tick() }
                     return
                 }
                 guard let measured = events.claim(intended) else { stopped = true; break }
@@ -121,12 +121,5 @@ struct EventLoopOpenLoop: Sendable {
             resumed = true
             finished.resume()
         }
-    }
-}
-
-extension Duration {
-    /// Whole nanoseconds (rounded down).
-    var nanoseconds: Int {
-        Int(components.seconds) * 1_000_000_000 + Int(components.attoseconds / 1_000_000_000)
     }
 }

@@ -280,8 +280,7 @@ public final class GRPCChannel: Sendable {
     func deadline(_ options: CallOptions) throws -> NIODeadline? {
         guard let timeout = options.timeout else { return nil }
         guard timeout > .zero else { throw RPCError(code: .deadlineExceeded, message: "the deadline had passed before the call started") }
-        let (seconds, attoseconds) = timeout.components
-        return .now() + .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        return .now() + timeout.timeAmount
     }
 
     func requestHeaders(_ method: MethodDescriptor, connection: ClientConnection, options: CallOptions, deadline: NIODeadline?) throws -> RequestHeaders {

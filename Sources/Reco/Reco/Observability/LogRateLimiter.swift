@@ -9,8 +9,7 @@ public final class LogRateLimiter: Sendable {
     private let suppressed = Atomic<Int>(0)
 
     public init(interval: Duration = .seconds(1)) {
-        let (seconds, attoseconds) = interval.components
-        intervalNanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        intervalNanoseconds = interval.nanoseconds
     }
 
     /// Calls `log` with the number of lines suppressed since the last one, or counts this one as
@@ -29,8 +28,7 @@ public final class LogRateLimiter: Sendable {
 
     /// Nanoseconds since the first use; 0 or more, so the first attempt always logs.
     private static func nanoseconds() -> Int64 {
-        let (seconds, attoseconds) = Self.origin.duration(to: .now).components
-        return max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        max(0, Self.origin.duration(to: .now).nanoseconds)
     }
 
     private static let origin = ContinuousClock.now

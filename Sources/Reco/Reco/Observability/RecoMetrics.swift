@@ -52,7 +52,7 @@ public final class RecoMetrics: Sendable {
             return made
         }
         counter.increment()
-        histogram.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        histogram.recordNanoseconds(duration.nanoseconds)
     }
 
     private let recommendationSeries = Mutex<[String: Counter]>([:])

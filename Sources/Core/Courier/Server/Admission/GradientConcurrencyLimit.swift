@@ -37,8 +37,7 @@ public struct GradientConcurrencyLimit: Sendable, Equatable {
                 queueAllowance: Duration = .milliseconds(25), smoothing: Double = 0.2) {
         self.limit = initial
         self.initial = initial
-        let (seconds, attoseconds) = queueAllowance.components
-        self.queueAllowance = Double(seconds) * 1e9 + Double(attoseconds) / 1e9
+        self.queueAllowance = Double(queueAllowance.nanoseconds)
         self.minimum = minimum
         self.maximum = maximum
         self.tolerance = tolerance
