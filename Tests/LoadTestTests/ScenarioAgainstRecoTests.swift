@@ -7,11 +7,10 @@ import Testing
 
 @Suite("A short scenario against reco serve", .timeLimit(.minutes(2)))
 struct ScenarioAgainstRecoTests {
-    /// A small demo city (quick to write, even under ASan) and the users and shops loadtest acts with in it.
-    static var smallDemo: DemoDataGenerator.Configuration { .small }
-
+    /// The users and shops loadtest acts with in the small demo city (`DemoDataGenerator.Configuration.small`).
     static func actions(runId: String) -> ScenarioActions {
-        ScenarioActions(users: 20, shops: 600, runId: runId, center: (37.5665, 126.9780), spread: 0.03)
+        let demo = DemoDataGenerator.Configuration.small
+        return ScenarioActions(users: demo.users, shops: demo.shops, runId: runId, center: (37.5665, 126.9780), spread: 0.03)
     }
 
     @Test("every call is accounted for, percentiles are ordered, freshness is measured for the probes")
@@ -25,7 +24,7 @@ struct ScenarioAgainstRecoTests {
         configuration.dataDirectory = data
         // Debug builds on two busy cores: a generous budget so the figures, not timeouts, are tested.
         configuration.searchHome.deadline = .seconds(2)
-        try DemoDataBootstrap.prepare(dataDirectory: data, role: .all, demo: Self.smallDemo, force: false)
+        try DemoDataBootstrap.prepare(dataDirectory: data, role: .all, demo: .small, force: false)
         let node = try RecoNode(configuration: configuration)
         let port = try await node.start()
         let channel = GRPCChannel(host: "127.0.0.1", port: port)
@@ -77,7 +76,7 @@ struct ScenarioAgainstRecoTests {
         try #require(FileManager.default.isExecutableFile(atPath: executable), "reco is built beside the tests")
         let data = NSTemporaryDirectory() + "loadtest-stall-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: data) }
-        _ = try DemoDataGenerator(configuration: Self.smallDemo).write(to: data)
+        _ = try DemoDataGenerator(configuration: .small).write(to: data)
         let portFile = data + "/port"
         let reco = Process()
         reco.executableURL = URL(fileURLWithPath: executable)

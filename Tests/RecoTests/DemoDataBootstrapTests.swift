@@ -6,8 +6,6 @@ import Testing
 /// into an empty one, or when forced, and otherwise names what is missing.
 @Suite("Demo data bootstrapping")
 struct DemoDataBootstrapTests {
-    static var small: DemoDataGenerator.Configuration { .small }
-
     static func contents(_ directory: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
     }
@@ -27,10 +25,10 @@ struct DemoDataBootstrapTests {
     @Test("an empty directory gets the demo data; batches already there are left alone")
     func emptyDirectoryGetsDemoData() async throws {
         try await withTemporaryDirectory { data in
-            try DemoDataBootstrap.prepare(dataDirectory: data, role: .all, demo: Self.small, force: false)
+            try DemoDataBootstrap.prepare(dataDirectory: data, role: .all, demo: .small, force: false)
             #expect(Self.contents(data).contains("embeddings") && Self.contents(data).contains("candidates"))
             let before = Self.contents(data + "/embeddings")
-            try DemoDataBootstrap.prepare(dataDirectory: data, role: .all, demo: Self.small, force: false)
+            try DemoDataBootstrap.prepare(dataDirectory: data, role: .all, demo: .small, force: false)
             #expect(Self.contents(data + "/embeddings") == before)
             var configuration = RecoNodeConfiguration()
             configuration.role = .similarity
@@ -45,13 +43,13 @@ struct DemoDataBootstrapTests {
         try await withTemporaryDirectory { data in
             try FileManager.default.createDirectory(atPath: data + "/embeddings/2026-11-30", withIntermediateDirectories: true)
             do {
-                try DemoDataBootstrap.prepare(dataDirectory: data, role: .similarity, demo: Self.small, force: false)
+                try DemoDataBootstrap.prepare(dataDirectory: data, role: .similarity, demo: .small, force: false)
                 Issue.record("an incomplete batch was papered over")
             } catch {
                 #expect("\(error)".contains("no complete part_date (2026-11-30 has no _SUCCESS)"), "\(error)")
             }
             #expect(Self.contents(data) == ["embeddings"])
-            try DemoDataBootstrap.prepare(dataDirectory: data, role: .similarity, demo: Self.small, force: true)
+            try DemoDataBootstrap.prepare(dataDirectory: data, role: .similarity, demo: .small, force: true)
             #expect(Self.contents(data).contains("candidates"))
         }
     }

@@ -10,7 +10,7 @@ public enum DemoDataBootstrap {
     /// else throws a `ConfigurationError` naming what is missing.
     public static func prepare(dataDirectory data: String, role: RecoRole, demo: DemoDataGenerator.Configuration,
                                force: Bool, logger: Logger = Logger(label: "reco")) throws {
-        let runs = { (service: RecoRole) in role == .all || role == service }
+        let runs = role.runs
         guard runs(.similarity) || runs(.candidates) else { return }
         let embeddings = PartDateDirectory(root: "\(data)/embeddings")
         let candidates = PartDateDirectory(root: "\(data)/candidates")

@@ -33,7 +33,7 @@ public final class RecoNode: Sendable {
         self.metrics = metrics
         let role = configuration.role
         let data = configuration.dataDirectory
-        let runs = { (service: RecoRole) in role == .all || role == service }
+        let runs = role.runs
 
         var services: [any CourierService] = []
         if runs(.history) {

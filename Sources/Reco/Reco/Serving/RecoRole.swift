@@ -6,4 +6,7 @@ public enum RecoRole: String, Sendable, CaseIterable {
     case similarity
     case candidates
     case searchhome
+
+    /// Whether a process in this role serves `service`.
+    public func runs(_ service: RecoRole) -> Bool { self == .all || self == service }
 }
