@@ -57,7 +57,7 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     }
 
     func setSingleDelivery(_ continuation: CheckedContinuation<UnaryResponse<ByteBuffer>, any Error>) {
-        if delivered {
+        if call.isCompleted {
             // Already finished (e.g. failed while opening): deliver what we have.
             continuation.resume(with: finalSingleResult ?? .failure(RPCError(code: .internal, message: "call ended without a result")))
             return
@@ -159,12 +159,11 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     }
 
     @exclusivity(unchecked) private var finalError: (any Error)?
-    /// The outcome went out (the state machine decides when the call ends; this, that it was told).
-    @exclusivity(unchecked) private var delivered = false
 
+    /// Delivers the outcome. Called right after the state machine ended the call, which it does
+    /// once, so this runs once.
     private func complete(_ outcome: Result<Void, any Error>) {
-        guard !delivered else { return }
-        delivered = true
+        assert(call.isCompleted, "an outcome delivered before the state machine ended the call")
         endDeadline()
         var outcome = outcome
         if case .failure(let error as TransparentRetry) = outcome, !retriesTransparently {
