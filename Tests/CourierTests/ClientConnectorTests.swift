@@ -35,6 +35,28 @@ struct ClientConnectorTests {
             }
         }
     }
+
+    /// Callbacks set on a connection that has already closed: `onClose` runs at once and neither
+    /// is kept (kept, they would hold what they capture for as long as the connection lives).
+    @Test func callbacksSetAfterTheCloseRunAtOnceOrAreDropped() async throws {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in channel.pipeline.addHandler(CloseAtOnce()) }
+            .bind(host: "127.0.0.1", port: 0).get()
+        defer { server.close(promise: nil) }
+        let (channel, handler) = try await HTTP2ClientConnector.connect(
+            host: "127.0.0.1", port: server.localAddress!.port!, group: MultiThreadedEventLoopGroup.singleton,
+            configuration: HTTP2Configuration())
+        try await channel.closeFuture.get()
+        let (closeCalled, closeKept, goAwayKept) = try await channel.eventLoop.submit { () -> (Bool, Bool, Bool) in
+            let connection = handler.value
+            var called = false
+            connection.onClose = { called = true }
+            connection.onGoAway = { _, _ in }
+            return (called, connection.onClose != nil, connection.onGoAway != nil)
+        }.get()
+        #expect(closeCalled)
+        #expect(!closeKept && !goAwayKept)
+    }
 }
 
 /// Closes every connection as soon as it is up: the fastest a server can end one.

@@ -32,10 +32,23 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
     /// Nothing has been read yet: the first bytes tell whether the peer speaks HTTP/2 at all.
     @exclusivity(unchecked) private var awaitingFirstBytes = true
 
-    /// Called once when the peer sends GOAWAY (client connections stop taking new calls).
-    @exclusivity(unchecked) public var onGoAway: ((Int32, UInt32) -> Void)?
-    /// Called once when the connection has closed.
-    @exclusivity(unchecked) public var onClose: (() -> Void)?
+    /// Called once when the peer sends GOAWAY (client connections stop taking new calls); set
+    /// after the connection closed, it is dropped (it could never be called).
+    @exclusivity(unchecked) public var onGoAway: ((Int32, UInt32) -> Void)? {
+        didSet { if hasClosed { onGoAway = nil } }
+    }
+    /// Called once when the connection has closed; set after that, it is called at once and not
+    /// kept (a callback kept by a closed connection would hold whatever it captures forever).
+    @exclusivity(unchecked) public var onClose: (() -> Void)? {
+        didSet {
+            if hasClosed, let onClose {
+                self.onClose = nil
+                onClose()
+            }
+        }
+    }
+    /// The socket closed or the handler left its pipeline: no callback will come any more.
+    @exclusivity(unchecked) private var hasClosed = false
     /// The address of the peer, once connected.
     @exclusivity(unchecked) public private(set) var remoteAddress: SocketAddress?
 
@@ -46,10 +59,6 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         self.acceptor = acceptor
         self.session.owner = self
     }
-
-    /// True from the moment the handler joins a pipeline until its socket closes or it leaves:
-    /// callbacks set after that would never be called, nor dropped.
-    public var isOpen: Bool { context != nil }
 
     // MARK: Channel events
 
@@ -65,6 +74,7 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         keepaliveTask?.cancel()
         keepaliveTimeout?.cancel()
         shutdownTimeout?.cancel()
+        hasClosed = true
         onClose = nil
         onGoAway = nil
         self.context = nil
@@ -130,6 +140,7 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         keepaliveTimeout?.cancel()
         shutdownTimeout?.cancel()
         session.closeAllStreams(errorCode: HTTP2ErrorCode.internalError)
+        hasClosed = true
         let onClose = self.onClose
         self.onClose = nil
         self.onGoAway = nil

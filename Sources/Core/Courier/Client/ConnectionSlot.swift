@@ -106,19 +106,17 @@ final class ConnectionSlot: Sendable {
             throw failure
         }
         let connection = ClientConnection(channel: channel, handler: handler, authority: "\(host):\(port)")
-        let alreadyClosed = try await channel.eventLoop.submit { () -> Bool in
+        try await channel.eventLoop.submit {
             let handler = connection.handler.value
-            // The server may have hung up already: then the handler has run its last callback.
-            guard handler.isOpen else { return true }
             // The connection by serial number, the slot weakly: the connection owns its handler,
             // which owns these callbacks, and a weak reference to the connection itself would move
             // its reference count to a side table, putting every call's retains on the slow path.
             let serial = connection.serial
             handler.onGoAway = { [weak self] _, _ in self?.retire(serial) }
+            // If the server has hung up already, this runs at once (and the slot takes a dead
+            // connection, which `isUsable` reports as such).
             handler.onClose = { [weak self] in self?.retire(serial) }
-            return false
         }.get()
-        if alreadyClosed { connection.markUnusable() }
         let closed = guarded.withLockedValue { guarded -> Bool in
             if case .closed = guarded.state { return true }
             guarded.state = .ready(connection)
