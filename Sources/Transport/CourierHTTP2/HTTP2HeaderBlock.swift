@@ -3,25 +3,17 @@ import CNGHTTP2
 /// Builds nghttp2's `nghttp2_nv` array for a header list: names and values copied side by side
 /// into one byte buffer, each field pointing into it.
 enum HTTP2HeaderBlock {
-    /// For one submit call: nghttp2 copies names and values while submitting, so the bytes only
-    /// need to live for the closure and go in temporary (usually stack) memory, not on the heap.
-    static func withNV<R>(_ headers: [HTTP2Header], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
-        withUnsafeTemporaryAllocation(byteCount: byteCount(headers), alignment: 1) { bytes in
-            withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: max(1, headers.count)) { fields in
-                pack(headers, into: bytes, fields: fields, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
-                return body(fields.baseAddress!, headers.count)
-            }
-        }
-    }
-
-    /// For one submit call: `fixed`'s fields (not copied: nghttp2 keeps pointers to them, so the
-    /// list must outlive the frame) followed by `headers` packed as `withNV` packs them.
-    static func withNV<R>(fixed: HTTP2HeaderList, _ headers: [HTTP2Header], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
-        let total = fixed.count + headers.count
+    /// For one submit call: `fixed`'s fields, if any (not copied: nghttp2 keeps pointers to them,
+    /// so the list must outlive the frame), then `headers`. nghttp2 copies those while submitting,
+    /// so their bytes only need to live for the closure and go in temporary (usually stack)
+    /// memory, not on the heap.
+    static func withNV<R>(fixed: HTTP2HeaderList? = nil, _ headers: [HTTP2Header], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
+        let fixedCount = fixed?.count ?? 0
+        let total = fixedCount + headers.count
         return withUnsafeTemporaryAllocation(byteCount: byteCount(headers), alignment: 1) { bytes in
             withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: max(1, total)) { fields in
-                _ = fields.initialize(fromContentsOf: fixed.fields)
-                pack(headers, into: bytes, fields: UnsafeMutableBufferPointer(rebasing: fields[fixed.count...]),
+                if let fixed { _ = fields.initialize(fromContentsOf: fixed.fields) }
+                pack(headers, into: bytes, fields: UnsafeMutableBufferPointer(rebasing: fields[fixedCount...]),
                      flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
                 return body(fields.baseAddress!, total)
             }

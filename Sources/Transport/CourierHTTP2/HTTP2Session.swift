@@ -194,34 +194,23 @@ public final class HTTP2Session {
     // MARK: Connection-level actions
 
     /// Client: opens a stream with request headers and a body sent through the stream's `write`.
-    /// Returns nil when the connection can take no new stream (closed, ids exhausted, shutting
-    /// down); the caller may retry elsewhere, as nothing was sent.
-    public func openStream(headers: [HTTP2Header], delegate: any HTTP2StreamDelegate) -> HTTP2Stream? {
-        openStream(delegate: delegate) { submit in HTTP2HeaderBlock.withNV(headers, submit) }
-    }
-
-    /// Opens a stream whose request headers are `fixed` (encoded once, e.g. per method: not copied)
-    /// followed by `headers` (per call, e.g. grpc-timeout). The stream keeps `fixed` alive.
-    public func openStream(fixed: HTTP2HeaderList, headers: [HTTP2Header], delegate: any HTTP2StreamDelegate) -> HTTP2Stream? {
-        let stream = openStream(delegate: delegate) { submit in HTTP2HeaderBlock.withNV(fixed: fixed, headers, submit) }
-        stream?.fixedRequestHeaders = fixed
-        return stream
-    }
-
-    private func openStream(
-        delegate: any HTTP2StreamDelegate, withNV: ((UnsafePointer<nghttp2_nv>, Int) -> Int32) -> Int32
-    ) -> HTTP2Stream? {
+    /// The headers are `fixed` (encoded once, e.g. per method: not copied, and kept alive by the
+    /// stream), if given, then `headers` (per call, e.g. grpc-timeout). Returns nil when the
+    /// connection can take no new stream (closed, ids exhausted, shutting down); the caller may
+    /// retry elsewhere, as nothing was sent.
+    public func openStream(fixed: HTTP2HeaderList? = nil, headers: [HTTP2Header], delegate: any HTTP2StreamDelegate) -> HTTP2Stream? {
         guard !isClosed else { return nil }
         var provider = HTTP2Callbacks.dataProvider
         let stream = HTTP2Stream(id: 0, session: self)
         // The stream's user data goes in with the request: set afterwards, nghttp2 looks for the
         // stream among the requests not yet sent, one by one (most of the client's time at
         // 70,000 calls/s with 64 calls waiting per connection).
-        let id = withNV { nva, count in
+        let id = HTTP2HeaderBlock.withNV(fixed: fixed, headers) { nva, count in
             nghttp2_submit_request(raw, nil, nva, count, &provider, Unmanaged.passUnretained(stream).toOpaque())
         }
         guard id > 0 else { return nil }
         stream.id = id
+        stream.fixedRequestHeaders = fixed
         stream.delegate = delegate
         stream.hasDataProvider = true
         streams[id] = stream
