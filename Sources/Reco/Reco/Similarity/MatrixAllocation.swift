@@ -8,7 +8,8 @@ import Glibc
 final class MatrixAllocation: @unchecked Sendable {
     // @unchecked: owns the memory; the matrix writes it only while it is being built.
     let base: UnsafeMutableRawPointer
-    private let mappedBytes: Int?
+    /// The mapping to unmap, for a matrix that got one (else `base` came from the allocator).
+    private let mapping: (start: UnsafeMutableRawPointer, byteCount: Int)?
 
     private static let hugePage = 2 << 20
 
@@ -21,23 +22,19 @@ final class MatrixAllocation: @unchecked Sendable {
                 base = UnsafeMutableRawPointer(bitPattern: aligned)!
                 // Only a hint: where the kernel grants no huge pages the matrix works as before.
                 _ = madvise(base, mapped - Self.hugePage, MADV_HUGEPAGE)
-                self.mapping = mapping
-                mappedBytes = mapped
+                self.mapping = (mapping, mapped)
                 return
             }
         }
         #endif
         base = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
         mapping = nil
-        mappedBytes = nil
     }
-
-    private let mapping: UnsafeMutableRawPointer?
 
     deinit {
         #if canImport(Glibc)
-        if let mapping, let mappedBytes {
-            munmap(mapping, mappedBytes)
+        if let mapping {
+            munmap(mapping.start, mapping.byteCount)
             return
         }
         #endif
