@@ -3,6 +3,18 @@ import Testing
 
 @Suite("Ranking kernels")
 struct RankingKernelTests {
+    @Test("a matrix large enough for huge pages (over 8 MiB, mapped) keeps every row, normalised")
+    func largeMatrixOnItsOwnMapping() {
+        let rows = 17_000, dimensions = 128  // 8.7 MB
+        let values = (0..<rows * dimensions).map { Float($0 % dimensions + 1) * Float($0 / dimensions % 7 + 1) }
+        let matrix = VectorMatrix(rows: rows, dimensions: dimensions, values: values)
+        let norm = (1...dimensions).reduce(Float(0)) { $0 + Float($1 * $1) }.squareRoot()
+        for row in [0, 1, 8_191, rows - 1] {
+            let first = matrix.row(row)[0], last = matrix.row(row)[dimensions - 1]
+            #expect(abs(first - 1 / norm) < 1e-6 && abs(last - Float(dimensions) / norm) < 1e-5, "row \(row): \(first), \(last)")
+        }
+    }
+
     @Test("top k equals a full sort (score descending, ties in candidate order) for every k")
     func topKMatchesSort() {
         var random = SeededGenerator(seed: 3)
