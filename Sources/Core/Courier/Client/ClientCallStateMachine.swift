@@ -96,29 +96,14 @@ struct ClientCallStateMachine {
         return .end(Ending(status: error))
     }
 
-    /// What became of a DATA chunk.
-    enum DataOutcome: Equatable {
-        /// The call is over: give the bytes back.
-        case ignored
-        /// Taken; a streaming response's messages went to `deliver`.
-        case accepted
-        /// The response broke a rule (too large, compressed without negotiation): reset the
-        /// stream and fail the call with this.
-        case failed(RPCError)
-    }
+    /// On `.failed` the stream handler also resets the stream.
+    typealias DataOutcome = ReceivedDataOutcome
 
     mutating func receiveData(_ bytes: UnsafeRawBufferPointer, deliver: (ByteBuffer) -> Void) -> DataOutcome {
         guard phase != .completed else { return .ignored }
         do {
             if singleResponse {
-                var last = response
-                var count = responseCount
-                try deframer.append(bytes) { message in
-                    count += 1
-                    last = message
-                }
-                response = last
-                responseCount = count
+                try deframer.append(bytes, keepingFirstIn: &response, count: &responseCount)
             } else {
                 try deframer.append(bytes, deliver)
             }

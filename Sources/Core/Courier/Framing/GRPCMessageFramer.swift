@@ -68,6 +68,19 @@ struct GRPCMessageDeframer {
         return true
     }
 
+    /// For a call that takes one message: consumes `bytes`, keeping the first message completed
+    /// so far in `first` and counting every message in `count` (more than one breaks the rule).
+    mutating func append(_ bytes: UnsafeRawBufferPointer, keepingFirstIn first: inout ByteBuffer?, count: inout Int) throws(RPCError) {
+        var kept = first
+        var seen = count
+        try append(bytes) { message in
+            seen += 1
+            if kept == nil { kept = message }
+        }
+        first = kept
+        count = seen
+    }
+
     /// Consumes `bytes`, handing each message they complete to `deliver`, in order.
     mutating func append(_ bytes: UnsafeRawBufferPointer, _ deliver: (ByteBuffer) -> Void) throws(RPCError) {
         var offset = 0

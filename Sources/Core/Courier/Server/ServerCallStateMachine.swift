@@ -64,16 +64,9 @@ struct ServerCallStateMachine {
         response = .finished
     }
 
-    /// What became of a DATA chunk.
-    enum DataOutcome: Equatable {
-        /// Not part of a live call (refused, ended, or before routing): give the bytes back.
-        case ignored
-        /// Taken: a streaming request's messages went to `deliver`.
-        case accepted
-        /// The request broke a rule: end the call with this error.
-        case failed(RPCError)
-    }
+    typealias DataOutcome = ReceivedDataOutcome
 
+    /// DATA: a streaming request's messages go to `deliver`; a unary one keeps its one message.
     mutating func receiveData(_ bytes: UnsafeRawBufferPointer, deliver: (ByteBuffer) -> Void) -> DataOutcome {
         guard requests == .open, response != .finished, let kind else { return .ignored }
         do {
@@ -81,14 +74,7 @@ struct ServerCallStateMachine {
                 try deframer.append(bytes, deliver)
                 return .accepted
             }
-            var first = singleRequest
-            var count = requestCount
-            try deframer.append(bytes) { message in
-                count += 1
-                if first == nil { first = message }
-            }
-            singleRequest = first
-            requestCount = count
+            try deframer.append(bytes, keepingFirstIn: &singleRequest, count: &requestCount)
         } catch {
             return .failed(error)
         }
