@@ -211,6 +211,7 @@ let package = Package(
                 "Courier", "CourierProtos", "GRPCServiceProtos", "CourierServices", "CourierInterop", "CourierHTTP2", "CNGHTTP2",
                 "CourierTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             path: "Tests/CourierTests"),
         .testTarget(

@@ -40,8 +40,7 @@ final class LatencyRecorder: Sendable {
         state.withLock { state in
             _ = state.histogram.record(micros)
             _ = state.allCalls.record(micros)
-            state.perSecond[second, default: Second()].count += 1
-            state.perSecond[second, default: Second()].worstMicros = max(state.perSecond[second]!.worstMicros, micros)
+            Self.count(&state.perSecond[second, default: Second()], micros: micros, failed: false)
         }
     }
 
@@ -54,9 +53,14 @@ final class LatencyRecorder: Sendable {
             let micros = Self.micros(latency)
             _ = state.allCalls.record(micros)
             let second = Int((instant - start).components.seconds)
-            state.perSecond[second, default: Second()].errors += 1
-            state.perSecond[second, default: Second()].worstMicros = max(state.perSecond[second]!.worstMicros, micros)
+            Self.count(&state.perSecond[second, default: Second()], micros: micros, failed: true)
         }
+    }
+
+    /// One look-up of the second per call (three before: a recorder is on every call's path).
+    private static func count(_ second: inout Second, micros: UInt64, failed: Bool) {
+        if failed { second.errors += 1 } else { second.count += 1 }
+        second.worstMicros = max(second.worstMicros, micros)
     }
 
     var snapshot: Snapshot { state.withLock { $0 } }

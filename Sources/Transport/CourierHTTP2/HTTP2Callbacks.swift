@@ -61,9 +61,9 @@ enum HTTP2Callbacks {
             switch HTTP2FrameType(rawValue: hd.type) {
             case .headers:
                 guard let stream = session.stream(hd.stream_id) else { return 0 }
-                let block = stream.headerBlock
-                stream.headerBlock = []
-                stream.delegate?.stream(stream, receivedHeaders: block, endStream: hd.flags & HTTP2Flag.endStream != 0)
+                // The block stays with the stream: a delegate that does not keep it leaves the
+                // storage unique, and the next block (a response's trailers) reuses it.
+                stream.delegate?.stream(stream, receivedHeaders: stream.headerBlock, endStream: hd.flags & HTTP2Flag.endStream != 0)
             case .data:
                 if hd.flags & HTTP2Flag.endStream != 0, let stream = session.stream(hd.stream_id) {
                     stream.delegate?.streamReceivedEnd(stream)

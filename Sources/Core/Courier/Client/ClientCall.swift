@@ -6,11 +6,14 @@ import NIOCore
 final class ClientCall: Sendable {
     let eventLoop: any EventLoop
     let handler: NIOLoopBoundBox<ClientStreamHandler?>
-    let metadata = CallMetadataBox()
+    /// A streaming call's metadata, published by its handler (nil for single-response calls,
+    /// whose response carries it).
+    let metadata: CallMetadataBox?
     let allocator: ByteBufferAllocator
     let maxSendMessageSize: Int
 
-    init(eventLoop: any EventLoop, allocator: ByteBufferAllocator, maxSendMessageSize: Int) {
+    init(eventLoop: any EventLoop, allocator: ByteBufferAllocator, maxSendMessageSize: Int, publishesMetadata: Bool) {
+        self.metadata = publishesMetadata ? CallMetadataBox() : nil
         self.eventLoop = eventLoop
         self.handler = .makeEmptyBox(eventLoop: eventLoop)
         self.allocator = allocator

@@ -62,7 +62,7 @@ extension ClientConnection {
     /// message and, for a single request, the end of the requests. Only on the connection's loop.
     func startCall(
         headers: RequestHeaders, deadline: NIODeadline?, delivery: ClientStreamHandler.Delivery, maxReceiveMessageSize: Int,
-        metadata: CallMetadataBox, retriesTransparently: Bool = false, firstMessage: ByteBuffer?, endRequests: Bool
+        metadata: CallMetadataBox?, retriesTransparently: Bool = false, firstMessage: ByteBuffer?, endRequests: Bool
     ) -> ClientStreamHandler {
         let call = ClientStreamHandler(
             eventLoop: eventLoop, delivery: delivery, maxReceiveMessageSize: maxReceiveMessageSize, metadata: metadata,

@@ -24,7 +24,7 @@ public struct EventLoopUnaryCaller: Sendable {
             let headers = try channel.requestHeaders(method, connection: connection, options: options, deadline: deadline)
             _ = connection.startCall(
                 headers: headers, deadline: deadline, delivery: .callback(completion),
-                maxReceiveMessageSize: channel.configuration.maxReceiveMessageSize, metadata: CallMetadataBox(),
+                maxReceiveMessageSize: channel.configuration.maxReceiveMessageSize, metadata: nil,
                 firstMessage: framedRequest, endRequests: true)
         } catch {
             completion(.failure(error))

@@ -196,7 +196,8 @@ public final class GRPCChannel: Sendable {
         while true {
             attempt += 1
             let connection = try await connection(deadline: deadline)
-            let call = ClientCall(eventLoop: connection.eventLoop, allocator: allocator, maxSendMessageSize: configuration.maxSendMessageSize)
+            let call = ClientCall(
+                eventLoop: connection.eventLoop, allocator: allocator, maxSendMessageSize: configuration.maxSendMessageSize, publishesMetadata: false)
             let headers = try requestHeaders(method, connection: connection, options: options, deadline: deadline)
             do {
                 return try await withTaskCancellationHandler {
@@ -233,7 +234,9 @@ public final class GRPCChannel: Sendable {
         let deadline = try deadline(options)
         try checkPushback(options)
         let connection = try await connection(deadline: deadline)
-        let call = ClientCall(eventLoop: connection.eventLoop, allocator: allocator, maxSendMessageSize: configuration.maxSendMessageSize)
+        let streaming = if case .stream = delivery { true } else { false }
+        let call = ClientCall(
+            eventLoop: connection.eventLoop, allocator: allocator, maxSendMessageSize: configuration.maxSendMessageSize, publishesMetadata: streaming)
         let headers = try requestHeaders(method, connection: connection, options: options, deadline: deadline)
         let box = call.handler
         let metadata = call.metadata

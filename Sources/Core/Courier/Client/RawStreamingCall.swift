@@ -58,9 +58,9 @@ public struct RawResponseStream: AsyncSequence, Sendable {
     let call: ClientCall
 
     /// Metadata from the response headers (empty until they arrive).
-    public var initialMetadata: Metadata { call.metadata.initial }
+    public var initialMetadata: Metadata { call.metadata?.initial ?? Metadata() }
     /// Metadata from the trailers (empty until the call ends).
-    public var trailingMetadata: Metadata { call.metadata.trailing }
+    public var trailingMetadata: Metadata { call.metadata?.trailing ?? Metadata() }
 
     /// Reads the responses in order; throws the call's error status.
     public struct AsyncIterator: AsyncIteratorProtocol {

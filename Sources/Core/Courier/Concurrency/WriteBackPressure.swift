@@ -20,11 +20,12 @@ struct WriteBackPressure {
         }
     }
 
-    /// The call ended: a held writer gets `error`.
-    mutating func fail(_ error: any Error) {
+    /// The call ended: a held writer gets `error` (made only when there is one: an error boxed
+    /// for every call that ends was one allocation per call).
+    mutating func fail(_ error: @autoclosure () -> any Error) {
         if let waiter {
             self.waiter = nil
-            waiter.resume(throwing: error)
+            waiter.resume(throwing: error())
         }
     }
 }
