@@ -120,6 +120,22 @@ final class ActionLog {
         needsSync = false
     }
 
+    /// For an fsync made without holding the store's lock (an fsync takes 1-100 ms, and History
+    /// calls on the event loop wait for that lock): a duplicate of the log's descriptor when
+    /// anything was appended since the last sync, marked synced. The caller fsyncs and closes it,
+    /// and calls `syncFailed` if the fsync fails. A rewrite meanwhile is harmless: it syncs the
+    /// new file itself, and the duplicate still names the old one.
+    func detachSync() -> Int32? {
+        guard needsSync else { return nil }
+        let duplicate = dup(descriptor)
+        guard duplicate >= 0 else { return nil }
+        needsSync = false
+        return duplicate
+    }
+
+    /// A detached fsync failed: the next sync tries again.
+    func syncFailed() { needsSync = true }
+
     /// Replaces the log with just `actions` (the live ones): written to a temporary file, synced,
     /// then renamed over the log, so a crash at any point leaves one complete log.
     func rewrite(with actions: [RecordedAction]) throws {
@@ -174,7 +190,7 @@ final class ActionLog {
         }
     }
 
-    private static func systemError(_ call: String, _ path: String) -> ConfigurationError {
+    static func systemError(_ call: String, _ path: String) -> ConfigurationError {
         ConfigurationError("history log: \(call) \(path) failed: \(String(cString: strerror(errno)))")
     }
 }

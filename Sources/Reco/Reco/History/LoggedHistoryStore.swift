@@ -2,6 +2,9 @@ import Courier
 import Foundation
 import Logging
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The embedded History store: recent actions in memory, every stored action in an append-only
 /// log replayed on start. The TTL applies to both: expired actions stop being returned at once,
@@ -158,11 +161,19 @@ public final class LoggedHistoryStore: HistoryStore {
     public func maintain(sweep: Bool) {
         reportDrops()
         let cutoff = clock() - retentionMs
+        if configuration.sync == .everySecond, let descriptor = state.withLock({ $0.closed ? nil : $0.log.detachSync() }) {
+            // Outside the lock: appends and reads go on while the disk catches up.
+            if fsync(descriptor) != 0 {
+                let error = ActionLog.systemError("fsync", configuration.logPath)
+                state.withLock { $0.log.syncFailed() }
+                logger.error("history log upkeep failed", metadata: ["error": "\(error)"])
+            }
+            Glibc.close(descriptor)
+        }
+        guard sweep else { return }
         state.withLock { state in
             guard !state.closed else { return }
             do {
-                if configuration.sync == .everySecond { try state.log.sync() }
-                guard sweep else { return }
                 state.index.expire(before: cutoff)
                 let liveEstimate = max(state.index.count * 64, 1 << 16)
                 if state.log.bytesWritten > liveEstimate * configuration.compactionRatio {
