@@ -99,3 +99,27 @@ struct CandidateServiceTests {
         }
     }
 }
+
+/// Nearby popular shops are found two ways (walking every shop in popularity order when the
+/// point's cells hold many, gathering the cells otherwise): both must give exactly what a scan of
+/// every shop gives.
+@Suite("Popular shops delivering to a point")
+struct PopularSlotsTests {
+    @Test("dense city centre and sparse outskirts agree with a full scan", arguments: [0.02, 0.5])
+    func agreesWithFullScan(spreadDegrees: Double) {
+        var generator = SystemRandomNumberGenerator()
+        let shops = (0..<2000).map { index in
+            CandidateServiceTests.shop(
+                Int64(index + 1), 37.5 + Double.random(in: -spreadDegrees...spreadDegrees, using: &generator),
+                127.0 + Double.random(in: -spreadDegrees...spreadDegrees, using: &generator),
+                radius: Double.random(in: 500...3000, using: &generator), popularity: Double.random(in: 0...1000, using: &generator))
+        }
+        let catalog = ShopCatalog(shops: shops)
+        let point = GeoPoint(CandidateServiceTests.location(37.5, 127.0))
+        let excluded = (0..<catalog.count).map { _ in Bool.random(using: &generator) && Bool.random(using: &generator) }
+        for limit in [1, 10, 200, 5000] {
+            let expected = Array(catalog.shops.indices.filter { !excluded[$0] && catalog.delivers(slot: $0, to: point) }.prefix(limit))
+            #expect(catalog.popularSlots(deliveringTo: point, limit: limit, excluded: excluded) == expected, "limit \(limit)")
+        }
+    }
+}
