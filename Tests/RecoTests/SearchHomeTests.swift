@@ -33,7 +33,7 @@ struct SearchHomeTests {
     static let deadline: Duration = .seconds(2)
 
     func withNode<R>(_ role: RecoRole = .all, rerankShare: Double = 1, peers: (history: Int, similarity: Int, candidates: Int)? = nil,
-                     _ body: (RecoNode) async throws -> R) async throws -> R {
+                     loopbackPeers: Bool = false, _ body: (RecoNode) async throws -> R) async throws -> R {
         try await withTemporaryDirectory { scratch in
             var configuration = RecoNodeConfiguration()
             configuration.role = role
@@ -44,6 +44,7 @@ struct SearchHomeTests {
             configuration.historyLogPath = scratch + "/actions.log"
             configuration.searchHome.rerankShare = rerankShare
             configuration.searchHome.deadline = Self.deadline
+            configuration.loopbackPeers = loopbackPeers
             if let peers {
                 configuration.historyAddress = "127.0.0.1:\(peers.history)"
                 configuration.similarityAddress = "127.0.0.1:\(peers.similarity)"
@@ -92,9 +93,11 @@ struct SearchHomeTests {
         return response.shops.map { categories[$0.shop?.shopId ?? 0] ?? "?" }
     }
 
-    @Test("seed scenario: the burger regular searches 마라탕 and the next answer puts 마라탕 and 중식 first")
-    func seedScenario() async throws {
-        try await withNode { node in
+    /// Both wirings of the all-in-one node: SearchHome's hops in-process (the default) and over
+    /// its own loopback port (as a split deployment makes them) answer the same.
+    @Test("seed scenario: the burger regular searches 마라탕 and the next answer puts 마라탕 and 중식 first", arguments: [false, true])
+    func seedScenario(loopbackPeers: Bool) async throws {
+        try await withNode(loopbackPeers: loopbackPeers) { node in
             try await withChannel(port: node.grpcPort) { channel in
                 let searchHome = Reco_V1_SearchHomeService.Client(channel: channel)
                 let before = try await recommend(searchHome, user: DemoDataGenerator.burgerRegular)

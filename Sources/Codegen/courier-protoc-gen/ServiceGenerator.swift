@@ -96,12 +96,16 @@ struct ServiceGenerator {
     }
 
     private func emitClient(_ w: inout CodeWriter) {
-        w.line("/// A typed client for `\(service.fullName)` over a `GRPCChannel`.")
+        w.line("/// A typed client for `\(service.fullName)` over any `ClientTransport`: a `GRPCChannel` (HTTP/2)")
+        w.line("/// or an `InProcessTransport` (a server in the same process).")
         w.block("public struct Client: Sendable") { w in
-            w.line("public let channel: GRPCChannel")
+            w.line("/// What carries the calls.")
+            w.line("public let channel: any ClientTransport")
+            w.line("/// Options for calls made without their own.")
             w.line("public let defaultOptions: CallOptions")
             w.line()
-            w.block("public init(channel: GRPCChannel, defaultOptions: CallOptions = CallOptions())") { w in
+            w.line("/// A client whose calls go over `channel`.")
+            w.block("public init(channel: any ClientTransport, defaultOptions: CallOptions = CallOptions())") { w in
                 w.line("self.channel = channel")
                 w.line("self.defaultOptions = defaultOptions")
             }

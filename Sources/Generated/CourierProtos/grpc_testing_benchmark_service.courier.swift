@@ -54,12 +54,16 @@ public enum Grpc_Testing_BenchmarkService {
         func streamingBothWays(requests: RequestStream<Grpc_Testing_SimpleRequest>, responses: ResponseStreamWriter<Grpc_Testing_SimpleResponse>, context: ServerContext) async throws
     }
 
-    /// A typed client for `grpc.testing.BenchmarkService` over a `GRPCChannel`.
+    /// A typed client for `grpc.testing.BenchmarkService` over any `ClientTransport`: a `GRPCChannel` (HTTP/2)
+    /// or an `InProcessTransport` (a server in the same process).
     public struct Client: Sendable {
-        public let channel: GRPCChannel
+        /// What carries the calls.
+        public let channel: any ClientTransport
+        /// Options for calls made without their own.
         public let defaultOptions: CallOptions
 
-        public init(channel: GRPCChannel, defaultOptions: CallOptions = CallOptions()) {
+        /// A client whose calls go over `channel`.
+        public init(channel: any ClientTransport, defaultOptions: CallOptions = CallOptions()) {
             self.channel = channel
             self.defaultOptions = defaultOptions
         }

@@ -70,12 +70,16 @@ public enum Grpc_Testing_TestService {
         func unimplementedCall(request: Grpc_Testing_Empty, context: ServerContext) async throws -> Grpc_Testing_Empty
     }
 
-    /// A typed client for `grpc.testing.TestService` over a `GRPCChannel`.
+    /// A typed client for `grpc.testing.TestService` over any `ClientTransport`: a `GRPCChannel` (HTTP/2)
+    /// or an `InProcessTransport` (a server in the same process).
     public struct Client: Sendable {
-        public let channel: GRPCChannel
+        /// What carries the calls.
+        public let channel: any ClientTransport
+        /// Options for calls made without their own.
         public let defaultOptions: CallOptions
 
-        public init(channel: GRPCChannel, defaultOptions: CallOptions = CallOptions()) {
+        /// A client whose calls go over `channel`.
+        public init(channel: any ClientTransport, defaultOptions: CallOptions = CallOptions()) {
             self.channel = channel
             self.defaultOptions = defaultOptions
         }
@@ -152,12 +156,16 @@ public enum Grpc_Testing_UnimplementedService {
         func unimplementedCall(request: Grpc_Testing_Empty, context: ServerContext) async throws -> Grpc_Testing_Empty
     }
 
-    /// A typed client for `grpc.testing.UnimplementedService` over a `GRPCChannel`.
+    /// A typed client for `grpc.testing.UnimplementedService` over any `ClientTransport`: a `GRPCChannel` (HTTP/2)
+    /// or an `InProcessTransport` (a server in the same process).
     public struct Client: Sendable {
-        public let channel: GRPCChannel
+        /// What carries the calls.
+        public let channel: any ClientTransport
+        /// Options for calls made without their own.
         public let defaultOptions: CallOptions
 
-        public init(channel: GRPCChannel, defaultOptions: CallOptions = CallOptions()) {
+        /// A client whose calls go over `channel`.
+        public init(channel: any ClientTransport, defaultOptions: CallOptions = CallOptions()) {
             self.channel = channel
             self.defaultOptions = defaultOptions
         }

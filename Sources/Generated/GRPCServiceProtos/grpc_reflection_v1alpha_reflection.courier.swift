@@ -345,12 +345,16 @@ public enum Grpc_Reflection_V1alpha_ServerReflection {
         func serverReflectionInfo(requests: RequestStream<Grpc_Reflection_V1alpha_ServerReflectionRequest>, responses: ResponseStreamWriter<Grpc_Reflection_V1alpha_ServerReflectionResponse>, context: ServerContext) async throws
     }
 
-    /// A typed client for `grpc.reflection.v1alpha.ServerReflection` over a `GRPCChannel`.
+    /// A typed client for `grpc.reflection.v1alpha.ServerReflection` over any `ClientTransport`: a `GRPCChannel` (HTTP/2)
+    /// or an `InProcessTransport` (a server in the same process).
     public struct Client: Sendable {
-        public let channel: GRPCChannel
+        /// What carries the calls.
+        public let channel: any ClientTransport
+        /// Options for calls made without their own.
         public let defaultOptions: CallOptions
 
-        public init(channel: GRPCChannel, defaultOptions: CallOptions = CallOptions()) {
+        /// A client whose calls go over `channel`.
+        public init(channel: any ClientTransport, defaultOptions: CallOptions = CallOptions()) {
             self.channel = channel
             self.defaultOptions = defaultOptions
         }

@@ -431,12 +431,16 @@ public enum Reco_V1_HistoryService {
         func userActivity(request: Reco_V1_HistoryRequest, context: ServerContext) async throws -> Reco_V1_SessionActivity
     }
 
-    /// A typed client for `reco.v1.HistoryService` over a `GRPCChannel`.
+    /// A typed client for `reco.v1.HistoryService` over any `ClientTransport`: a `GRPCChannel` (HTTP/2)
+    /// or an `InProcessTransport` (a server in the same process).
     public struct Client: Sendable {
-        public let channel: GRPCChannel
+        /// What carries the calls.
+        public let channel: any ClientTransport
+        /// Options for calls made without their own.
         public let defaultOptions: CallOptions
 
-        public init(channel: GRPCChannel, defaultOptions: CallOptions = CallOptions()) {
+        /// A client whose calls go over `channel`.
+        public init(channel: any ClientTransport, defaultOptions: CallOptions = CallOptions()) {
             self.channel = channel
             self.defaultOptions = defaultOptions
         }

@@ -203,12 +203,16 @@ public enum Reco_V1_SearchHomeService {
         func recommend(request: Reco_V1_RecommendRequest, context: ServerContext) async throws -> Reco_V1_RecommendResponse
     }
 
-    /// A typed client for `reco.v1.SearchHomeService` over a `GRPCChannel`.
+    /// A typed client for `reco.v1.SearchHomeService` over any `ClientTransport`: a `GRPCChannel` (HTTP/2)
+    /// or an `InProcessTransport` (a server in the same process).
     public struct Client: Sendable {
-        public let channel: GRPCChannel
+        /// What carries the calls.
+        public let channel: any ClientTransport
+        /// Options for calls made without their own.
         public let defaultOptions: CallOptions
 
-        public init(channel: GRPCChannel, defaultOptions: CallOptions = CallOptions()) {
+        /// A client whose calls go over `channel`.
+        public init(channel: any ClientTransport, defaultOptions: CallOptions = CallOptions()) {
             self.channel = channel
             self.defaultOptions = defaultOptions
         }

@@ -5,7 +5,7 @@ import CourierProtos
 struct InteropCases {
     let client: Grpc_Testing_TestService.Client
 
-    init(channel: GRPCChannel) {
+    init(channel: any ClientTransport) {
         client = Grpc_Testing_TestService.Client(channel: channel)
     }
 

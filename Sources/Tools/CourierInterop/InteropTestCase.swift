@@ -18,7 +18,7 @@ public enum InteropTestCase: String, CaseIterable, Sendable {
     case timeoutOnSleepingServer = "timeout_on_sleeping_server"
 
     /// Runs the case against `channel`; throws `InteropFailure` (or the call's error) when it fails.
-    public func run(on channel: GRPCChannel) async throws {
+    public func run(on channel: any ClientTransport) async throws {
         let cases = InteropCases(channel: channel)
         switch self {
         case .emptyUnary: try await cases.emptyUnary()

@@ -31,6 +31,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "SimilarityService address, for --service searchhome.") var similarity: String?
     @Option(help: "CandidateService address, for --service searchhome.") var candidates: String?
     @Option(help: "Connections SearchHome opens to each peer.") var peerConnections = 1
+    @Flag(help: "With --service all: SearchHome calls its peers through this process's own port (HTTP/2 over loopback, as a split deployment would) instead of in-process.")
+    var loopbackPeers = false
     @Option(help: "How long History keeps actions, seconds (its window: at most 3600).") var historyTtl = 3600
     @Option(help: "Most actions History keeps per user and per session; the oldest beyond it are dropped (counted in the metric reco_history_actions_dropped_total and logged).")
     var historyMaxPerUser = 1000
@@ -70,6 +72,7 @@ struct Serve: AsyncParsableCommand {
         configuration.similarityAddress = similarity
         configuration.candidatesAddress = candidates
         configuration.peerConnections = peerConnections
+        configuration.loopbackPeers = loopbackPeers
         configuration.historyRetention = .seconds(historyTtl)
         configuration.historySync = historySync
         if let weights { configuration.weights = try ActionWeights(parsing: weights) }

@@ -3,7 +3,7 @@ import CourierProtobuf
 import NIOCore
 
 /// The bridge between a caller's task and its loop-confined `ClientStreamHandler`.
-final class ClientCall: Sendable {
+final class ClientCall: ClientCallIO {
     let eventLoop: any EventLoop
     let handler: NIOLoopBoundBox<ClientStreamHandler?>
     /// A streaming call's metadata, published by its handler (nil for single-response calls,
@@ -33,16 +33,7 @@ final class ClientCall: Sendable {
         onLoop { $0.cancel(error) }
     }
 
-    func write<M: ProtobufMessage>(_ message: M) async throws {
-        try await write(framed: try GRPCMessageFramer.frame(message, allocator: allocator, maxSize: maxSendMessageSize))
-    }
-
-    /// Sends a message that is already encoded.
-    func write(encoded bytes: [UInt8]) async throws {
-        try await write(framed: try GRPCMessageFramer.frame(encoded: bytes, allocator: allocator, maxSize: maxSendMessageSize))
-    }
-
-    private func write(framed: ByteBuffer) async throws {
+    func write(framed: ByteBuffer) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let box = handler
             eventLoop.execute {
@@ -58,12 +49,18 @@ final class ClientCall: Sendable {
     func finishRequests() {
         onLoop { $0.finishRequests() }
     }
+
+    func singleResponse() async throws -> UnaryResponse<ByteBuffer> {
+        try await withCheckedThrowingContinuation { continuation in
+            onLoop { $0.setSingleDelivery(continuation) }
+        }
+    }
 }
 
 /// Sends the request messages of a client- or bidirectional-streaming call. `write` waits while
 /// the server is not reading (HTTP/2 flow control).
 public struct RequestStreamWriter<Message: ProtobufMessage>: Sendable {
-    let call: ClientCall
+    let call: ClientCallStream
 
     /// Sends one message; throws the call's status if it has already ended.
     public func write(_ message: Message) async throws {
@@ -84,8 +81,8 @@ public struct ResponseStream<Message: ProtobufMessage>: AsyncSequence, Sendable 
     /// The same stream undecoded.
     let raw: RawResponseStream
 
-    init(queue: AsyncMessageQueue<ByteBuffer>, call: ClientCall) {
-        raw = RawResponseStream(queue: queue, call: call)
+    init(call: ClientCallStream) {
+        raw = RawResponseStream(call: call)
     }
 
     /// Metadata from the response headers (empty until they arrive).

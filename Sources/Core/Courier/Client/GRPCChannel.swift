@@ -12,7 +12,7 @@ import NIOPosix
 /// let client = Grpc_Testing_TestService.Client(channel: channel)
 /// let reply = try await client.unaryCall(request, options: CallOptions(timeout: .seconds(1)))
 /// ```
-public final class GRPCChannel: Sendable {
+public final class GRPCChannel: ClientTransport {
     /// The server's host name or address.
     public let host: String
     /// The server's port.
@@ -74,122 +74,9 @@ public final class GRPCChannel: Sendable {
         return try await slots[index].connection(deadline: deadline)
     }
 
-    /// An encoded message with its gRPC prefix, ready to send (and to send again), within the
-    /// channel's send limit.
-    public func frame(encoded bytes: [UInt8]) throws -> ByteBuffer {
-        try GRPCMessageFramer.frame(encoded: bytes, allocator: allocator, maxSize: configuration.maxSendMessageSize)
-    }
-
-    func frame<M: ProtobufMessage>(_ message: M) throws -> ByteBuffer {
-        try GRPCMessageFramer.frame(message, allocator: allocator, maxSize: configuration.maxSendMessageSize)
-    }
-
-    // MARK: Calls
-
-    /// A unary call: sends `request`, returns the response with its metadata, or throws the status as an `RPCError`.
-    public func unary<Request: ProtobufMessage, Response: ProtobufMessage>(
-        _ method: MethodDescriptor, request: Request, responseType: Response.Type = Response.self,
-        options: CallOptions = CallOptions()
-    ) async throws -> UnaryResponse<Response> {
-        try await intercepted(method, options) { info in
-            let framed = try frame(request)
-            let raw = try await unaryBytes(method, framed: framed, options: info.options)
-            return UnaryResponse(
-                message: try decodeResponse(Response.self, raw.message),
-                initialMetadata: raw.initialMetadata, trailingMetadata: raw.trailingMetadata)
-        }
-    }
-
-    /// A unary call with a request that is already encoded (protobuf wire bytes); answers the
-    /// response's bytes undecoded. For tools that carry messages whose types they do not compile
-    /// in: load generators, debuggers, proxies.
-    public func unaryRaw(
-        _ method: MethodDescriptor, request: [UInt8], options: CallOptions = CallOptions()
-    ) async throws -> UnaryResponse<[UInt8]> {
-        try await intercepted(method, options) { info in
-            let framed = try frame(encoded: request)
-            let raw = try await unaryBytes(method, framed: framed, options: info.options)
-            return UnaryResponse(
-                message: raw.message.getBytes(at: raw.message.readerIndex, length: raw.message.readableBytes) ?? [],
-                initialMetadata: raw.initialMetadata, trailingMetadata: raw.trailingMetadata)
-        }
-    }
-
-    /// A server-streaming call: sends `request`, then `handle` reads the responses; returns what `handle` returns.
-    public func serverStreaming<Request: ProtobufMessage, Response: ProtobufMessage, Result: Sendable>(
-        _ method: MethodDescriptor, request: Request, responseType: Response.Type = Response.self,
-        options: CallOptions = CallOptions(), handle: (ResponseStream<Response>) async throws -> Result
-    ) async throws -> Result {
-        try await intercepted(method, options) { info in
-            let framed = try frame(request)
-            let (call, queue) = try await openStreaming(method, options: info.options, firstMessage: framed)
-            return try await finishing(call) { try await handle(ResponseStream(queue: queue, call: call)) }
-        }
-    }
-
-    /// A client-streaming call: `send` writes the requests; returns the one response.
-    public func clientStreaming<Request: ProtobufMessage, Response: ProtobufMessage>(
-        _ method: MethodDescriptor, responseType: Response.Type = Response.self, options: CallOptions = CallOptions(),
-        send: (RequestStreamWriter<Request>) async throws -> Void
-    ) async throws -> UnaryResponse<Response> {
-        try await intercepted(method, options) { info in
-            let call = try await open(method, options: info.options, delivery: .single(nil), firstMessage: nil, endRequests: false)
-            let raw = try await finishing(call) { () async throws -> UnaryResponse<ByteBuffer> in
-                try await send(RequestStreamWriter(call: call))
-                call.finishRequests()
-                return try await withCheckedThrowingContinuation { continuation in
-                    call.onLoop { $0.setSingleDelivery(continuation) }
-                }
-            }
-            return UnaryResponse(
-                message: try decodeResponse(Response.self, raw.message),
-                initialMetadata: raw.initialMetadata, trailingMetadata: raw.trailingMetadata)
-        }
-    }
-
-    /// A bidirectional-streaming call: `body` writes requests and reads responses at once.
-    public func bidirectionalStreaming<Request: ProtobufMessage, Response: ProtobufMessage, Result: Sendable>(
-        _ method: MethodDescriptor, responseType: Response.Type = Response.self, options: CallOptions = CallOptions(),
-        body: (RequestStreamWriter<Request>, ResponseStream<Response>) async throws -> Result
-    ) async throws -> Result {
-        try await intercepted(method, options) { info in
-            let (call, queue) = try await openStreaming(method, options: info.options, firstMessage: nil)
-            return try await finishing(call) {
-                try await body(RequestStreamWriter(call: call), ResponseStream(queue: queue, call: call))
-            }
-        }
-    }
-
-    // MARK: Plumbing
-
-    func intercepted<Result: Sendable>(
-        _ method: MethodDescriptor, _ options: CallOptions, _ body: (ClientCallInfo) async throws -> Result
-    ) async throws -> Result {
-        let info = ClientCallInfo(method: method, options: options)
-        if configuration.interceptors.isEmpty { return try await body(info) }
-        return try await configuration.interceptors.run(info, body)
-    }
-
-    /// Runs a streaming call's body; cancels the call if the body leaves before it completed
-    /// (a finished call is never reset: nghttp2 servers limit resets per second).
-    func finishing<Result>(_ call: ClientCall, _ body: () async throws -> Result) async throws -> Result {
-        do {
-            let result = try await withTaskCancellationHandler {
-                try await body()
-            } onCancel: {
-                call.cancel()
-            }
-            call.cancel()
-            return result
-        } catch {
-            call.cancel()
-            if Task.isCancelled, !(error is RPCError) { throw RPCError(code: .cancelled, message: "the call was cancelled by the client") }
-            throw error
-        }
-    }
-
-    /// A unary call on framed request bytes; retries a stream the server refused unprocessed.
-    func unaryBytes(_ method: MethodDescriptor, framed: ByteBuffer, options: CallOptions) async throws -> UnaryResponse<ByteBuffer> {
+    /// A unary call on framed request bytes; retries a stream the server refused unprocessed
+    /// (gRPC's transparent retry) on another connection, up to three times.
+    public func unaryExchange(_ method: MethodDescriptor, framedRequest framed: ByteBuffer, options: CallOptions) async throws -> UnaryResponse<ByteBuffer> {
         let deadline = try deadline(options)
         try checkPushback(options)
         var attempt = 0
@@ -227,16 +114,28 @@ public final class GRPCChannel: Sendable {
         }
     }
 
-    private func open(
-        _ method: MethodDescriptor, options: CallOptions, delivery: ClientStreamHandler.Delivery,
-        firstMessage: ByteBuffer?, endRequests: Bool
-    ) async throws -> ClientCall {
+    /// Starts a call on one of the channel's connections (no transparent retry: its messages
+    /// may go out before the server refuses it).
+    public func startCall(
+        _ method: MethodDescriptor, options: CallOptions, firstMessage: ByteBuffer?, endRequests: Bool, streamsResponses: Bool
+    ) async throws -> ClientCallStream {
         let deadline = try deadline(options)
         try checkPushback(options)
         let connection = try await connection(deadline: deadline)
-        let streaming = if case .stream = delivery { true } else { false }
         let call = ClientCall(
-            eventLoop: connection.eventLoop, allocator: allocator, maxSendMessageSize: configuration.maxSendMessageSize, publishesMetadata: streaming)
+            eventLoop: connection.eventLoop, allocator: allocator, maxSendMessageSize: configuration.maxSendMessageSize,
+            publishesMetadata: streamsResponses)
+        var queue: AsyncMessageQueue<ByteBuffer>?
+        let delivery: ClientStreamHandler.Delivery
+        if streamsResponses {
+            // Weak: the call owns the queue (through its handler), so the queue must not own the call.
+            let consumed = WeakReference(call)
+            let responses = AsyncMessageQueue<ByteBuffer> { owed in consumed.object?.onLoop { $0.returnWindow(owed) } }
+            queue = responses
+            delivery = .stream(responses)
+        } else {
+            delivery = .single(nil)
+        }
         let headers = try requestHeaders(method, connection: connection, options: options, deadline: deadline)
         let box = call.handler
         let metadata = call.metadata
@@ -246,18 +145,7 @@ public final class GRPCChannel: Sendable {
                 headers: headers, deadline: deadline, delivery: delivery, maxReceiveMessageSize: maxReceive, metadata: metadata,
                 firstMessage: firstMessage, endRequests: endRequests)
         }.get()
-        return call
-    }
-
-    func openStreaming(_ method: MethodDescriptor, options: CallOptions, firstMessage: ByteBuffer?) async throws -> (ClientCall, AsyncMessageQueue<ByteBuffer>) {
-        // Weak: the call owns the queue (through its handler), so the queue must not own the call.
-        let consumed = NIOLockedValueBox<WeakReference<ClientCall>?>(nil)
-        let queue = AsyncMessageQueue<ByteBuffer> { owed in
-            consumed.withLockedValue { $0?.object }?.onLoop { $0.returnWindow(owed) }
-        }
-        let call = try await open(method, options: options, delivery: .stream(queue), firstMessage: firstMessage, endRequests: firstMessage != nil)
-        consumed.withLockedValue { $0 = WeakReference(call) }
-        return (call, queue)
+        return ClientCallStream(io: call, responses: queue, maxSendMessageSize: configuration.maxSendMessageSize)
     }
 
     /// An overloaded server's refusal may carry `grpc-retry-pushback-ms`: no call goes to it on

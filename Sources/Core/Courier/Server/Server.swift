@@ -29,6 +29,45 @@ final class ServerCore: Sendable {
     }
 }
 
+extension ServerCore {
+    /// Runs `handler` for `call` in a new task, inside the interceptors; the call finishes with
+    /// the handler's status. Immediate: the handler runs now, on the caller's thread, until it
+    /// first suspends, so a handler that answers at once answers within the read (or the
+    /// in-process call) that brought its request; after a suspension it resumes on `executor`.
+    func startHandler(_ handler: MethodHandler, call: ServerCall, executor: (any TaskExecutor)?) -> Task<Void, Never> {
+        let interceptors = self.interceptors
+        return Task.immediate(executorPreference: executor) {
+            var status: RPCError?
+            do {
+                if interceptors.isEmpty {
+                    try await handler.invoke(call)
+                } else {
+                    try await interceptors.run(context: call.context) { _ in try await handler.invoke(call) }
+                }
+            } catch {
+                status = RPCError(reporting: error)
+            }
+            call.finish(status)
+        }
+    }
+
+    /// Tells the observers that `context`'s handler ended (when they were watching it start).
+    func observe(_ context: ServerContext, status: RPCError?, startedAt start: ContinuousClock.Instant?) {
+        guard let start else { return }
+        let duration = ContinuousClock.now - start
+        for observer in observers { observer.callEnded(context: context, status: status?.code ?? .ok, duration: duration) }
+    }
+}
+
+extension ServerContext {
+    /// The trailers' metadata: what the handler set, then what its error carries.
+    func trailingMetadata(with error: RPCError?) -> Metadata {
+        var metadata = trailingMetadata
+        if let error { for (key, value) in error.metadata { metadata.append(key, value) } }
+        return metadata
+    }
+}
+
 /// A gRPC server: serves `CourierService`s over HTTP/2 on nghttp2.
 ///
 /// ```swift
@@ -38,9 +77,9 @@ final class ServerCore: Sendable {
 /// await server.shutdownGracefully()
 /// ```
 public final class Server: Sendable {
-    private let core: ServerCore
+    let core: ServerCore
     private let group: MultiThreadedEventLoopGroup
-    private let acceptor: ServerAcceptor
+    let acceptor: ServerAcceptor
     private let transport: HTTP2Server
 
     /// A server for `services`; call `start` to listen. Interceptors wrap every call, the first
@@ -90,7 +129,7 @@ public final class Server: Sendable {
 /// Gives each new stream a `ServerStreamHandler`; one task executor and one set of call deadlines
 /// per event loop, made once for every loop of the server's group (a lookup per stream, no lock).
 final class ServerAcceptor: HTTP2StreamAcceptor {
-    private let core: ServerCore
+    let core: ServerCore
     private let perLoop: [ObjectIdentifier: (EventLoopTaskExecutor, NIOLoopBoundBox<CallDeadlines>)]
 
     init(core: ServerCore, group: MultiThreadedEventLoopGroup) {
@@ -102,6 +141,11 @@ final class ServerAcceptor: HTTP2StreamAcceptor {
                 EventLoopTaskExecutor(loop), NIOLoopBoundBox.makeBoxSendingValue(CallDeadlines(eventLoop: loop), eventLoop: loop))
         }
         self.perLoop = perLoop
+    }
+
+    /// The task executor of `loop`, one of the server's loops.
+    func executor(for loop: any EventLoop) -> EventLoopTaskExecutor? {
+        perLoop[ObjectIdentifier(loop)]?.0
     }
 
     func accept(_ stream: HTTP2Stream, on connection: HTTP2Connection) {

@@ -2,14 +2,12 @@ import CourierHTTP2
 import CourierProtobuf
 import NIOCore
 
-/// The bridge between a handler's task and the loop-confined `ServerStreamHandler`: every action
-/// runs on the connection's event loop (directly when the task already runs there, which is the
-/// case for handlers started on the loop's task executor).
+/// What a handler's task holds of its call: the request(s), the context, and where its answers
+/// go (an HTTP/2 stream or an in-process caller, behind `ServerCallResponder`).
 @usableFromInline
 final class ServerCall: Sendable {
     @usableFromInline let context: ServerContext
-    let eventLoop: any EventLoop
-    private let handler: NIOLoopBound<ServerStreamHandler>
+    private let responder: any ServerCallResponder
     /// The request of a unary or server-streaming call (complete before the handler starts).
     @usableFromInline let singleRequest: ByteBuffer?
     /// The requests of a client- or bidirectional-streaming call.
@@ -17,31 +15,21 @@ final class ServerCall: Sendable {
     @usableFromInline let framing: ResponseFraming
 
     init(
-        context: ServerContext, handler: ServerStreamHandler, singleRequest: ByteBuffer?,
+        context: ServerContext, responder: any ServerCallResponder, singleRequest: ByteBuffer?,
         requests: AsyncMessageQueue<ByteBuffer>?, framing: ResponseFraming
     ) {
         self.context = context
-        self.eventLoop = handler.eventLoop
-        self.handler = NIOLoopBound(handler, eventLoop: handler.eventLoop)
+        self.responder = responder
         self.singleRequest = singleRequest
         self.requests = requests
         self.framing = framing
-    }
-
-    private func onLoop(_ body: @escaping @Sendable (ServerStreamHandler) -> Void) {
-        if eventLoop.inEventLoop {
-            body(handler.value)
-        } else {
-            let handler = self.handler
-            eventLoop.execute { body(handler.value) }
-        }
     }
 
     /// Sends a message and waits until the transport has room for more.
     func send<M: ProtobufMessage>(_ message: M) async throws {
         let framed = try framing.frame(message)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            onLoop { $0.sendMessage(framed, whenWritable: continuation) }
+            responder.send(framed: framed, whenWritable: continuation)
         }
     }
 
@@ -53,21 +41,12 @@ final class ServerCall: Sendable {
 
     @usableFromInline
     func sendWithoutWaiting(framed: ByteBuffer) {
-        // The common case runs on the loop already: call directly, no closure to allocate.
-        if eventLoop.inEventLoop {
-            handler.value.sendMessage(framed, whenWritable: nil)
-        } else {
-            onLoop { $0.sendMessage(framed, whenWritable: nil) }
-        }
+        responder.send(framed: framed, whenWritable: nil)
     }
 
     /// Ends the call with OK (`error` nil) or the error's status.
     func finish(_ error: RPCError?) {
-        if eventLoop.inEventLoop {
-            handler.value.handlerFinished(error)
-        } else {
-            onLoop { $0.handlerFinished(error) }
-        }
+        responder.handlerFinished(error)
     }
 }
 

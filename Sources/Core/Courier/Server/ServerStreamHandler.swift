@@ -136,30 +136,14 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
                 loop.execute { stream.value.object?.consume(owed) }
             }
         }
-        let interceptors = core.interceptors
         if !core.observers.isEmpty { handlerStarted = .now }
-        if let answer = handler.answerImmediately, interceptors.isEmpty, let singleRequest {
+        if let answer = handler.answerImmediately, core.interceptors.isEmpty, let singleRequest {
             answerImmediately(answer, request: singleRequest, context: context)
             return
         }
         let serverCall = ServerCall(
-            context: context, handler: self, singleRequest: singleRequest, requests: requestQueue, framing: core.framing)
-        // Immediate: the handler runs now, on this event loop, until it first suspends, so a
-        // handler that answers at once answers within the read that brought its request (no
-        // enqueue, no extra loop iteration). After a suspension it resumes on the same loop.
-        task = Task.immediate(executorPreference: executor) {
-            var status: RPCError?
-            do {
-                if interceptors.isEmpty {
-                    try await handler.invoke(serverCall)
-                } else {
-                    try await interceptors.run(context: context) { _ in try await handler.invoke(serverCall) }
-                }
-            } catch {
-                status = RPCError(reporting: error)
-            }
-            serverCall.finish(status)
-        }
+            context: context, responder: StreamResponder(self), singleRequest: singleRequest, requests: requestQueue, framing: core.framing)
+        task = core.startHandler(handler, call: serverCall, executor: executor)
     }
 
     /// Runs a handler that answers without suspending, here on the loop: no task, no `ServerCall`.
@@ -178,13 +162,8 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     /// The handler returned (`error` nil) or threw: the status, with the metadata it set.
     func handlerFinished(_ error: RPCError?) {
         guard let context else { return }
-        if let handlerStarted {
-            let duration = ContinuousClock.now - handlerStarted
-            for observer in core.observers { observer.callEnded(context: context, status: error?.code ?? .ok, duration: duration) }
-        }
-        var trailingMetadata = context.trailingMetadata
-        if let error { for (key, value) in error.metadata { trailingMetadata.append(key, value) } }
-        finish(status: error, initialMetadata: context.initialMetadata, trailingMetadata: trailingMetadata)
+        core.observe(context, status: error, startedAt: handlerStarted)
+        finish(status: error, initialMetadata: context.initialMetadata, trailingMetadata: context.trailingMetadata(with: error))
     }
 
     /// Sends a response message, after the response headers (with the handler's initial metadata,

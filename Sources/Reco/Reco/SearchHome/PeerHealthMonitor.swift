@@ -13,7 +13,7 @@ public final class PeerHealthMonitor: Sendable {
 
     /// Checks `candidates` every `interval` (each check bounded by `timeout`) and sets the status
     /// of each of `services` in `health`.
-    public init(candidates: GRPCChannel, health: HealthService, services: [String],
+    public init(candidates: any ClientTransport, health: HealthService, services: [String],
                 interval: Duration = .seconds(1), timeout: Duration = .milliseconds(500),
                 logger: Logger = Logger(label: "reco.searchhome")) {
         task = Task {

@@ -105,7 +105,12 @@ public final class RecoNode: Sendable {
     @discardableResult
     public func start() async throws -> Int {
         let port = try await server.start(host: configuration.host, port: configuration.port)
-        if configuration.role == .all, let peers {
+        if configuration.role == .all, let peers, !configuration.loopbackPeers {
+            // Every hop is a call to this process's own server, without HTTP/2 or a socket.
+            let transport = server.inProcessTransport()
+            peers.connect(.init(history: .init(channel: transport), similarity: .init(channel: transport), candidates: .init(channel: transport)))
+            watchCandidates(transport)
+        } else if configuration.role == .all, let peers {
             // Every hop is a real RPC through this process's own port.
             var channelConfiguration = ChannelConfiguration()
             channelConfiguration.connections = configuration.peerConnections
@@ -138,7 +143,7 @@ public final class RecoNode: Sendable {
     }
 
     /// SearchHome's health follows Candidates' (alone, the whole server's does too).
-    private func watchCandidates(_ channel: GRPCChannel) {
+    private func watchCandidates(_ channel: any ClientTransport) {
         var services = [Reco_V1_SearchHomeService.name]
         if configuration.role == .searchhome { services.append("") }
         let monitor = PeerHealthMonitor(candidates: channel, health: health, services: services)

@@ -18,6 +18,9 @@ public struct RecoNodeConfiguration: Sendable {
     public var candidatesAddress: String?
     /// Connections SearchHome opens to each peer.
     public var peerConnections = 1
+    /// All services in one process (`all`): SearchHome calls its peers through this process's own
+    /// port, as a split deployment would, instead of in-process (for comparison).
+    public var loopbackPeers = false
     /// How long History keeps actions (its window): at most one hour.
     public var historyRetention: Duration = .seconds(3600)
     /// Most actions History keeps per user (and per session); the oldest beyond it are dropped,
