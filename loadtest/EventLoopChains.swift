@@ -1,4 +1,4 @@
-import Courier
+@_spi(Benchmarking) import Courier
 import NIOCore
 
 /// The closed loop on the connections' own event loops: each connection keeps `streams` calls in

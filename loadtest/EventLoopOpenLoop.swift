@@ -1,4 +1,4 @@
-import Courier
+@_spi(Benchmarking) import Courier
 import NIOCore
 
 /// The open loop on the connections' own event loops: each loop sends its share of the schedule

@@ -1,5 +1,5 @@
 import CourierTooling
-import Courier
+@_spi(Benchmarking) import Courier
 import Foundation
 import NIOCore
 import Synchronization

@@ -4,7 +4,7 @@ import Foundation
 import Reco
 import Testing
 
-@Suite("HistoryService over a real socket", .timeLimit(.minutes(1)))
+@Suite("HistoryService, in-process", .timeLimit(.minutes(1)))
 struct HistoryServiceTests {
     /// A History service over a fresh log in a temporary folder, and a client to it.
     func withHistory(clock: TestClock? = nil, retentionMs: Int64 = 3_600_000,
@@ -17,10 +17,8 @@ struct HistoryServiceTests {
         if let clock { clockFunction = clock.function } else { clockFunction = { nowMs() } }
         let store = try LoggedHistoryStore(configuration: configuration, clock: clockFunction)
         let provider = HistoryServiceProvider(store: store, clock: clockFunction)
-        try await withServer([provider]) { (port: Int) async throws -> Void in
-            try await withChannel(port: port) { (channel: GRPCChannel) async throws -> Void in
-                try await body(Reco_V1_HistoryService.Client(channel: channel), store)
-            }
+        try await withInProcess([provider]) { transport in
+            try await body(Reco_V1_HistoryService.Client(channel: transport), store)
         }
     }
 

@@ -46,7 +46,7 @@ struct ReferenceSpace {
     func shopVector(_ id: Int64) -> [Float] { shopVectors[shopIds.firstIndex(of: id)!] }
 }
 
-@Suite("SimilarityService over a real socket", .timeLimit(.minutes(1)))
+@Suite("SimilarityService, in-process", .timeLimit(.minutes(1)))
 struct SimilarityServiceTests {
     // 37 dimensions: not a multiple of the SIMD width, so every path of the kernel runs.
     let space = ReferenceSpace(seed: 7, shops: 600, keywords: 40, dimensions: 37)
@@ -54,10 +54,8 @@ struct SimilarityServiceTests {
     func withSimilarity(directory: PartDateDirectory? = nil, table: EmbeddingTable? = nil,
                         _ body: (Reco_V1_SimilarityService.Client) async throws -> Void) async throws {
         let provider = SimilarityServiceProvider(embeddings: ActiveBatch(try table ?? space.table(partDate: "p1")), directory: directory)
-        try await withServer([provider]) { (port: Int) async throws -> Void in
-            try await withChannel(port: port) { (channel: GRPCChannel) async throws -> Void in
-                try await body(Reco_V1_SimilarityService.Client(channel: channel))
-            }
+        try await withInProcess([provider]) { transport in
+            try await body(Reco_V1_SimilarityService.Client(channel: transport))
         }
     }
 

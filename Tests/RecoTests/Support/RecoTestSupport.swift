@@ -12,6 +12,22 @@ func withServer<R>(_ services: [any CourierService], _ body: (Int) async throws 
     return try await server.serving(body)
 }
 
+/// Calls `services` in-process (`InProcessTransport`): the services' rules without a socket.
+/// SearchHome's and Candidates' suites (and the interop suites) keep the real sockets.
+func withInProcess<R>(_ services: [any CourierService], _ body: (any ClientTransport) async throws -> R) async throws -> R {
+    var configuration = ServerConfiguration()
+    configuration.threads = 1
+    let server = Server(services: services, configuration: configuration)
+    do {
+        let result = try await body(server.inProcessTransport())
+        await server.close()
+        return result
+    } catch {
+        await server.close()
+        throw error
+    }
+}
+
 /// A channel to 127.0.0.1:port, closed after the body.
 func withChannel<R>(port: Int, _ body: (GRPCChannel) async throws -> R) async throws -> R {
     try await GRPCChannel(host: "127.0.0.1", port: port).closing(after: body)

@@ -4,7 +4,9 @@ import NIOCore
 /// Unary calls made on one connection from that connection's own event loop, each outcome handed
 /// to a closure on the same loop: no task, continuation or thread hop per call. For load
 /// generators that keep thousands of calls in flight from one thread (loadtest); the channel's
-/// interceptors do not run on this path.
+/// interceptors do not run on this path. A benchmark entry point, not part of the API:
+/// `@_spi(Benchmarking) import Courier`.
+@_spi(Benchmarking)
 public struct EventLoopUnaryCaller: Sendable {
     let channel: GRPCChannel
     let connection: ClientConnection
@@ -34,6 +36,7 @@ public struct EventLoopUnaryCaller: Sendable {
 
 extension GRPCChannel {
     /// One caller per connection of the channel, each connected first.
+    @_spi(Benchmarking)
     public func eventLoopUnaryCallers() async throws -> [EventLoopUnaryCaller] {
         try await allConnections().map { EventLoopUnaryCaller(channel: self, connection: $0) }
     }

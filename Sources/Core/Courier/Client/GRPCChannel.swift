@@ -78,36 +78,23 @@ public final class GRPCChannel: ClientTransport {
     /// (gRPC's transparent retry) on another connection, up to three times.
     public func unaryExchange(_ method: MethodDescriptor, framedRequest framed: ByteBuffer, options: CallOptions) async throws -> UnaryResponse<ByteBuffer> {
         let deadline = try deadline(options)
-        try checkPushback(options)
         var attempt = 0
         while true {
             attempt += 1
-            let connection = try await connection(deadline: deadline)
-            let call = ClientCall(
-                eventLoop: connection.eventLoop, allocator: allocator, maxSendMessageSize: configuration.maxSendMessageSize, publishesMetadata: false)
-            let headers = try requestHeaders(method, connection: connection, options: options, deadline: deadline)
+            let prepared = try await prepare(method, options: options, deadline: deadline, publishesMetadata: false)
             do {
                 return try await withTaskCancellationHandler {
                     try await withCheckedThrowingContinuation { continuation in
-                        let box = call.handler
-                        let metadata = call.metadata
-                        let maxReceive = configuration.maxReceiveMessageSize
-                        let start: @Sendable () -> Void = {
-                            box.value = connection.startCall(
-                                headers: headers, deadline: deadline, delivery: .single(continuation), maxReceiveMessageSize: maxReceive,
-                                metadata: metadata, retriesTransparently: true, firstMessage: framed, endRequests: true)
-                        }
-                        // Already on the connection's thread (a task preferring its executor): start now.
-                        if connection.eventLoop.inEventLoop { start() } else { connection.eventLoop.execute(start) }
+                        launch(prepared, delivery: .single(continuation), retriesTransparently: true, firstMessage: framed, endRequests: true)
                     }
                 } onCancel: {
-                    call.cancel()
+                    prepared.call.cancel()
                 }
             } catch let error as RPCError {
                 notePushback(error)
                 throw error
             } catch let refusal as TransparentRetry {
-                connection.markUnusable()
+                prepared.connection.markUnusable()
                 if let reason = refusal.reason { throw RPCError(code: .unavailable, message: reason) }
                 if attempt >= 3 { throw RPCError(code: .unavailable, message: "the stream was not taken \(attempt) times in a row: each connection refused it (REFUSED_STREAM or GOAWAY) or closed before the server processed it") }
             }
@@ -119,33 +106,57 @@ public final class GRPCChannel: ClientTransport {
     public func startCall(
         _ method: MethodDescriptor, options: CallOptions, firstMessage: ByteBuffer?, endRequests: Bool, streamsResponses: Bool
     ) async throws -> ClientCallStream {
-        let deadline = try deadline(options)
-        try checkPushback(options)
-        let connection = try await connection(deadline: deadline)
-        let call = ClientCall(
-            eventLoop: connection.eventLoop, allocator: allocator, maxSendMessageSize: configuration.maxSendMessageSize,
-            publishesMetadata: streamsResponses)
+        let prepared = try await prepare(method, options: options, deadline: try deadline(options), publishesMetadata: streamsResponses)
         var queue: AsyncMessageQueue<ByteBuffer>?
         let delivery: ClientStreamHandler.Delivery
         if streamsResponses {
             // Weak: the call owns the queue (through its handler), so the queue must not own the call.
-            let consumed = WeakReference(call)
+            let consumed = WeakReference(prepared.call)
             let responses = AsyncMessageQueue<ByteBuffer> { owed in consumed.object?.onLoop { $0.returnWindow(owed) } }
             queue = responses
             delivery = .stream(responses)
         } else {
             delivery = .single(nil)
         }
+        // Writes and the half-close reach the loop after this (one loop runs its jobs in order).
+        launch(prepared, delivery: delivery, retriesTransparently: false, firstMessage: firstMessage, endRequests: endRequests)
+        return ClientCallStream(io: prepared.call, responses: queue, maxSendMessageSize: configuration.maxSendMessageSize)
+    }
+
+    /// What every call of the channel settles before its stream opens, in this order: the
+    /// server's pushback, a connection (waited for no later than the deadline), the bridge to
+    /// the call's loop, and the request headers.
+    private struct PreparedCall: Sendable {
+        let connection: ClientConnection
+        let call: ClientCall
+        let headers: RequestHeaders
+        let deadline: NIODeadline?
+    }
+
+    private func prepare(_ method: MethodDescriptor, options: CallOptions, deadline: NIODeadline?, publishesMetadata: Bool) async throws -> PreparedCall {
+        try checkPushback(options)
+        let connection = try await connection(deadline: deadline)
+        let call = ClientCall(
+            eventLoop: connection.eventLoop, allocator: allocator, maxSendMessageSize: configuration.maxSendMessageSize,
+            publishesMetadata: publishesMetadata)
         let headers = try requestHeaders(method, connection: connection, options: options, deadline: deadline)
-        let box = call.handler
-        let metadata = call.metadata
+        return PreparedCall(connection: connection, call: call, headers: headers, deadline: deadline)
+    }
+
+    /// Opens the prepared call's stream on its loop: now when already there (a task preferring
+    /// the loop's executor), otherwise as the loop's next job.
+    private func launch(
+        _ prepared: PreparedCall, delivery: ClientStreamHandler.Delivery, retriesTransparently: Bool, firstMessage: ByteBuffer?,
+        endRequests: Bool
+    ) {
         let maxReceive = configuration.maxReceiveMessageSize
-        try await connection.eventLoop.submit {
-            box.value = connection.startCall(
-                headers: headers, deadline: deadline, delivery: delivery, maxReceiveMessageSize: maxReceive, metadata: metadata,
-                firstMessage: firstMessage, endRequests: endRequests)
-        }.get()
-        return ClientCallStream(io: call, responses: queue, maxSendMessageSize: configuration.maxSendMessageSize)
+        let start: @Sendable () -> Void = {
+            prepared.call.handler.value = prepared.connection.startCall(
+                headers: prepared.headers, deadline: prepared.deadline, delivery: delivery, maxReceiveMessageSize: maxReceive,
+                metadata: prepared.call.metadata, retriesTransparently: retriesTransparently, firstMessage: firstMessage,
+                endRequests: endRequests)
+        }
+        if prepared.connection.eventLoop.inEventLoop { start() } else { prepared.connection.eventLoop.execute(start) }
     }
 
     /// An overloaded server's refusal may carry `grpc-retry-pushback-ms`: no call goes to it on
