@@ -4,6 +4,7 @@
 # interleaved; each row: calls answered per second, and for loadtest its p99 (from the intended
 # send time) and its own send lag p99 (how late calls left: the client falling behind).
 #   bench/open-loop-capacity.sh [RATE ...]      (default 20000 40000 60000 80000)
+#   LOADTEST_FLAGS="--deadline 0" sends the same requests as h2load (no grpc-timeout; loadtest sets 5 s by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rates=("$@"); [ ${#rates[@]} -gt 0 ] || rates=(20000 40000 60000 80000)
@@ -25,7 +26,7 @@ for rate in "${rates[@]}"; do
          -H content-type:application/grpc -H te:trailers "http://127.0.0.1:$port/grpc.testing.BenchmarkService/UnaryCall" \
        | awk '/^finished in/ {print $4}')
   taskset -c 1 "$bin/loadtest" rpc --target 127.0.0.1:$port --method grpc.testing.BenchmarkService/UnaryCall \
-    --data-hex "$request_hex" --rate "$rate" --duration ${seconds}s --warmup 1s --connections 8 --threads 1 --json > "$work/lt.json"
+    --data-hex "$request_hex" --rate "$rate" --duration ${seconds}s --warmup 1s --connections 8 --threads 1 ${LOADTEST_FLAGS:-} --json > "$work/lt.json"
   python3 - "$rate" "$h2" "$work/lt.json" <<'PY'
 import json, sys
 rate, h2, path = sys.argv[1], sys.argv[2], sys.argv[3]

@@ -44,6 +44,13 @@ final class LatencyRecorder: Sendable {
         }
     }
 
+    /// A delay that is not a call (a send lag): only `histogram`, the one thing read of it. On
+    /// every call's path at 120,000 calls/s, so it skips the other histogram and the seconds.
+    func recordDelay(_ delay: Duration) {
+        let micros = Self.micros(delay)
+        state.withLock { _ = $0.histogram.record(micros) }
+    }
+
     /// A failed call; with `latency`, it also counts in `allCalls` and in its second.
     func recordError(_ error: any Error, after latency: Duration? = nil, at instant: ContinuousClock.Instant? = nil) {
         let code = "\(RPCError(reporting: error).code)"

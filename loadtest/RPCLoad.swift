@@ -93,7 +93,7 @@ struct RPCLoad: Sendable {
                     return measured
                 },
                 dropped: { measured in if measured { counters.dropped.add(1, ordering: .relaxed) } },
-                sent: { delay, measured in if measured { lag.record(delay, at: measureFrom) } },
+                sent: { delay, measured in if measured { lag.recordDelay(delay) } },
                 done: { intended, measured, result in
                     guard measured else { return }
                     switch result {

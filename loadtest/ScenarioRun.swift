@@ -152,7 +152,7 @@ struct ScenarioRun: Sendable {
                 counters.inFlight.add(1, ordering: .relaxed)
                 let call = request
                 group.addTask(executorPreference: executor) { @Sendable in
-                    if measured { sendLag.record(clock.now - intended, at: intended) }
+                    if measured { sendLag.recordDelay(clock.now - intended) }
                     do {
                         _ = try await searchHome.recommend(call, options: options)
                         if measured { recommendLatency.record(clock.now - intended, at: intended) }
