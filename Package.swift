@@ -9,7 +9,7 @@
 //   Sources/Transport   HTTP/2 over nghttp2 and SwiftNIO; knows streams, not gRPC
 //   Sources/Core        the gRPC call layer: status, metadata, deadlines, router, server, client
 //   Sources/Services    standard services: health and reflection
-//   Sources/Reco        the recommendation services: History, Similarity, Candidates, SearchHome
+//   Sources/Reco        the recommendation services, one target each over RecoCore, and the serving layer
 //   Sources/Tools       interop-server, interop-client, reco, and what tools share
 //   loadtest/           the load-test client; bench/ the benchmarks
 import PackageDescription
@@ -125,12 +125,43 @@ let package = Package(
         .target(
             name: "CourierInterop", dependencies: ["Courier", "CourierProtos", "CourierServices"],
             path: "Sources/Tools/CourierInterop", swiftSettings: swiftSettings),
-        // The recommendation services, each a Courier service over its own store.
+        // The recommendation services, one target each over a shared core, and the serving layer
+        // (`Reco`: `reco serve`'s node, which re-exports the rest).
         .target(name: "CVectorKernels", path: "Sources/Reco/CVectorKernels"),
+        // Batches by part_date, the action record, shop-row indexes, metrics, errors.
+        .target(
+            name: "RecoCore",
+            dependencies: [
+                "Courier", "RecoProtos", "CVectorKernels",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Sources/Reco/RecoCore", swiftSettings: swiftSettings),
+        .target(
+            name: "RecoHistory", dependencies: ["RecoCore", "Courier", "RecoProtos", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Reco/RecoHistory", swiftSettings: swiftSettings),
+        .target(
+            name: "RecoSimilarity",
+            dependencies: ["RecoCore", "Courier", "RecoProtos", "CVectorKernels", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Reco/RecoSimilarity", swiftSettings: swiftSettings),
+        .target(
+            name: "RecoCandidates", dependencies: ["RecoCore", "Courier", "RecoProtos", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Reco/RecoCandidates", swiftSettings: swiftSettings),
+        .target(
+            name: "RecoSearchHome",
+            dependencies: [
+                "RecoCore", "Courier", "RecoProtos", "GRPCServiceProtos", "CourierServices", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Reco/RecoSearchHome", swiftSettings: swiftSettings),
+        .target(
+            name: "RecoDemoData",
+            dependencies: ["RecoCore", "RecoSimilarity", "RecoCandidates", "RecoProtos", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Reco/RecoDemoData", swiftSettings: swiftSettings),
         .target(
             name: "Reco",
             dependencies: [
-                "Courier", "GRPCServiceProtos", "RecoProtos", "CourierServices", "CVectorKernels",
+                "RecoCore", "RecoHistory", "RecoSimilarity", "RecoCandidates", "RecoSearchHome", "RecoDemoData",
+                "Courier", "GRPCServiceProtos", "RecoProtos", "CourierServices",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -228,7 +259,7 @@ let package = Package(
             ],
             path: "Tests/CourierToolingTests"),
         .testTarget(
-            name: "RecoTests", dependencies: ["Reco", "Courier", "GRPCServiceProtos", "RecoProtos", "CourierTestSupport"],
+            name: "RecoTests", dependencies: ["Reco", "RecoSimilarity", "RecoSearchHome", "Courier", "GRPCServiceProtos", "RecoProtos", "CourierTestSupport"],
             path: "Tests/RecoTests"),
     ]
 )

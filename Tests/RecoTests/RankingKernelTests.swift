@@ -1,4 +1,5 @@
-@testable import Reco
+@testable import RecoSimilarity
+import Reco
 import Testing
 
 @Suite("Ranking kernels")

@@ -1,5 +1,6 @@
 import Courier
-@testable import Reco
+@testable import RecoSearchHome
+import Reco
 import RecoProtos
 import Testing
 

@@ -1,3 +1,4 @@
+import RecoCore
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1

@@ -1,3 +1,4 @@
+import RecoCore
 import Courier
 
 /// Counts every RPC and times it, by method and final status (`RecoMetrics.recordRequest`). An

@@ -1,3 +1,8 @@
+import RecoCandidates
+import RecoCore
+import RecoHistory
+import RecoSearchHome
+import RecoSimilarity
 import Courier
 import RecoProtos
 import CourierServices
