@@ -9,7 +9,9 @@ import NIOPosix
 /// all-in-one mode) use it instead of their own loopback port, and tests can use it to call a
 /// service without a socket.
 ///
-/// The server need not listen. Overload protection (`ServerConfiguration.concurrencyLimit`) does
+/// The server need not listen; the transport keeps it alive. A service that calls its own server
+/// through one (SearchHome in `reco serve`'s all-in-one mode) forms a reference cycle: drop the
+/// transport when the server shuts down. Overload protection (`ServerConfiguration.concurrencyLimit`) does
 /// not apply to in-process calls: they are made on behalf of a call that was already admitted, and
 /// must not compete with it for its own slots.
 ///
