@@ -27,6 +27,9 @@ let package = Package(
         .library(name: "CourierServices", targets: ["CourierServices"]),
         .library(name: "GRPCServiceProtos", targets: ["GRPCServiceProtos"]),
         .library(name: "CourierProtos", targets: ["CourierProtos"]),
+        // Message types alone, on the protobuf runtime (no RPC stack).
+        .library(name: "GRPCServiceMessages", targets: ["GRPCServiceMessages"]),
+        .library(name: "RecoMessages", targets: ["RecoMessages"]),
         .executable(name: "interop-server", targets: ["interop-server"]),
         .executable(name: "interop-client", targets: ["interop-client"]),
         .executable(name: "courier-protoc-gen", targets: ["courier-protoc-gen"]),
@@ -53,15 +56,19 @@ let package = Package(
             providers: [.apt(["libprotobuf-c-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CShims/CMalloc"),
 
-        // Generated code (scripts/generate.sh); never edited by hand. One Swift module (over one C
-        // module) per group of protos, so each user compiles only the protos it uses:
-        // GRPCServiceProtos (grpc.health.v1, grpc.reflection), CourierProtos (grpc.testing and
-        // courier.testing: interop and tests), RecoProtos (reco.v1).
+        // Generated code (scripts/generate.sh); never edited by hand. Per group of protos, so each
+        // user compiles only the protos it uses: a module of message types on the protobuf runtime
+        // only (…Messages), a module of services on Courier that re-exports it (…Protos), and one C
+        // module under both. GRPCServiceProtos (grpc.health.v1, grpc.reflection), CourierProtos
+        // (grpc.testing and courier.testing: interop and tests), RecoProtos (reco.v1).
         .target(
             name: "GRPCServiceProtosC", dependencies: ["CProtobufC"], path: "Sources/Generated/GRPCServiceProtosC",
             linkerSettings: [.linkedLibrary("protobuf-c")]),
         .target(
-            name: "GRPCServiceProtos", dependencies: ["CourierProtobuf", "GRPCServiceProtosC", "Courier"],
+            name: "GRPCServiceMessages", dependencies: ["CourierProtobuf", "GRPCServiceProtosC"],
+            path: "Sources/Generated/GRPCServiceMessages", swiftSettings: swiftSettings),
+        .target(
+            name: "GRPCServiceProtos", dependencies: ["GRPCServiceMessages", "CourierProtobuf", "Courier"],
             path: "Sources/Generated/GRPCServiceProtos", swiftSettings: swiftSettings),
         .target(
             name: "CourierProtosC", dependencies: ["CProtobufC"], path: "Sources/Generated/CourierProtosC",
@@ -70,13 +77,19 @@ let package = Package(
             name: "RecoProtosC", dependencies: ["CProtobufC"], path: "Sources/Generated/RecoProtosC",
             linkerSettings: [.linkedLibrary("protobuf-c")]),
         .target(
-            name: "RecoProtos", dependencies: ["CourierProtobuf", "RecoProtosC", "Courier"],
+            name: "RecoMessages", dependencies: ["CourierProtobuf", "RecoProtosC"],
+            path: "Sources/Generated/RecoMessages", swiftSettings: swiftSettings),
+        .target(
+            name: "RecoProtos", dependencies: ["RecoMessages", "CourierProtobuf", "Courier"],
             path: "Sources/Generated/RecoProtos", swiftSettings: swiftSettings),
         .target(
             name: "CProtocPlugin", dependencies: ["CProtobufC"], path: "Sources/Generated/CProtocPlugin",
             linkerSettings: [.linkedLibrary("protobuf-c")]),
         .target(
-            name: "CourierProtos", dependencies: ["CourierProtobuf", "CourierProtosC", "Courier"],
+            name: "CourierMessages", dependencies: ["CourierProtobuf", "CourierProtosC"],
+            path: "Sources/Generated/CourierMessages", swiftSettings: swiftSettings),
+        .target(
+            name: "CourierProtos", dependencies: ["CourierMessages", "CourierProtobuf", "Courier"],
             path: "Sources/Generated/CourierProtos", swiftSettings: swiftSettings),
 
         // The Swift generator: a protoc plugin reading CodeGeneratorRequest through protobuf-c.

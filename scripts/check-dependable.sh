@@ -17,11 +17,24 @@ import PackageDescription
 let package = Package(
     name: "Consumer",
     dependencies: [.package(url: "file://$work/courier", exact: "1.0.0")],
-    targets: [.executableTarget(name: "Consumer", dependencies: [
-        .product(name: "Courier", package: "courier"), .product(name: "CourierServices", package: "courier"),
-        .product(name: "GRPCServiceProtos", package: "courier"), .product(name: "CourierProtos", package: "courier"),
-    ])]
+    targets: [
+        .executableTarget(name: "Consumer", dependencies: [
+            .product(name: "Courier", package: "courier"), .product(name: "CourierServices", package: "courier"),
+            .product(name: "GRPCServiceProtos", package: "courier"), .product(name: "CourierProtos", package: "courier"),
+        ]),
+        .executableTarget(name: "MessagesOnly", dependencies: [.product(name: "GRPCServiceMessages", package: "courier")]),
+    ]
 )
+SWIFT
+mkdir -p "$work/consumer/Sources/MessagesOnly"
+cat > "$work/consumer/Sources/MessagesOnly/main.swift" <<'SWIFT'
+import GRPCServiceMessages
+
+// Message types on the protobuf runtime alone: encode, decode, no RPC stack.
+var request = Grpc_Health_V1_HealthCheckRequest()
+request.service = "messages only"
+let decoded = try Grpc_Health_V1_HealthCheckRequest(serializedBytes: try request.serializedBytes())
+print(decoded.service)
 SWIFT
 cat > "$work/consumer/Sources/Consumer/main.swift" <<'SWIFT'
 import Courier
@@ -57,6 +70,12 @@ await channel.close()
 await server.shutdownGracefully()
 SWIFT
 cd "$work/consumer"
+# The message types alone first: they must build and run without Courier (the RPC stack) or NIO.
+swift build --product MessagesOnly > messages.log 2>&1 || { tail -30 messages.log; echo "FAIL: the messages-only product does not build" >&2; exit 1; }
+if grep -qE "Compiling (Courier|NIOCore) " messages.log; then
+  echo "FAIL: building the message types alone compiled the RPC stack:" >&2; grep -E "Compiling (Courier|NIOCore) " messages.log | head -3 >&2; exit 1
+fi
+[ "$(timeout 60 .build/debug/MessagesOnly)" = "messages only" ] || { echo "FAIL: the messages-only consumer did not round-trip" >&2; exit 1; }
 swift build --product Consumer > build.log 2>&1 || {
   tail -30 build.log
   echo "FAIL: a package depending on Courier 1.0.0 by version cannot build it" >&2
@@ -64,4 +83,4 @@ swift build --product Consumer > build.log 2>&1 || {
 }
 output=$(timeout 60 .build/debug/Consumer)
 [ "$output" = "hello, consumer; health serving" ] || { echo "FAIL: the consumer printed: $output" >&2; exit 1; }
-echo "OK: a package depending on Courier 1.0.0 by version (Courier, CourierServices, GRPCServiceProtos, CourierProtos) built, served its Greeter and called it: $output"
+echo "OK: a package depending on Courier 1.0.0 by version (Courier, CourierServices, GRPCServiceProtos, CourierProtos) built, served its Greeter and called it: $output; GRPCServiceMessages alone built without the RPC stack and round-tripped a message"

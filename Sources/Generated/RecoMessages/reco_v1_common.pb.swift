@@ -2,7 +2,6 @@
 // Regenerate with scripts/generate.sh.
 
 import CProtobufC
-import Courier
 import CourierProtobuf
 import RecoProtosC
 
