@@ -130,38 +130,43 @@ struct ScenarioRun: Sendable {
             }
         } : nil
 
-        // The Recommend load: every call launched at its intended time, measured from it.
+        // The Recommend load: every call launched at its intended time, measured from it. The
+        // schedule sleeps and wakes on the channel's event loop, like every other task of the run:
+        // on the global pool it was a second thread on the client's one core, and the two took
+        // turns by the scheduler's time slice — calls left in bursts, which queued on the server.
         let schedule = OpenLoopSchedule(start: start, ratePerSecond: settings.rate)
         let options = CallOptions(timeout: settings.deadline)
         let limit = settings.limit
         let userCount = actions.knownUsers.isEmpty ? actions.users : actions.knownUsers.count
-        await withDiscardingTaskGroup { group in
-            await schedule.run(until: end) { _, intended in
-                let measured = intended >= measureFrom
-                if counters.inFlight.load(ordering: .relaxed) >= settings.maxInFlight {
-                    if measured { counters.dropped.add(1, ordering: .relaxed) }
+        await withTaskExecutorPreference(executor) {
+            await withDiscardingTaskGroup { group in
+                await schedule.run(until: end) { _, intended in
+                    let measured = intended >= measureFrom
+                    if counters.inFlight.load(ordering: .relaxed) >= settings.maxInFlight {
+                        if measured { counters.dropped.add(1, ordering: .relaxed) }
+                        return true
+                    }
+                    if measured { counters.recommendSent.add(1, ordering: .relaxed) }
+                    var request = Reco_V1_RecommendRequest()
+                    let user = Int.random(in: 0..<userCount)
+                    request.userId = actions.userId(user)
+                    request.location = actions.location(ofUser: user)
+                    request.sessionId = "\(actions.runId)-session"
+                    request.limit = limit
+                    counters.inFlight.add(1, ordering: .relaxed)
+                    let call = request
+                    group.addTask(executorPreference: executor) { @Sendable in
+                        if measured { sendLag.recordDelay(clock.now - intended) }
+                        do {
+                            _ = try await searchHome.recommend(call, options: options)
+                            if measured { recommendLatency.record(clock.now - intended, at: intended) }
+                        } catch {
+                            if measured { recommendLatency.recordError(error, after: clock.now - intended, at: intended) }
+                        }
+                        counters.inFlight.subtract(1, ordering: .relaxed)
+                    }
                     return true
                 }
-                if measured { counters.recommendSent.add(1, ordering: .relaxed) }
-                var request = Reco_V1_RecommendRequest()
-                let user = Int.random(in: 0..<userCount)
-                request.userId = actions.userId(user)
-                request.location = actions.location(ofUser: user)
-                request.sessionId = "\(actions.runId)-session"
-                request.limit = limit
-                counters.inFlight.add(1, ordering: .relaxed)
-                let call = request
-                group.addTask(executorPreference: executor) { @Sendable in
-                    if measured { sendLag.recordDelay(clock.now - intended) }
-                    do {
-                        _ = try await searchHome.recommend(call, options: options)
-                        if measured { recommendLatency.record(clock.now - intended, at: intended) }
-                    } catch {
-                        if measured { recommendLatency.recordError(error, after: clock.now - intended, at: intended) }
-                    }
-                    counters.inFlight.subtract(1, ordering: .relaxed)
-                }
-                return true
             }
         }
 
