@@ -83,4 +83,20 @@ struct InProcessTransportTests {
         #expect(sizes == Array(1...300))
         await server.close()
     }
+
+    @Test("a caller that sends its one request late still meets its deadline, even for a handler that answers at once")
+    func deadlineWhileTheRequestIsLate() async throws {
+        let server = Self.interopServer()
+        let transport = server.inProcessTransport()
+        let started = ContinuousClock.now
+        let error = await #expect(throws: RPCError.self) {
+            try await transport.rawStreaming(Grpc_Testing_TestService.Method.unaryCall, options: CallOptions(timeout: .milliseconds(100))) { _, responses in
+                try await Task.sleep(for: .milliseconds(400))
+                for try await _ in responses {}
+            }
+        }
+        #expect(error?.code == .deadlineExceeded)
+        #expect(ContinuousClock.now - started < .seconds(2))
+        await server.close()
+    }
 }

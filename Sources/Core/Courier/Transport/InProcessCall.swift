@@ -64,10 +64,12 @@ final class InProcessCall: ClientCallIO, ServerCallResponder {
     }
 
     /// Starts the handler now if it reads a request stream; otherwise it starts at `finishRequests`.
-    /// With a deadline, the call ends with DEADLINE_EXCEEDED when it passes.
-    func start(deadline: NIODeadline?, on eventLoop: any EventLoop) {
-        // A handler that answers without suspending is done before any timer could fire.
-        let answersAtOnce = handler.answerImmediately != nil && core.interceptors.isEmpty && requests == nil
+    /// With a deadline, the call ends with DEADLINE_EXCEEDED when it passes. `requestFollowsAtOnce`:
+    /// the caller sends its one request and half-closes right away (a unary exchange).
+    func start(deadline: NIODeadline?, on eventLoop: any EventLoop, requestFollowsAtOnce: Bool) {
+        // A handler that answers without suspending, given its request at once, is done before
+        // any timer could fire. A caller that sends its request later still needs the timer.
+        let answersAtOnce = requestFollowsAtOnce && handler.answerImmediately != nil && core.interceptors.isEmpty && requests == nil
         if let deadline, !answersAtOnce {
             let timer = eventLoop.scheduleTask(deadline: deadline) { [self] in
                 end(RPCError(code: .deadlineExceeded, message: "the deadline passed before the call completed"), stopHandler: true)

@@ -46,7 +46,7 @@ public final class InProcessTransport: ClientTransport {
     /// One request, one response; a handler that answers without suspending
     /// (`MethodHandler.immediateUnary`) runs right here, in the caller's task.
     public func unaryExchange(_ method: MethodDescriptor, framedRequest: ByteBuffer, options: CallOptions) async throws -> UnaryResponse<ByteBuffer> {
-        let call = try makeCall(method, options: options, streamsResponses: false)
+        let call = try makeCall(method, options: options, streamsResponses: false, requestFollowsAtOnce: true)
         try await call.write(framed: framedRequest)
         call.finishRequests()
         return try await withTaskCancellationHandler {
@@ -60,7 +60,7 @@ public final class InProcessTransport: ClientTransport {
     public func startCall(
         _ method: MethodDescriptor, options: CallOptions, firstMessage: ByteBuffer?, endRequests: Bool, streamsResponses: Bool
     ) async throws -> ClientCallStream {
-        let call = try makeCall(method, options: options, streamsResponses: streamsResponses)
+        let call = try makeCall(method, options: options, streamsResponses: streamsResponses, requestFollowsAtOnce: false)
         if let firstMessage {
             try await call.write(framed: firstMessage)
             if endRequests { call.finishRequests() }
@@ -69,7 +69,7 @@ public final class InProcessTransport: ClientTransport {
     }
 
     /// Checks what a server would check before a call starts, and makes the call.
-    private func makeCall(_ method: MethodDescriptor, options: CallOptions, streamsResponses: Bool) throws -> InProcessCall {
+    private func makeCall(_ method: MethodDescriptor, options: CallOptions, streamsResponses: Bool, requestFollowsAtOnce: Bool) throws -> InProcessCall {
         if let timeout = options.timeout, timeout <= .zero {
             throw RPCError(code: .deadlineExceeded, message: "the deadline had passed before the call started")
         }
@@ -83,7 +83,7 @@ public final class InProcessTransport: ClientTransport {
         let call = InProcessCall(
             core: core, handler: handler, context: context, streamsResponses: streamsResponses,
             maxResponseSize: configuration.maxReceiveMessageSize, executor: executor)
-        call.start(deadline: options.timeout.map { .now() + $0.timeAmount }, on: loop)
+        call.start(deadline: options.timeout.map { .now() + $0.timeAmount }, on: loop, requestFollowsAtOnce: requestFollowsAtOnce)
         return call
     }
 }
