@@ -75,6 +75,7 @@ public struct ShopRowIndex: Sendable {
         return (rows, positions, unknown)
     }
 
+    /// The row of `id`, or nil for an unknown id.
     @inline(__always)
     public func row(of id: Int64) -> Int32? {
         switch storage {
