@@ -2,6 +2,7 @@ import CourierHTTP2
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// What every connection of a server shares.
 final class ServerCore: Sendable {
@@ -17,6 +18,10 @@ final class ServerCore: Sendable {
     let admission: AdmissionControl?
     /// Response bytes held for peers that have not read them, across all connections.
     let outboundBudget: OutboundByteBudget
+    /// Set once the server has shut down (after a graceful shutdown's calls in flight finished, or
+    /// at once by `close`): in-process calls after it fail UNAVAILABLE. During a graceful shutdown
+    /// they go on, because an HTTP/2 call in flight (a Recommend) may still be making them.
+    let hasShutDown = Atomic<Bool>(false)
 
     init(router: Router, configuration: ServerConfiguration, interceptors: [any ServerInterceptor], observers: [any ServerCallObserver]) {
         self.router = router
@@ -116,11 +121,13 @@ public final class Server: Sendable {
     /// Stops taking connections and calls; in-flight calls finish (within the HTTP/2 grace time).
     public func shutdownGracefully() async {
         await transport.shutdownGracefully()
+        core.hasShutDown.store(true, ordering: .relaxed)
         try? await group.shutdownGracefully()
     }
 
     /// Closes everything at once.
     public func close() async {
+        core.hasShutDown.store(true, ordering: .relaxed)
         await transport.close()
         try? await group.shutdownGracefully()
     }

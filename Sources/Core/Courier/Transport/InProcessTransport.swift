@@ -74,6 +74,9 @@ public final class InProcessTransport: ClientTransport {
             throw RPCError(code: .deadlineExceeded, message: "the deadline had passed before the call started")
         }
         if let problem = options.metadata.validationError() { throw RPCError(code: .internal, message: problem) }
+        guard !core.hasShutDown.load(ordering: .relaxed) else {
+            throw RPCError(code: .unavailable, message: "the server has shut down")
+        }
         guard let handler = core.router.handler(for: method.path) else { throw core.router.unimplemented(method.path) }
         var headers: [HTTP2Header] = []
         options.metadata.appendHeaders(to: &headers)
