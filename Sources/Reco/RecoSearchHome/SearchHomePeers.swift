@@ -25,11 +25,6 @@ public final class SearchHomePeers: Sendable {
 
     public func connect(_ clients: Clients) { self.clients.withLock { $0 = clients } }
 
-    /// Drops the clients; calls after this fail UNAVAILABLE. All in one process, the clients hold
-    /// an in-process transport to the very server that holds SearchHome (and so these peers): the
-    /// node disconnects at shutdown to break that cycle.
-    public func disconnect() { clients.withLock { $0 = nil } }
-
     func current() throws -> Clients {
         guard let clients = clients.withLock({ $0 }) else {
             throw RPCError(code: .unavailable, message: "SearchHome is not connected to its peers yet")

@@ -18,10 +18,6 @@ final class ServerCore: Sendable {
     let admission: AdmissionControl?
     /// Response bytes held for peers that have not read them, across all connections.
     let outboundBudget: OutboundByteBudget
-    /// Set once the server has shut down (after a graceful shutdown's calls in flight finished, or
-    /// at once by `close`): in-process calls after it fail UNAVAILABLE. During a graceful shutdown
-    /// they go on, because an HTTP/2 call in flight (a Recommend) may still be making them.
-    let hasShutDown = Atomic<Bool>(false)
 
     init(router: Router, configuration: ServerConfiguration, interceptors: [any ServerInterceptor], observers: [any ServerCallObserver]) {
         self.router = router
@@ -84,8 +80,12 @@ extension ServerContext {
 public final class Server: Sendable {
     let core: ServerCore
     private let group: MultiThreadedEventLoopGroup
-    let acceptor: ServerAcceptor
+    private let acceptor: ServerAcceptor
     private let transport: HTTP2Server
+    /// What in-process transports reach; severed once the server has shut down (after a graceful
+    /// shutdown's calls in flight finished — a call in flight may still be making in-process
+    /// calls — or at once by `close`).
+    let inProcessLink: InProcessServerLink
 
     /// A server for `services`; call `start` to listen. Interceptors wrap every call, the first
     /// outermost; observers are told of every handler's end (see `ServerCallObserver`).
@@ -96,6 +96,7 @@ public final class Server: Sendable {
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         self.acceptor = ServerAcceptor(core: core, group: group)
         self.transport = HTTP2Server(group: group, configuration: configuration.http2, acceptor: acceptor)
+        self.inProcessLink = InProcessServerLink(core: core, acceptor: acceptor)
     }
 
     /// The server's event loops: give them to a `GRPCChannel` so calls a handler makes leave from
@@ -121,13 +122,13 @@ public final class Server: Sendable {
     /// Stops taking connections and calls; in-flight calls finish (within the HTTP/2 grace time).
     public func shutdownGracefully() async {
         await transport.shutdownGracefully()
-        core.hasShutDown.store(true, ordering: .relaxed)
+        inProcessLink.sever()
         try? await group.shutdownGracefully()
     }
 
     /// Closes everything at once.
     public func close() async {
-        core.hasShutDown.store(true, ordering: .relaxed)
+        inProcessLink.sever()
         await transport.close()
         try? await group.shutdownGracefully()
     }

@@ -9,9 +9,9 @@ import NIOPosix
 /// all-in-one mode) use it instead of their own loopback port, and tests can use it to call a
 /// service without a socket.
 ///
-/// The server need not listen; the transport keeps it alive. A service that calls its own server
-/// through one (SearchHome in `reco serve`'s all-in-one mode) forms a reference cycle: drop the
-/// transport when the server shuts down. Overload protection (`ServerConfiguration.concurrencyLimit`) does
+/// The server need not listen. Once it has shut down, calls fail UNAVAILABLE and the transport no
+/// longer holds it (so a service that calls its own server in-process does not keep it alive).
+/// Overload protection (`ServerConfiguration.concurrencyLimit`) does
 /// not apply to in-process calls: they are made on behalf of a call that was already admitted, and
 /// must not compete with it for its own slots.
 ///
@@ -22,25 +22,24 @@ import NIOPosix
 public final class InProcessTransport: ClientTransport {
     /// Limits and interceptors of the calls (connection settings do not apply).
     public let configuration: ChannelConfiguration
-    private let core: ServerCore
+    private let server: InProcessServerLink
     private let group: any EventLoopGroup
-    private let executors: @Sendable (any EventLoop) -> EventLoopTaskExecutor?
 
-    init(core: ServerCore, group: any EventLoopGroup, executors: @escaping @Sendable (any EventLoop) -> EventLoopTaskExecutor?,
-         configuration: ChannelConfiguration) {
-        self.core = core
+    init(server: InProcessServerLink, group: any EventLoopGroup, configuration: ChannelConfiguration) {
+        self.server = server
         self.group = group
-        self.executors = executors
         self.configuration = configuration
     }
 
     /// Where a call's handler runs and its deadline is timed: the caller's event loop when it
     /// runs on one of the server's (a handler calling a peer), so the peer's handler resumes on the
     /// same thread after it suspends, as the caller does; otherwise one of the server's loops.
-    private func place() -> (any EventLoop, EventLoopTaskExecutor?) {
-        if let current = MultiThreadedEventLoopGroup.currentEventLoop, let executor = executors(current) { return (current, executor) }
+    private func place(_ acceptor: ServerAcceptor) -> (any EventLoop, EventLoopTaskExecutor?) {
+        if let current = MultiThreadedEventLoopGroup.currentEventLoop, let executor = acceptor.executor(for: current) {
+            return (current, executor)
+        }
         let loop = group.next()
-        return (loop, executors(loop))
+        return (loop, acceptor.executor(for: loop))
     }
 
     /// One request, one response; a handler that answers without suspending
@@ -74,7 +73,7 @@ public final class InProcessTransport: ClientTransport {
             throw RPCError(code: .deadlineExceeded, message: "the deadline had passed before the call started")
         }
         if let problem = options.metadata.validationError() { throw RPCError(code: .internal, message: problem) }
-        guard !core.hasShutDown.load(ordering: .relaxed) else {
+        guard let (core, acceptor) = server.current else {
             throw RPCError(code: .unavailable, message: "the server has shut down")
         }
         guard let handler = core.router.handler(for: method.path) else { throw core.router.unimplemented(method.path) }
@@ -82,7 +81,7 @@ public final class InProcessTransport: ClientTransport {
         options.metadata.appendHeaders(to: &headers)
         let context = ServerContext(
             method: handler.method, requestHeaders: headers, deadline: options.timeout.map { ContinuousClock.now + $0 }, remoteAddress: nil)
-        let (loop, executor) = place()
+        let (loop, executor) = place(acceptor)
         let call = InProcessCall(
             core: core, handler: handler, context: context, streamsResponses: streamsResponses,
             maxResponseSize: configuration.maxReceiveMessageSize, executor: executor)
@@ -95,7 +94,6 @@ extension Server {
     /// A transport that calls this server's services in this process, without HTTP/2 (see
     /// `InProcessTransport`); `configuration`'s limits and interceptors apply as on a channel.
     public func inProcessTransport(configuration: ChannelConfiguration = ChannelConfiguration()) -> InProcessTransport {
-        let acceptor = self.acceptor
-        return InProcessTransport(core: core, group: eventLoopGroup, executors: { acceptor.executor(for: $0) }, configuration: configuration)
+        InProcessTransport(server: inProcessLink, group: eventLoopGroup, configuration: configuration)
     }
 }

@@ -163,7 +163,6 @@ public final class RecoNode: Sendable {
         peerHealth.withLock { $0?.stop() }
         health.enterShutdown()
         await server.shutdownGracefully()
-        peers?.disconnect()
         for channel in channels.withLock({ $0 }) { await channel.close() }
         await metricsServer?.close()
         do {
