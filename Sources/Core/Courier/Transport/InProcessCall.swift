@@ -154,15 +154,12 @@ final class InProcessCall: ClientCallIO, ServerCallResponder {
 
     /// A handler that answers without suspending: called here, no task.
     private func answerImmediately(_ answer: MethodHandler.ImmediateAnswer, request: ByteBuffer) {
-        let start: ContinuousClock.Instant? = core.observers.isEmpty ? nil : .now
+        if !core.observers.isEmpty { state.withLockedValue { $0.handlerStarted = .now } }
         do {
             send(framed: try answer(request, context, core.framing), whenWritable: nil)
-            core.observe(context, status: nil, startedAt: start)
-            end(nil, stopHandler: false)
+            handlerFinished(nil)
         } catch {
-            let status = RPCError(reporting: error)
-            core.observe(context, status: status, startedAt: start)
-            end(status, stopHandler: false)
+            handlerFinished(RPCError(reporting: error))
         }
     }
 
@@ -192,14 +189,17 @@ final class InProcessCall: ClientCallIO, ServerCallResponder {
             end(error, stopHandler: true)
             return
         }
-        let refused = state.withLockedValue { state -> Bool in
-            if state.ended { return true }
-            if state.initialMetadata == nil { state.initialMetadata = context.initialMetadata }
+        // nil: refused (the call has ended); otherwise the initial metadata, if this is the first response.
+        let accepted: Metadata?? = state.withLockedValue { state in
+            if state.ended { return nil }
             state.responseCount += 1
-            if state.responseCount == 1 { state.firstResponse = message }
-            return false
+            guard state.responseCount == 1 else { return .some(nil) }
+            let initial = context.initialMetadata
+            state.initialMetadata = initial
+            state.firstResponse = message
+            return initial
         }
-        if refused {
+        guard let initial = accepted else {
             waiter?.resume(throwing: Self.ended)
             return
         }
@@ -207,7 +207,7 @@ final class InProcessCall: ClientCallIO, ServerCallResponder {
             waiter?.resume()
             return
         }
-        if let initial = state.withLockedValue({ $0.responseCount == 1 ? $0.initialMetadata : nil }) { metadata?.setInitial(initial) }
+        if let initial { metadata?.setInitial(initial) }
         responses.yield(message)
         guard let waiter else { return }
         if responses.received(byteCount: 1) > 0 {
