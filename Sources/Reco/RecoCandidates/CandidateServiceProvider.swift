@@ -17,13 +17,7 @@ public struct CandidateServiceProvider: Reco_V1_CandidateService.ServiceProtocol
     }
 
     public func getCandidates(request: Reco_V1_CandidatesRequest, context: ServerContext) async throws -> Reco_V1_CandidatesResponse {
-        guard !request.userId.isEmpty else { throw RPCError(code: .invalidArgument, message: "user_id: must not be empty") }
-        guard request.limit >= 0 else { throw RPCError(code: .invalidArgument, message: "limit: must not be negative") }
-        if let location = request.location {
-            guard location.isValidCoordinate else {
-                throw RPCError(code: .invalidArgument, message: "location: latitude must be in [-90, 90] and longitude in [-180, 180]")
-            }
-        }
+        try UserRequestCheck.check(userId: request.userId, limit: request.limit, location: request.location)
         guard let batch = batches.batch else { throw RPCError(code: .unavailable, message: "no candidate batch loaded yet") }
         return selector.select(
             from: batch, userId: request.userId, location: request.location, limit: Int(request.limit),

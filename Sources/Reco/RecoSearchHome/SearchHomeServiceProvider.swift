@@ -28,11 +28,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
     }
 
     public func recommend(request: Reco_V1_RecommendRequest, context: ServerContext) async throws -> Reco_V1_RecommendResponse {
-        guard !request.userId.isEmpty else { throw RPCError(code: .invalidArgument, message: "user_id: must not be empty") }
-        guard request.limit >= 0 else { throw RPCError(code: .invalidArgument, message: "limit: must not be negative") }
-        if let location = request.location, !location.isValidCoordinate {
-            throw RPCError(code: .invalidArgument, message: "location: latitude must be in [-90, 90] and longitude in [-180, 180]")
-        }
+        try UserRequestCheck.check(userId: request.userId, limit: request.limit, location: request.location)
         let peers = try self.peers.current()
         let limit = request.limit == 0 ? configuration.defaultLimit : min(Int(request.limit), configuration.maxLimit)
         let clock = ContinuousClock()
