@@ -9,15 +9,11 @@ final class ClientCall: ClientCallIO {
     /// A streaming call's metadata, published by its handler (nil for single-response calls,
     /// whose response carries it).
     let metadata: CallMetadataBox?
-    let allocator: ByteBufferAllocator
-    let maxSendMessageSize: Int
 
-    init(eventLoop: any EventLoop, allocator: ByteBufferAllocator, maxSendMessageSize: Int, publishesMetadata: Bool) {
+    init(eventLoop: any EventLoop, publishesMetadata: Bool) {
         self.metadata = publishesMetadata ? CallMetadataBox() : nil
         self.eventLoop = eventLoop
         self.handler = .makeEmptyBox(eventLoop: eventLoop)
-        self.allocator = allocator
-        self.maxSendMessageSize = maxSendMessageSize
     }
 
     func onLoop(_ body: @escaping @Sendable (ClientStreamHandler) -> Void) {

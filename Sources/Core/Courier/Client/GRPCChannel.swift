@@ -21,7 +21,6 @@ public final class GRPCChannel: ClientTransport {
     public let configuration: ChannelConfiguration
     private let slots: [ConnectionSlot]
     private let nextSlot = NIOLockedValueBox(0)
-    private let allocator = ByteBufferAllocator()
     /// Until when the server asked not to be sent calls (`grpc-retry-pushback-ms`).
     private let pushedBackUntil = NIOLockedValueBox<NIODeadline?>(nil)
 
@@ -136,9 +135,7 @@ public final class GRPCChannel: ClientTransport {
     private func prepare(_ method: MethodDescriptor, options: CallOptions, deadline: NIODeadline?, publishesMetadata: Bool) async throws -> PreparedCall {
         try checkPushback(options)
         let connection = try await connection(deadline: deadline)
-        let call = ClientCall(
-            eventLoop: connection.eventLoop, allocator: allocator, maxSendMessageSize: configuration.maxSendMessageSize,
-            publishesMetadata: publishesMetadata)
+        let call = ClientCall(eventLoop: connection.eventLoop, publishesMetadata: publishesMetadata)
         let headers = try requestHeaders(method, connection: connection, options: options, deadline: deadline)
         return PreparedCall(connection: connection, call: call, headers: headers, deadline: deadline)
     }
