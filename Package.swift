@@ -2,7 +2,7 @@
 // Courier: a gRPC-compatible RPC platform on nghttp2 and protobuf-c.
 //
 // The layers, bottom to top (imports point downward only):
-//   Sources/CShims      system-library shims for libnghttp2, libprotobuf-c and glibc's malloc.h
+//   Sources/CShims      system-library shims for libnghttp2, libprotobuf-c, zlib and glibc's malloc.h
 //   Sources/Generated   protoc-c output (C) and the Swift bindings generated from Protos/
 //   Sources/Codegen     the Swift generator (a protoc plugin)
 //   Sources/Protobuf    the Swift runtime the generated bindings stand on; schemas at run time
@@ -55,6 +55,8 @@ let package = Package(
             name: "CProtobufC", path: "Sources/CShims/CProtobufC", pkgConfig: "libprotobuf-c",
             providers: [.apt(["libprotobuf-c-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CShims/CMalloc"),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CShims/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Generated code (scripts/generate.sh); never edited by hand. Per group of protos, so each
         // user compiles only the protos it uses: a module of message types on the protobuf runtime
@@ -124,7 +126,7 @@ let package = Package(
         .target(
             name: "Courier",
             dependencies: [
-                "CourierHTTP2", "CourierProtobuf", "CMalloc", .product(name: "NIOCore", package: "swift-nio"),
+                "CourierHTTP2", "CourierProtobuf", "CMalloc", "CZlib", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sources/Core/Courier", swiftSettings: swiftSettings),

@@ -11,6 +11,7 @@ packages=(
   protobuf-c-compiler     # protoc-c
   protobuf-compiler       # protoc (runs the Swift plugin)
   libprotoc-dev           # google/protobuf/compiler/plugin.proto, read by the plugin
+  zlib1g-dev              # gzip and deflate message compression
   nghttp2-client          # h2load, for the benchmarks
   golang-go golang-google-grpc-dev golang-goprotobuf-dev   # grpc-go, an interop peer
 )

@@ -1,20 +1,27 @@
 // libFuzzer target: the gRPC length-prefixed message deframer, fed the input in chunks whose
-// sizes come from the input itself (so every split into DATA frames is explored). It must deliver
-// messages or throw RPCError; never crash, and never deliver more bytes than it was given.
+// sizes come from the input itself (so every split into DATA frames is explored), reading
+// compressed messages as gzip or deflate when the first byte says so. It must deliver messages or
+// throw RPCError; never crash, never deliver a message over the limit, and never deliver more
+// bytes than it was given unless they came compressed.
 import FuzzDriver
 @testable import Courier
 import NIOCore
 
 func deframe(_ bytes: UnsafeRawBufferPointer) {
     guard bytes.count > 1 else { return }
-    var deframer = GRPCMessageDeframer(maxMessageSize: 1 << 16)
-    let step = Int(bytes[0]) + 1
+    let limit = 1 << 16
+    var deframer = GRPCMessageDeframer(maxMessageSize: limit)
+    deframer.decompression = CompressionAlgorithm.supported[Int(bytes[0] >> 6) % CompressionAlgorithm.supported.count]
+    let step = Int(bytes[0] & 0x3f) + 1
     var offset = 1
     var delivered = 0
     while offset < bytes.count {
         let end = min(bytes.count, offset + step)
         do {
-            try deframer.append(UnsafeRawBufferPointer(rebasing: bytes[offset..<end])) { delivered += $0.readableBytes }
+            try deframer.append(UnsafeRawBufferPointer(rebasing: bytes[offset..<end])) { message in
+                precondition(message.bytes.readableBytes <= limit, "delivered a message over the limit")
+                if !message.compressed { delivered += message.bytes.readableBytes }
+            }
         } catch {
             return
         }

@@ -65,7 +65,7 @@ struct DeframerTests {
         var out: [[UInt8]] = []
         for chunk in chunks {
             try chunk.withUnsafeBytes { raw in
-                try deframer.append(raw) { out.append(Array($0.readableBytesView)) }
+                try deframer.append(raw) { out.append(Array($0.bytes.readableBytesView)) }
             }
         }
         #expect(!deframer.hasPartialMessage)
@@ -94,7 +94,7 @@ struct DeframerTests {
         var start = 0
         while start < wire.count {
             let end = min(start + 16_384, wire.count)
-            try wire[start..<end].withUnsafeBytes { raw in try deframer.append(raw) { delivered.append($0) } }
+            try wire[start..<end].withUnsafeBytes { raw in try deframer.append(raw) { delivered.append($0.bytes) } }
             start = end
         }
         #expect(delivered.count == 1)

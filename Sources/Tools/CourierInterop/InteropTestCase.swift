@@ -2,6 +2,12 @@ import Courier
 
 /// The standard gRPC interop cases (doc/interop-test-descriptions.md) a client runs.
 public enum InteropTestCase: String, CaseIterable, Sendable {
+    /// The cases every gRPC server answers (`--test_case all`); the compression cases need a
+    /// server that compresses per message on request (`--test_case compression`).
+    public static let standard = allCases.filter { !compression.contains($0) }
+    /// The four compression cases.
+    public static let compression: [InteropTestCase] = [.clientCompressedUnary, .serverCompressedUnary, .clientCompressedStreaming, .serverCompressedStreaming]
+
     case emptyUnary = "empty_unary"
     case largeUnary = "large_unary"
     case clientStreaming = "client_streaming"
@@ -16,11 +22,22 @@ public enum InteropTestCase: String, CaseIterable, Sendable {
     case cancelAfterBegin = "cancel_after_begin"
     case cancelAfterFirstResponse = "cancel_after_first_response"
     case timeoutOnSleepingServer = "timeout_on_sleeping_server"
+    case clientCompressedUnary = "client_compressed_unary"
+    case serverCompressedUnary = "server_compressed_unary"
+    case clientCompressedStreaming = "client_compressed_streaming"
+    case serverCompressedStreaming = "server_compressed_streaming"
 
-    /// Runs the case against `channel`; throws `InteropFailure` (or the call's error) when it fails.
-    public func run(on channel: any ClientTransport) async throws {
+    /// Runs the case against `channel`; throws `InteropFailure` (or the call's error) when it
+    /// fails. Returns a note when the server could not take part in a check (the case passed
+    /// without it). Client-compressed cases compress with `compression`.
+    @discardableResult
+    public func run(on channel: any ClientTransport, compression: CompressionAlgorithm = .gzip) async throws -> String? {
         let cases = InteropCases(channel: channel)
         switch self {
+        case .clientCompressedUnary: return try await cases.clientCompressedUnary(compression)
+        case .clientCompressedStreaming: return try await cases.clientCompressedStreaming(compression)
+        case .serverCompressedUnary: try await cases.serverCompressedUnary()
+        case .serverCompressedStreaming: try await cases.serverCompressedStreaming()
         case .emptyUnary: try await cases.emptyUnary()
         case .largeUnary: try await cases.largeUnary()
         case .clientStreaming: try await cases.clientStreaming()
@@ -36,6 +53,7 @@ public enum InteropTestCase: String, CaseIterable, Sendable {
         case .cancelAfterFirstResponse: try await cases.cancelAfterFirstResponse()
         case .timeoutOnSleepingServer: try await cases.timeoutOnSleepingServer()
         }
+        return nil
     }
 }
 

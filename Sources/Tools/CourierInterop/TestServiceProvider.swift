@@ -50,6 +50,10 @@ public struct TestServiceProvider: Grpc_Testing_TestService.ServiceProtocol {
 
     public func unaryCall(request: Grpc_Testing_SimpleRequest, context: ServerContext) throws -> Grpc_Testing_SimpleResponse {
         echoMetadata(context)
+        if request.expectCompressed?.value == true && !context.requestWasCompressed {
+            throw RPCError(code: .invalidArgument, message: "expect_compressed is set, but the request came uncompressed")
+        }
+        if request.responseCompressed?.value == true { context.responseCompression = .gzip }
         if let error = requestedStatus(request.responseStatus) { throw error }
         var response = Grpc_Testing_SimpleResponse()
         response.payload = Self.payload(size: request.responseSize)
@@ -65,7 +69,7 @@ public struct TestServiceProvider: Grpc_Testing_TestService.ServiceProtocol {
         context: ServerContext
     ) async throws {
         echoMetadata(context)
-        try await respond(to: request, on: responses)
+        try await respond(to: request, on: responses, context: context)
     }
 
     public func streamingInputCall(
@@ -73,7 +77,13 @@ public struct TestServiceProvider: Grpc_Testing_TestService.ServiceProtocol {
     ) async throws -> Grpc_Testing_StreamingInputCallResponse {
         echoMetadata(context)
         var total = 0
-        for try await request in requests { total += request.payload?.body.count ?? 0 }
+        var iterator = requests.makeAsyncIterator()
+        while let request = try await iterator.next() {
+            if request.expectCompressed?.value == true && !iterator.lastMessageWasCompressed {
+                throw RPCError(code: .invalidArgument, message: "expect_compressed is set, but request message came uncompressed")
+            }
+            total += request.payload?.body.count ?? 0
+        }
         var response = Grpc_Testing_StreamingInputCallResponse()
         response.aggregatedPayloadSize = Int32(total)
         return response
@@ -84,7 +94,7 @@ public struct TestServiceProvider: Grpc_Testing_TestService.ServiceProtocol {
         responses: ResponseStreamWriter<Grpc_Testing_StreamingOutputCallResponse>, context: ServerContext
     ) async throws {
         echoMetadata(context)
-        for try await request in requests { try await respond(to: request, on: responses) }
+        for try await request in requests { try await respond(to: request, on: responses, context: context) }
     }
 
     public func halfDuplexCall(
@@ -94,7 +104,7 @@ public struct TestServiceProvider: Grpc_Testing_TestService.ServiceProtocol {
         echoMetadata(context)
         var all: [Grpc_Testing_StreamingOutputCallRequest] = []
         for try await request in requests { all.append(request) }
-        for request in all { try await respond(to: request, on: responses) }
+        for request in all { try await respond(to: request, on: responses, context: context) }
     }
 
     public func unimplementedCall(request: Grpc_Testing_Empty, context: ServerContext) async throws -> Grpc_Testing_Empty {
@@ -102,14 +112,18 @@ public struct TestServiceProvider: Grpc_Testing_TestService.ServiceProtocol {
     }
 
     private func respond(
-        to request: Grpc_Testing_StreamingOutputCallRequest, on responses: ResponseStreamWriter<Grpc_Testing_StreamingOutputCallResponse>
+        to request: Grpc_Testing_StreamingOutputCallRequest, on responses: ResponseStreamWriter<Grpc_Testing_StreamingOutputCallResponse>,
+        context: ServerContext
     ) async throws {
         if let error = requestedStatus(request.responseStatus) { throw error }
+        // Responses asked for compressed go out in gzip; the others, plain.
+        let anyCompressed = request.responseParameters.contains { $0.compressed?.value == true }
+        if anyCompressed { context.responseCompression = .gzip }
         for parameters in request.responseParameters {
             if parameters.intervalUs > 0 { try await Task.sleep(for: .microseconds(Int(parameters.intervalUs))) }
             var response = Grpc_Testing_StreamingOutputCallResponse()
             response.payload = Self.payload(size: parameters.size)
-            try await responses.write(response)
+            try await responses.write(response, compress: !anyCompressed || parameters.compressed?.value == true)
         }
     }
 }

@@ -1,7 +1,9 @@
-// interop-client --server_host H --server_port N --test_case NAME|all
+// interop-client --server_host H --server_port N --test_case NAME[,NAME…]|all|compression
+//                [--compression gzip|deflate]
 //
-// gRPC's interop client convention: runs the named case (or every case), prints a line per
-// case and exits non-zero if any failed.
+// gRPC's interop client convention: runs the named cases ("all": the standard ones every server
+// answers; "compression": the four compression cases, requests compressed with --compression),
+// prints a line per case and exits non-zero if any failed.
 import Courier
 import CourierInterop
 import Foundation
@@ -12,27 +14,36 @@ var arguments = InteropArguments(CommandLine.arguments.dropFirst())
 let host = arguments.string("server_host") ?? "127.0.0.1"
 let port = arguments.int("server_port") ?? 50051
 let name = arguments.string("test_case") ?? "all"
+let compressionName = arguments.string("compression") ?? "gzip"
 _ = arguments.string("use_tls")  // accepted for compatibility; Courier speaks cleartext h2c here
 if let problem = arguments.unknown() {
     FileHandle.standardError.write(Data("interop-client: \(problem)\n".utf8))
     exit(2)
 }
-let cases: [InteropTestCase]
-if name == "all" {
-    cases = InteropTestCase.allCases
-} else if let single = InteropTestCase(rawValue: name) {
-    cases = [single]
-} else {
-    FileHandle.standardError.write(Data("interop-client: unknown test case '\(name)'; known: \(InteropTestCase.allCases.map(\.rawValue).joined(separator: ", "))\n".utf8))
+guard let compression = CompressionAlgorithm(name: compressionName), compression != .identity else {
+    FileHandle.standardError.write(Data("interop-client: --compression must be gzip or deflate, not '\(compressionName)'\n".utf8))
     exit(2)
+}
+var cases: [InteropTestCase] = []
+for part in name.split(separator: ",").map(String.init) {
+    switch part {
+    case "all": cases += InteropTestCase.standard
+    case "compression": cases += InteropTestCase.compression
+    default:
+        guard let single = InteropTestCase(rawValue: part) else {
+            FileHandle.standardError.write(Data("interop-client: unknown test case '\(part)'; known: \(InteropTestCase.allCases.map(\.rawValue).joined(separator: ", "))\n".utf8))
+            exit(2)
+        }
+        cases.append(single)
+    }
 }
 
 let channel = GRPCChannel(host: host, port: port)
 var failed = 0
 for testCase in cases {
     do {
-        try await testCase.run(on: channel)
-        print("PASS \(testCase.rawValue)")
+        let note = try await testCase.run(on: channel, compression: compression)
+        print("PASS \(testCase.rawValue)" + (note.map { " (\($0))" } ?? ""))
     } catch {
         failed += 1
         print("FAIL \(testCase.rawValue): \(error)")

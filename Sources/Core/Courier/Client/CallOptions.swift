@@ -4,11 +4,15 @@ public struct CallOptions: Sendable {
     public var timeout: Duration?
     /// Custom metadata sent with the request headers.
     public var metadata: Metadata
+    /// What this call's request messages are compressed with; nil: the channel's
+    /// `ChannelConfiguration.compression`. `.identity` sends them plain.
+    public var compression: CompressionAlgorithm?
 
-    /// Options with a timeout (none: no deadline) and request metadata.
-    public init(timeout: Duration? = nil, metadata: Metadata = Metadata()) {
+    /// Options with a timeout (none: no deadline), request metadata and request compression.
+    public init(timeout: Duration? = nil, metadata: Metadata = Metadata(), compression: CompressionAlgorithm? = nil) {
         self.timeout = timeout
         self.metadata = metadata
+        self.compression = compression
     }
 }
 

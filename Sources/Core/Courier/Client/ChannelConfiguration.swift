@@ -21,6 +21,9 @@ public struct ChannelConfiguration: Sendable {
     public var maxReceiveMessageSize = 4 << 20
     /// Larger request messages fail the call with RESOURCE_EXHAUSTED before anything is sent.
     public var maxSendMessageSize = Int(Int32.max)
+    /// What request messages are compressed with unless a call says otherwise
+    /// (`CallOptions.compression`). Responses in any supported encoding are read whatever this says.
+    public var compression = CompressionAlgorithm.identity
     /// Sent as `user-agent`.
     public var userAgent = "courier-swift/0.1"
     /// Wrap every call the channel makes, the first outermost.

@@ -58,9 +58,10 @@ final class ClientCall: ClientCallIO {
 public struct RequestStreamWriter<Message: ProtobufMessage>: Sendable {
     let call: ClientCallStream
 
-    /// Sends one message; throws the call's status if it has already ended.
-    public func write(_ message: Message) async throws {
-        try await call.write(message)
+    /// Sends one message, compressed in the call's encoding (`CallOptions.compression`) unless
+    /// `compress` is false; throws the call's status if it has already ended.
+    public func write(_ message: Message, compress: Bool = true) async throws {
+        try await call.write(message, compress: compress)
     }
 
     /// Half-closes the call: no more requests. Done for you when the sending closure returns.
@@ -88,12 +89,17 @@ public struct ResponseStream<Message: ProtobufMessage>: AsyncSequence, Sendable 
 
     /// Reads the responses in order; throws the call's error status.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let queue: AsyncMessageQueue<ByteBuffer>
+        let queue: AsyncMessageQueue<ReceivedMessage>
+        /// Whether the response `next()` returned last arrived compressed.
+        public private(set) var lastMessageWasCompressed = false
+
+        init(queue: AsyncMessageQueue<ReceivedMessage>) { self.queue = queue }
 
         /// The next response, or nil after an OK status.
         public mutating func next() async throws -> Message? {
-            guard let bytes = try await queue.next() else { return nil }
-            return try decodeResponse(Message.self, bytes)
+            guard let received = try await queue.next() else { return nil }
+            lastMessageWasCompressed = received.compressed
+            return try decodeResponse(Message.self, received.bytes)
         }
     }
 

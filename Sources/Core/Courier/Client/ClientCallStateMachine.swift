@@ -10,7 +10,7 @@ struct ClientCallStateMachine {
     /// Unary and client-streaming calls take exactly one response message.
     private let singleResponse: Bool
     private var deframer: GRPCMessageDeframer
-    private var response: ByteBuffer?
+    private var response: ReceivedMessage?
     private var responseCount = 0
 
     init(singleResponse: Bool, maxMessageSize: Int, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
@@ -57,7 +57,15 @@ struct ClientCallStateMachine {
             if let contentType = headers.first("content-type"), !contentType.hasPrefix("application/grpc") {
                 return end(RPCError(code: .unknown, message: "the response has content-type '\(contentType)', not application/grpc"))
             }
-            if !endStream { return .initialMetadata(Metadata(headers: headers)) }
+            if !endStream {
+                if let encoding = headers.first("grpc-encoding") {
+                    guard let algorithm = CompressionAlgorithm(name: encoding) else {
+                        return end(RPCError(code: .internal, message: "the response's grpc-encoding '\(encoding)' is not supported"))
+                    }
+                    deframer.decompression = algorithm
+                }
+                return .initialMetadata(Metadata(headers: headers))
+            }
             // Trailers-Only: this one block is the trailers and carries the status; there were
             // no response headers, so initial metadata stays empty.
             var ending = trailers(headers)
@@ -99,7 +107,7 @@ struct ClientCallStateMachine {
     /// On `.failed` the stream handler also resets the stream.
     typealias DataOutcome = ReceivedDataOutcome
 
-    mutating func receiveData(_ bytes: UnsafeRawBufferPointer, deliver: (ByteBuffer) -> Void) -> DataOutcome {
+    mutating func receiveData(_ bytes: UnsafeRawBufferPointer, deliver: (ReceivedMessage) -> Void) -> DataOutcome {
         guard phase != .completed else { return .ignored }
         do {
             if singleResponse {
@@ -115,7 +123,7 @@ struct ClientCallStateMachine {
     }
 
     /// The single response, once the call ended with OK.
-    var singleResponseMessage: ByteBuffer? { responseCount == 1 ? response : nil }
+    var singleResponseMessage: ReceivedMessage? { responseCount == 1 ? response : nil }
 
     /// END_STREAM on DATA: the server sent no trailers. The error to fail with, if still live.
     mutating func receiveEndWithoutTrailers() -> RPCError? {

@@ -35,14 +35,16 @@ final class ClientConnection: Sendable {
 
     func markUnusable() { usable.withLockedValue { $0 = false } }
 
-    /// `:method`, `:scheme`, `:path`, `:authority`, `content-type`, `te` and `user-agent` for a
-    /// call of `path`: the same for every call of a method, so encoded once per method.
+    /// `:method`, `:scheme`, `:path`, `:authority`, `content-type`, `te`, `user-agent` and
+    /// `grpc-accept-encoding` (every encoding Courier reads) for a call of `path`: the same for
+    /// every call of a method, so encoded once per method.
     func fixedRequestHeaders(path: String, userAgent: String) -> HTTP2HeaderList {
         if let cached = fixedHeaders.withLockedValue({ $0[path] }) { return cached }
         let list = HTTP2HeaderList([
             HTTP2Header(":method", "POST"), HTTP2Header(":scheme", "http"), HTTP2Header(":path", path),
             HTTP2Header(":authority", authority), HTTP2Header("content-type", "application/grpc"),
             HTTP2Header("te", "trailers"), HTTP2Header("user-agent", userAgent),
+            HTTP2Header("grpc-accept-encoding", CompressionAlgorithm.acceptEncodingValue),
         ])
         fixedHeaders.withLockedValue { cache in
             if cache.count < Self.maxCachedMethods { cache[path] = list }

@@ -12,7 +12,7 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
         /// Unary and client-streaming: one response message with the status.
         case single(CheckedContinuation<UnaryResponse<ByteBuffer>, any Error>?)
         /// Server- and bidirectional-streaming: messages into a queue that ends with the status.
-        case stream(AsyncMessageQueue<ByteBuffer>)
+        case stream(AsyncMessageQueue<ReceivedMessage>)
         /// Unary, on the event loop: the outcome handed to a closure there (no task to resume).
         case callback((Result<UnaryResponse<ByteBuffer>, any Error>) -> Void)
     }
@@ -128,7 +128,7 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     }
 
     func stream(_ stream: HTTP2Stream, receivedData data: UnsafeRawBufferPointer) {
-        let queue: AsyncMessageQueue<ByteBuffer>?
+        let queue: AsyncMessageQueue<ReceivedMessage>?
         if case .stream(let streaming) = delivery { queue = streaming } else { queue = nil }
         switch call.receiveData(data, deliver: { queue?.yield($0) }) {
         case .ignored:
@@ -210,7 +210,9 @@ extension ClientStreamHandler {
             guard let message = call.singleResponseMessage else {
                 return .failure(RPCError(code: .internal, message: "the call ended without its response message"))
             }
-            return .success(UnaryResponse(message: message, initialMetadata: initialMetadata, trailingMetadata: trailingMetadata))
+            return .success(UnaryResponse(
+                message: message.bytes, initialMetadata: initialMetadata, trailingMetadata: trailingMetadata,
+                messageWasCompressed: message.compressed))
         }
     }
 }

@@ -106,12 +106,12 @@ public final class GRPCChannel: ClientTransport {
         _ method: MethodDescriptor, options: CallOptions, firstMessage: ByteBuffer?, endRequests: Bool, streamsResponses: Bool
     ) async throws -> ClientCallStream {
         let prepared = try await prepare(method, options: options, deadline: try deadline(options), publishesMetadata: streamsResponses)
-        var queue: AsyncMessageQueue<ByteBuffer>?
+        var queue: AsyncMessageQueue<ReceivedMessage>?
         let delivery: ClientStreamHandler.Delivery
         if streamsResponses {
             // Weak: the call owns the queue (through its handler), so the queue must not own the call.
             let consumed = WeakReference(prepared.call)
-            let responses = AsyncMessageQueue<ByteBuffer> { owed in consumed.object?.onLoop { $0.returnWindow(owed) } }
+            let responses = AsyncMessageQueue<ReceivedMessage> { owed in consumed.object?.onLoop { $0.returnWindow(owed) } }
             queue = responses
             delivery = .stream(responses)
         } else {
@@ -119,7 +119,8 @@ public final class GRPCChannel: ClientTransport {
         }
         // Writes and the half-close reach the loop after this (one loop runs its jobs in order).
         launch(prepared, delivery: delivery, retriesTransparently: false, firstMessage: firstMessage, endRequests: endRequests)
-        return ClientCallStream(io: prepared.call, responses: queue, maxSendMessageSize: configuration.maxSendMessageSize)
+        return ClientCallStream(
+            io: prepared.call, responses: queue, maxSendMessageSize: configuration.maxSendMessageSize, compression: compression(for: options))
     }
 
     /// What every call of the channel settles before its stream opens, in this order: the
@@ -188,6 +189,8 @@ public final class GRPCChannel: ClientTransport {
         if let deadline {
             perCall.append(HTTP2Header("grpc-timeout", GRPCTimeout.format(deadline - .now())))
         }
+        let compression = compression(for: options)
+        if compression.compresses { perCall.append(HTTP2Header("grpc-encoding", compression.name)) }
         options.metadata.appendHeaders(to: &perCall)
         return RequestHeaders(fixed: connection.fixedRequestHeaders(path: method.path, userAgent: configuration.userAgent), perCall: perCall)
     }

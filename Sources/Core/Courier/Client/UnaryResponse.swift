@@ -6,4 +6,6 @@ public struct UnaryResponse<Message: Sendable>: Sendable {
     public var initialMetadata: Metadata
     /// Metadata from the trailers.
     public var trailingMetadata: Metadata
+    /// Whether the server sent the message compressed (it has been decompressed since).
+    public var messageWasCompressed = false
 }

@@ -54,7 +54,7 @@ public final class MethodHandler: Sendable {
     ) -> MethodHandler {
         let answer: ImmediateAnswer = { bytes, context, framing in
             let request = try decodeRequest(Request.self, bytes)
-            return try framing.frame(handler(request, context))
+            return try framing.frame(handler(request, context), for: context)
         }
         return MethodHandler(
             method: method,
@@ -101,10 +101,12 @@ struct ResponseFraming: Sendable {
     @usableFromInline let allocator: ByteBufferAllocator
     @usableFromInline let maxSize: Int
 
-    /// `message` encoded with its Length-Prefixed-Message prefix, within the send limit.
+    /// `message` encoded with its Length-Prefixed-Message prefix, within the send limit,
+    /// compressed in `context`'s response encoding unless `compress` is false.
     @inlinable
-    func frame<M: ProtobufMessage>(_ message: M) throws -> ByteBuffer {
-        try GRPCMessageFramer.frame(message, allocator: allocator, maxSize: maxSize)
+    func frame<M: ProtobufMessage>(_ message: M, for context: ServerContext, compress: Bool = true) throws -> ByteBuffer {
+        try GRPCMessageFramer.frame(
+            message, allocator: allocator, maxSize: maxSize, compression: compress ? context.outgoingCompression : .identity)
     }
 }
 

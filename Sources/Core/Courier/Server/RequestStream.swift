@@ -6,16 +6,21 @@ import NIOCore
 public struct RequestStream<Message: ProtobufMessage>: AsyncSequence, Sendable {
     /// One request message.
     public typealias Element = Message
-    let queue: AsyncMessageQueue<ByteBuffer>
+    let queue: AsyncMessageQueue<ReceivedMessage>
 
     /// Reads the requests in order; throws if the call failed.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let queue: AsyncMessageQueue<ByteBuffer>
+        let queue: AsyncMessageQueue<ReceivedMessage>
+        /// Whether the request `next()` returned last arrived compressed.
+        public private(set) var lastMessageWasCompressed = false
+
+        init(queue: AsyncMessageQueue<ReceivedMessage>) { self.queue = queue }
 
         /// The next request, or nil once the client has sent its last.
         public mutating func next() async throws -> Message? {
-            guard let bytes = try await queue.next() else { return nil }
-            return try decodeRequest(Message.self, bytes)
+            guard let received = try await queue.next() else { return nil }
+            lastMessageWasCompressed = received.compressed
+            return try decodeRequest(Message.self, received.bytes)
         }
     }
 
@@ -28,8 +33,10 @@ public struct RequestStream<Message: ProtobufMessage>: AsyncSequence, Sendable {
 public struct ResponseStreamWriter<Message: ProtobufMessage>: Sendable {
     let call: ServerCall
 
-    /// Sends one message; throws if the call has ended (cancelled, deadline passed).
-    public func write(_ message: Message) async throws {
-        try await call.send(message)
+    /// Sends one message, compressed in the call's response encoding
+    /// (`ServerContext.responseCompression`) unless `compress` is false; throws if the call has
+    /// ended (cancelled, deadline passed).
+    public func write(_ message: Message, compress: Bool = true) async throws {
+        try await call.send(message, compress: compress)
     }
 }

@@ -11,12 +11,12 @@ final class ServerCall: Sendable {
     /// The request of a unary or server-streaming call (complete before the handler starts).
     @usableFromInline let singleRequest: ByteBuffer?
     /// The requests of a client- or bidirectional-streaming call.
-    let requests: AsyncMessageQueue<ByteBuffer>?
+    let requests: AsyncMessageQueue<ReceivedMessage>?
     @usableFromInline let framing: ResponseFraming
 
     init(
         context: ServerContext, responder: any ServerCallResponder, singleRequest: ByteBuffer?,
-        requests: AsyncMessageQueue<ByteBuffer>?, framing: ResponseFraming
+        requests: AsyncMessageQueue<ReceivedMessage>?, framing: ResponseFraming
     ) {
         self.context = context
         self.responder = responder
@@ -25,9 +25,10 @@ final class ServerCall: Sendable {
         self.framing = framing
     }
 
-    /// Sends a message and waits until the transport has room for more.
-    func send<M: ProtobufMessage>(_ message: M) async throws {
-        let framed = try framing.frame(message)
+    /// Sends a message (compressed in the call's response encoding unless `compress` is false)
+    /// and waits until the transport has room for more.
+    func send<M: ProtobufMessage>(_ message: M, compress: Bool = true) async throws {
+        let framed = try framing.frame(message, for: context, compress: compress)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             responder.send(framed: framed, whenWritable: continuation)
         }
@@ -36,7 +37,7 @@ final class ServerCall: Sendable {
     /// Sends the single response of a unary or client-streaming call.
     @inlinable
     func sendWithoutWaiting<M: ProtobufMessage>(_ message: M) throws {
-        sendWithoutWaiting(framed: try framing.frame(message))
+        sendWithoutWaiting(framed: try framing.frame(message, for: context))
     }
 
     @usableFromInline

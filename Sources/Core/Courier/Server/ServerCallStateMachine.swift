@@ -17,7 +17,7 @@ struct ServerCallStateMachine {
     private var kind: RPCKind?
     private var deframer: GRPCMessageDeframer
     /// The one request of a unary or server-streaming call, until its handler starts.
-    private var singleRequest: ByteBuffer?
+    private var singleRequest: ReceivedMessage?
     private var requestCount = 0
 
     init(maxMessageSize: Int, allocator: ByteBufferAllocator) {
@@ -51,10 +51,12 @@ struct ServerCallStateMachine {
         }
     }
 
-    /// The request was routed to a method of `kind`. Returns true when its handler starts now: a
-    /// client- or bidirectional-streaming handler reads its requests as they come.
-    mutating func accept(kind: RPCKind) -> Bool {
+    /// The request was routed to a method of `kind`, its messages sent in `encoding`. Returns true
+    /// when its handler starts now: a client- or bidirectional-streaming handler reads its
+    /// requests as they come.
+    mutating func accept(kind: RPCKind, encoding: CompressionAlgorithm = .identity) -> Bool {
         self.kind = kind
+        deframer.decompression = encoding
         return kind.clientStreams
     }
 
@@ -67,7 +69,7 @@ struct ServerCallStateMachine {
     typealias DataOutcome = ReceivedDataOutcome
 
     /// DATA: a streaming request's messages go to `deliver`; a unary one keeps its one message.
-    mutating func receiveData(_ bytes: UnsafeRawBufferPointer, deliver: (ByteBuffer) -> Void) -> DataOutcome {
+    mutating func receiveData(_ bytes: UnsafeRawBufferPointer, deliver: (ReceivedMessage) -> Void) -> DataOutcome {
         guard requests == .open, response != .finished, let kind else { return .ignored }
         do {
             if kind.clientStreams {
@@ -88,7 +90,7 @@ struct ServerCallStateMachine {
     enum EndAction: Equatable {
         case none
         /// A unary or server-streaming request is complete: start its handler with it.
-        case startHandler(request: ByteBuffer)
+        case startHandler(request: ReceivedMessage)
         /// A streaming request ended: tell the running handler.
         case finishRequests
         /// The requests ended against the rules: end the call with this error.

@@ -11,6 +11,10 @@ public struct ServerConfiguration: Sendable {
     public var maxReceiveMessageSize = 4 << 20
     /// Larger response messages end the call with RESOURCE_EXHAUSTED.
     public var maxSendMessageSize = Int(Int32.max)
+    /// What response messages are compressed with when the client accepts it
+    /// (`grpc-accept-encoding`); a handler can choose per call (`ServerContext.responseCompression`).
+    /// Requests in any supported encoding are read whatever this says.
+    public var responseCompression = CompressionAlgorithm.identity
     /// Most response bytes the whole server holds for peers that have not read them; with
     /// `http2.maxBufferedOutboundBytes` per connection, it bounds the memory slow or hostile
     /// readers can pin. Answers past it end RESOURCE_EXHAUSTED, and new calls are refused.

@@ -2,7 +2,8 @@ import CourierHTTP2
 import NIOCore
 
 /// What a gRPC request's headers say, checked against PROTOCOL-HTTP2.md's rules for a server:
-/// POST, a Content-Type starting with `application/grpc` (else HTTP 415), an encoding we can read,
+/// POST, a Content-Type starting with `application/grpc` (else HTTP 415), an encoding we can read
+/// (else UNIMPLEMENTED naming those we can),
 /// a well-formed `grpc-timeout`. Pure: routing and overload protection come after, in the server.
 struct ServerRequestHead: Equatable {
     /// The `:path`, e.g. `/grpc.testing.TestService/UnaryCall`.
@@ -11,6 +12,10 @@ struct ServerRequestHead: Equatable {
     var timeout: TimeAmount?
     /// `x-courier-criticality: critical` (AdmissionControl lets such calls in first).
     var critical: Bool
+    /// What the request messages are compressed with (`grpc-encoding`).
+    var encoding = CompressionAlgorithm.identity
+    /// What the client can read (`grpc-accept-encoding`).
+    var acceptedEncodings = AcceptedEncodings.identityOnly
 
     /// Why a request is refused before it is routed: the HTTP status to answer with and the gRPC
     /// status inside it.
@@ -24,6 +29,7 @@ struct ServerRequestHead: Equatable {
         // By length first: comparing two different strings is the slow path of String ==, and most
         // fields are none of these.
         var method: String?, contentType: String?, path = "", encoding: String?, timeout: String?, criticality: String?
+        var acceptEncoding: String?
         for header in headers {
             let name = header.name
             switch name.utf8.count {
@@ -32,6 +38,7 @@ struct ServerRequestHead: Equatable {
             case 12 where name == "content-type": contentType = header.value
             case 12 where name == "grpc-timeout": timeout = header.value
             case 13 where name == "grpc-encoding": encoding = header.value
+            case 20 where name == "grpc-accept-encoding": acceptEncoding = header.value
             case 21 where name == AdmissionControl.criticalityHeader: criticality = header.value
             default: break
             }
@@ -42,9 +49,14 @@ struct ServerRequestHead: Equatable {
         guard let contentType, contentType.hasPrefix("application/grpc") else {
             return .failure(Rejection(httpStatus: 415, error: RPCError(code: .internal, message: "invalid content-type '\(contentType ?? "")'")))
         }
-        if let encoding, encoding != "identity" {
-            return .failure(Rejection(
-                httpStatus: 200, error: RPCError(code: .unimplemented, message: "grpc-encoding '\(encoding)' is not supported (identity only)")))
+        var algorithm = CompressionAlgorithm.identity
+        if let encoding {
+            guard let known = CompressionAlgorithm(name: encoding) else {
+                let supported = CompressionAlgorithm.acceptEncodingValue
+                return .failure(Rejection(
+                    httpStatus: 200, error: RPCError(code: .unimplemented, message: "grpc-encoding '\(encoding)' is not supported (supported: \(supported))")))
+            }
+            algorithm = known
         }
         var amount: TimeAmount?
         if let timeout {
@@ -53,6 +65,8 @@ struct ServerRequestHead: Equatable {
             }
             amount = parsed
         }
-        return .success(ServerRequestHead(path: path, timeout: amount, critical: criticality == "critical"))
+        return .success(ServerRequestHead(
+            path: path, timeout: amount, critical: criticality == "critical", encoding: algorithm,
+            acceptedEncodings: acceptEncoding.map(AcceptedEncodings.init(headerValue:)) ?? .identityOnly))
     }
 }

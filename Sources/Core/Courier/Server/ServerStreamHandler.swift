@@ -16,7 +16,7 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     @exclusivity(unchecked) private var call: ServerCallStateMachine
     @exclusivity(unchecked) private var handler: MethodHandler?
     @exclusivity(unchecked) private var context: ServerContext?
-    @exclusivity(unchecked) private var requestQueue: AsyncMessageQueue<ByteBuffer>?
+    @exclusivity(unchecked) private var requestQueue: AsyncMessageQueue<ReceivedMessage>?
     @exclusivity(unchecked) private var task: Task<Void, Never>?
     /// The loop's deadlines, and this call's id there until the call ends.
     private let deadlines: CallDeadlines
@@ -87,11 +87,14 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
                 return (200, error)
             }
         }
-        let context = ServerContext(method: handler.method, requestHeaders: headers, deadline: instant, remoteAddress: remoteAddress)
+        let context = ServerContext(
+            method: handler.method, requestHeaders: headers, deadline: instant, remoteAddress: remoteAddress,
+            requestCompression: head.encoding, acceptedEncodings: head.acceptedEncodings,
+            responseCompression: core.configuration.responseCompression)
         self.handler = handler
         self.context = context
         if let deadline { deadlineId = deadlines.add(self, deadline: deadline) }
-        if call.accept(kind: handler.method.kind) { startHandler(singleRequest: nil) }
+        if call.accept(kind: handler.method.kind, encoding: head.encoding) { startHandler(singleRequest: nil) }
         return nil
     }
 
@@ -126,8 +129,10 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
 
     // MARK: Running the handler
 
-    private func startHandler(singleRequest: ByteBuffer?) {
+    private func startHandler(singleRequest received: ReceivedMessage?) {
         guard let handler, let context else { return }
+        if received?.compressed == true { context.markRequestCompressed() }
+        let singleRequest = received?.bytes
         if handler.method.kind.clientStreams {
             // Weak: the stream owns this handler, which owns the queue.
             let stream = NIOLoopBound(WeakReference(self.stream), eventLoop: eventLoop)
@@ -186,10 +191,11 @@ final class ServerStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
         }
         if withHeaders {
             let initialMetadata = context?.initialMetadata ?? Metadata()
+            let compression = context?.freezeResponseCompression() ?? .identity
             if initialMetadata.isEmpty {
-                stream.sendResponseHeaders(ServerResponseFields.okHeaders)
+                stream.sendResponseHeaders(ServerResponseFields.okHeaders(compression))
             } else {
-                stream.sendResponseHeaders(ServerResponseFields.headers(initialMetadata))
+                stream.sendResponseHeaders(ServerResponseFields.headers(initialMetadata, compression: compression))
             }
         }
         stream.write(framed)

@@ -5,13 +5,24 @@ import NIOCore
 // two steps, with framing, interceptors and decoding in one place.
 extension ClientTransport {
     /// An encoded message with its gRPC prefix, ready to send (and to send again), within the
-    /// transport's send limit.
+    /// transport's send limit, compressed as the transport's calls are by default
+    /// (`ChannelConfiguration.compression`).
     public func frame(encoded bytes: [UInt8]) throws -> ByteBuffer {
-        try GRPCMessageFramer.frame(encoded: bytes, allocator: ByteBufferAllocator(), maxSize: configuration.maxSendMessageSize)
+        try frame(encoded: bytes, compression: configuration.compression)
     }
 
-    func frame<M: ProtobufMessage>(_ message: M) throws -> ByteBuffer {
-        try GRPCMessageFramer.frame(message, allocator: ByteBufferAllocator(), maxSize: configuration.maxSendMessageSize)
+    func frame(encoded bytes: [UInt8], compression: CompressionAlgorithm) throws -> ByteBuffer {
+        try GRPCMessageFramer.frame(
+            encoded: bytes, allocator: ByteBufferAllocator(), maxSize: configuration.maxSendMessageSize, compression: compression)
+    }
+
+    func frame<M: ProtobufMessage>(_ message: M, compression: CompressionAlgorithm) throws -> ByteBuffer {
+        try GRPCMessageFramer.frame(message, allocator: ByteBufferAllocator(), maxSize: configuration.maxSendMessageSize, compression: compression)
+    }
+
+    /// What a call's request messages are compressed with: its own choice, else the transport's.
+    func compression(for options: CallOptions) -> CompressionAlgorithm {
+        options.compression ?? configuration.compression
     }
 
     /// A unary call: sends `request`, returns the response with its metadata, or throws the status as an `RPCError`.
@@ -20,11 +31,11 @@ extension ClientTransport {
         options: CallOptions = CallOptions()
     ) async throws -> UnaryResponse<Response> {
         try await intercepted(method, options) { info in
-            let framed = try frame(request)
+            let framed = try frame(request, compression: compression(for: info.options))
             let raw = try await unaryExchange(method, framedRequest: framed, options: info.options)
             return UnaryResponse(
                 message: try decodeResponse(Response.self, raw.message),
-                initialMetadata: raw.initialMetadata, trailingMetadata: raw.trailingMetadata)
+                initialMetadata: raw.initialMetadata, trailingMetadata: raw.trailingMetadata, messageWasCompressed: raw.messageWasCompressed)
         }
     }
 
@@ -35,11 +46,11 @@ extension ClientTransport {
         _ method: MethodDescriptor, request: [UInt8], options: CallOptions = CallOptions()
     ) async throws -> UnaryResponse<[UInt8]> {
         try await intercepted(method, options) { info in
-            let framed = try frame(encoded: request)
+            let framed = try frame(encoded: request, compression: compression(for: info.options))
             let raw = try await unaryExchange(method, framedRequest: framed, options: info.options)
             return UnaryResponse(
                 message: raw.message.getBytes(at: raw.message.readerIndex, length: raw.message.readableBytes) ?? [],
-                initialMetadata: raw.initialMetadata, trailingMetadata: raw.trailingMetadata)
+                initialMetadata: raw.initialMetadata, trailingMetadata: raw.trailingMetadata, messageWasCompressed: raw.messageWasCompressed)
         }
     }
 
@@ -49,7 +60,7 @@ extension ClientTransport {
         options: CallOptions = CallOptions(), handle: (ResponseStream<Response>) async throws -> Result
     ) async throws -> Result {
         try await intercepted(method, options) { info in
-            let framed = try frame(request)
+            let framed = try frame(request, compression: compression(for: info.options))
             let call = try await startCall(method, options: info.options, firstMessage: framed, endRequests: true, streamsResponses: true)
             return try await finishing(call) { try await handle(ResponseStream(call: call)) }
         }
@@ -69,7 +80,7 @@ extension ClientTransport {
             }
             return UnaryResponse(
                 message: try decodeResponse(Response.self, raw.message),
-                initialMetadata: raw.initialMetadata, trailingMetadata: raw.trailingMetadata)
+                initialMetadata: raw.initialMetadata, trailingMetadata: raw.trailingMetadata, messageWasCompressed: raw.messageWasCompressed)
         }
     }
 
@@ -138,7 +149,7 @@ extension ClientTransport {
         body: (RawResponseStream) async throws -> Result
     ) async throws -> Result {
         try await intercepted(method, options) { info in
-            let framed = try frame(encoded: request)
+            let framed = try frame(encoded: request, compression: compression(for: info.options))
             let call = try await startCall(method, options: info.options, firstMessage: framed, endRequests: true, streamsResponses: true)
             return try await finishing(call) { try await body(RawResponseStream(call: call)) }
         }

@@ -27,14 +27,17 @@ public protocol ClientTransport: Sendable {
 public final class ClientCallStream: Sendable {
     let io: any ClientCallIO
     /// The responses of a call started with `streamsResponses`.
-    let responses: AsyncMessageQueue<ByteBuffer>?
+    let responses: AsyncMessageQueue<ReceivedMessage>?
     let allocator = ByteBufferAllocator()
     let maxSendMessageSize: Int
+    /// What request messages are compressed with (the transport named it in `grpc-encoding`).
+    let compression: CompressionAlgorithm
 
-    init(io: any ClientCallIO, responses: AsyncMessageQueue<ByteBuffer>?, maxSendMessageSize: Int) {
+    init(io: any ClientCallIO, responses: AsyncMessageQueue<ReceivedMessage>?, maxSendMessageSize: Int, compression: CompressionAlgorithm) {
         self.io = io
         self.responses = responses
         self.maxSendMessageSize = maxSendMessageSize
+        self.compression = compression
     }
 
     /// Metadata from the response headers (empty until they arrive).
@@ -42,13 +45,16 @@ public final class ClientCallStream: Sendable {
     /// Metadata from the trailers (empty until the call ends).
     var trailingMetadata: Metadata { io.metadata?.trailing ?? Metadata() }
 
-    func write<M: ProtobufMessage>(_ message: M) async throws {
-        try await io.write(framed: try GRPCMessageFramer.frame(message, allocator: allocator, maxSize: maxSendMessageSize))
+    /// Sends a message, compressed in the call's encoding unless `compress` is false.
+    func write<M: ProtobufMessage>(_ message: M, compress: Bool = true) async throws {
+        try await io.write(framed: try GRPCMessageFramer.frame(
+            message, allocator: allocator, maxSize: maxSendMessageSize, compression: compress ? compression : .identity))
     }
 
-    /// Sends a message that is already encoded.
-    func write(encoded bytes: [UInt8]) async throws {
-        try await io.write(framed: try GRPCMessageFramer.frame(encoded: bytes, allocator: allocator, maxSize: maxSendMessageSize))
+    /// Sends a message that is already encoded, compressed in the call's encoding unless `compress` is false.
+    func write(encoded bytes: [UInt8], compress: Bool = true) async throws {
+        try await io.write(framed: try GRPCMessageFramer.frame(
+            encoded: bytes, allocator: allocator, maxSize: maxSendMessageSize, compression: compress ? compression : .identity))
     }
 
     func finishRequests() { io.finishRequests() }

@@ -15,9 +15,9 @@ final class InProcessCall: ClientCallIO, ServerCallResponder {
     private let core: ServerCore
     private let handler: MethodHandler
     /// The requests, for a handler that reads a stream of them.
-    private let requests: AsyncMessageQueue<ByteBuffer>?
+    private let requests: AsyncMessageQueue<ReceivedMessage>?
     /// The responses, for a caller that reads a stream of them.
-    let responses: AsyncMessageQueue<ByteBuffer>?
+    let responses: AsyncMessageQueue<ReceivedMessage>?
     private let maxResponseSize: Int
     /// Where the handler's task runs after it first suspends.
     private let executor: EventLoopTaskExecutor?
@@ -29,11 +29,11 @@ final class InProcessCall: ClientCallIO, ServerCallResponder {
         var outcome: Result<UnaryResponse<ByteBuffer>, any Error>?
         var singleWaiter: CheckedContinuation<UnaryResponse<ByteBuffer>, any Error>?
         /// A handler taking one request: what the caller has sent so far.
-        var pendingRequest: ByteBuffer?
+        var pendingRequest: ReceivedMessage?
         var requestCount = 0
         /// Responses the handler sent; the first (for a caller that wants one).
         var responseCount = 0
-        var firstResponse: ByteBuffer?
+        var firstResponse: ReceivedMessage?
         /// The handler's initial metadata, read when its first response went out.
         var initialMetadata: Metadata?
         /// Writers waiting for their reader, and credit from a reader that caught up before they waited.
@@ -96,9 +96,9 @@ final class InProcessCall: ClientCallIO, ServerCallResponder {
     // MARK: The client's side
 
     func write(framed: ByteBuffer) async throws {
-        let message: ByteBuffer
+        let message: ReceivedMessage
         do {
-            message = try Self.unframe(framed, limit: core.configuration.maxReceiveMessageSize)
+            message = try Self.unframe(framed, limit: core.configuration.maxReceiveMessageSize, compression: context.requestCompression)
         } catch {
             end(error, stopHandler: true)
             throw error
@@ -145,10 +145,11 @@ final class InProcessCall: ClientCallIO, ServerCallResponder {
             }
             return
         }
+        if request.compressed { context.markRequestCompressed() }
         if let answer = handler.answerImmediately, core.interceptors.isEmpty {
-            answerImmediately(answer, request: request)
+            answerImmediately(answer, request: request.bytes)
         } else {
-            runHandler(ServerCall(context: context, responder: self, singleRequest: request, requests: nil, framing: core.framing))
+            runHandler(ServerCall(context: context, responder: self, singleRequest: request.bytes, requests: nil, framing: core.framing))
         }
     }
 
@@ -181,9 +182,9 @@ final class InProcessCall: ClientCallIO, ServerCallResponder {
     // MARK: The server's side
 
     func send(framed: ByteBuffer, whenWritable waiter: CheckedContinuation<Void, any Error>?) {
-        let message: ByteBuffer
+        let message: ReceivedMessage
         do {
-            message = try Self.unframe(framed, limit: maxResponseSize)
+            message = try Self.unframe(framed, limit: maxResponseSize, compression: context.outgoingCompression)
         } catch {
             waiter?.resume(throwing: Self.ended)
             end(error, stopHandler: true)
@@ -300,7 +301,9 @@ final class InProcessCall: ClientCallIO, ServerCallResponder {
         if let status {
             outcome = .failure(status)
         } else {
-            outcome = .success(UnaryResponse(message: state.firstResponse ?? ByteBuffer(), initialMetadata: initial, trailingMetadata: trailing))
+            outcome = .success(UnaryResponse(
+                message: state.firstResponse?.bytes ?? ByteBuffer(), initialMetadata: initial, trailingMetadata: trailing,
+                messageWasCompressed: state.firstResponse?.compressed ?? false))
         }
         let waiter: CheckedContinuation<UnaryResponse<ByteBuffer>, any Error>? = self.state.withLockedValue { state in
             state.outcome = outcome
@@ -310,14 +313,21 @@ final class InProcessCall: ClientCallIO, ServerCallResponder {
         waiter?.resume(with: outcome)
     }
 
-    /// The message inside a framed buffer (a slice, not a copy), within `limit`.
-    private static func unframe(_ framed: ByteBuffer, limit: Int) throws(RPCError) -> ByteBuffer {
+    /// The message inside a framed buffer (a slice, not a copy, unless it was compressed with
+    /// `compression`), within `limit`.
+    private static func unframe(_ framed: ByteBuffer, limit: Int, compression: CompressionAlgorithm) throws(RPCError) -> ReceivedMessage {
         let length = framed.readableBytes - 5
         guard length >= 0 else { throw RPCError(code: .internal, message: "a message without its 5-byte prefix") }
         guard length <= limit else {
             throw RPCError(code: .resourceExhausted, message: "received a message of \(length) bytes, larger than the limit of \(limit)")
         }
-        return framed.getSlice(at: framed.readerIndex + 5, length: length)!
+        let body = framed.getSlice(at: framed.readerIndex + 5, length: length)!
+        guard framed.getInteger(at: framed.readerIndex, as: UInt8.self) == 1 else { return ReceivedMessage(bytes: body) }
+        guard compression.compresses else {
+            throw RPCError(code: .internal, message: "received a compressed message but grpc-encoding names no compression")
+        }
+        let bytes = try MessageCompression.decompress(body, with: compression, limit: limit, allocator: ByteBufferAllocator())
+        return ReceivedMessage(bytes: bytes, compressed: true)
     }
 }
 

@@ -28,6 +28,9 @@ public final class InProcessTransport: ClientTransport {
     init(server: InProcessServerLink, group: any EventLoopGroup, configuration: ChannelConfiguration) {
         self.server = server
         self.group = group
+        var configuration = configuration
+        // Nothing crosses a wire: compressing would only cost time (a call may still ask for it).
+        configuration.compression = .identity
         self.configuration = configuration
     }
 
@@ -64,7 +67,8 @@ public final class InProcessTransport: ClientTransport {
             try await call.write(framed: firstMessage)
             if endRequests { call.finishRequests() }
         }
-        return ClientCallStream(io: call, responses: call.responses, maxSendMessageSize: configuration.maxSendMessageSize)
+        return ClientCallStream(
+            io: call, responses: call.responses, maxSendMessageSize: configuration.maxSendMessageSize, compression: compression(for: options))
     }
 
     /// Checks what a server would check before a call starts, and makes the call.
@@ -80,7 +84,8 @@ public final class InProcessTransport: ClientTransport {
         var headers: [HTTP2Header] = []
         options.metadata.appendHeaders(to: &headers)
         let context = ServerContext(
-            method: handler.method, requestHeaders: headers, deadline: options.timeout.map { ContinuousClock.now + $0 }, remoteAddress: nil)
+            method: handler.method, requestHeaders: headers, deadline: options.timeout.map { ContinuousClock.now + $0 }, remoteAddress: nil,
+            requestCompression: compression(for: options))
         let (loop, executor) = place(acceptor)
         let call = InProcessCall(
             core: core, handler: handler, context: context, streamsResponses: streamsResponses,

@@ -4,9 +4,10 @@ import NIOCore
 public struct RawRequestWriter: Sendable {
     let call: ClientCallStream
 
-    /// Sends one encoded message; waits while the server is not reading (flow control).
-    public func write(_ message: [UInt8]) async throws {
-        try await call.write(encoded: message)
+    /// Sends one encoded message, compressed in the call's encoding unless `compress` is false;
+    /// waits while the server is not reading (flow control).
+    public func write(_ message: [UInt8], compress: Bool = true) async throws {
+        try await call.write(encoded: message, compress: compress)
     }
 
     /// Half-closes the call: no more requests.
@@ -21,7 +22,7 @@ public struct RawResponseStream: AsyncSequence, Sendable {
     /// One response message, undecoded.
     public typealias Element = [UInt8]
     let call: ClientCallStream
-    var queue: AsyncMessageQueue<ByteBuffer> {
+    var queue: AsyncMessageQueue<ReceivedMessage> {
         guard let responses = call.responses else { preconditionFailure("a response stream over a call started without streamsResponses") }
         return responses
     }
@@ -33,11 +34,17 @@ public struct RawResponseStream: AsyncSequence, Sendable {
 
     /// Reads the responses in order; throws the call's error status.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let queue: AsyncMessageQueue<ByteBuffer>
+        let queue: AsyncMessageQueue<ReceivedMessage>
+        /// Whether the response `next()` returned last arrived compressed.
+        public private(set) var lastMessageWasCompressed = false
 
-        /// The next response's bytes, or nil after an OK status.
+        init(queue: AsyncMessageQueue<ReceivedMessage>) { self.queue = queue }
+
+        /// The next response's bytes (decompressed), or nil after an OK status.
         public mutating func next() async throws -> [UInt8]? {
-            guard let bytes = try await queue.next() else { return nil }
+            guard let received = try await queue.next() else { return nil }
+            lastMessageWasCompressed = received.compressed
+            let bytes = received.bytes
             return bytes.getBytes(at: bytes.readerIndex, length: bytes.readableBytes) ?? []
         }
     }
