@@ -1,6 +1,7 @@
 // A minimal gRPC C++ BenchmarkService (callback API) for bench/unary.sh: the reference point
 // Courier's throughput is compared with. Answers UnaryCall with an empty SimpleResponse
 // (or a payload of response_size bytes), on 127.0.0.1:PORT, one completion-queue thread.
+//   grpc-cpp-benchmark-server [PORT [gzip]]   gzip: responses compressed for clients that accept it
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/resource_quota.h>
 
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:" + port, grpc::InsecureServerCredentials());
   builder.RegisterService(&service);
+  if (argc > 2 && std::string(argv[2]) == "gzip") builder.SetDefaultCompressionAlgorithm(GRPC_COMPRESS_GZIP);
   std::unique_ptr<grpc::Server> server(builder.BuildAndStart());
   std::cout << "grpc++ benchmark server on " << port << std::endl;
   server->Wait();

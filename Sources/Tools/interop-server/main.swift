@@ -1,4 +1,4 @@
-// interop-server --port N [--host H] [--threads T]
+// interop-server --port N [--host H] [--threads T] [--response-compression gzip|deflate]
 //
 // gRPC's interop server convention: serves grpc.testing.TestService (and BenchmarkService,
 // Health and reflection) until SIGINT or SIGTERM, then shuts down gracefully.
@@ -16,8 +16,19 @@ func serve() async throws {
     let host = arguments.string("host") ?? "127.0.0.1"
     var configuration = ServerConfiguration()
     if let threads = arguments.int("threads") { configuration.threads = threads }
-    if let problem = arguments.unknown() {
-        FileHandle.standardError.write(Data("interop-server: \(problem)\nusage: interop-server --port N [--host H] [--threads T]\n".utf8))
+    let compression = arguments.string("response-compression")
+    var problem = arguments.unknown()
+    if let compression {
+        // Responses compressed for clients that accept it (bench/compression.sh).
+        if let algorithm = CompressionAlgorithm(name: compression) {
+            configuration.responseCompression = algorithm
+        } else {
+            problem = "unknown compression '\(compression)'"
+        }
+    }
+    if let problem {
+        FileHandle.standardError.write(Data(
+            "interop-server: \(problem)\nusage: interop-server --port N [--host H] [--threads T] [--response-compression gzip|deflate]\n".utf8))
         exit(2)
     }
     let (server, health) = InteropServer.make(configuration: configuration)

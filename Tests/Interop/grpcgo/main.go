@@ -1,6 +1,7 @@
 // grpc-go (Debian's golang-google-grpc-dev) as the other side of gRPC's interop cases:
 //
-//	grpcgo client -port N    grpc-go client -> a server on N; prints a line per case
+//	grpcgo client -port N [-test_case all|compression]
+//	                         grpc-go client -> a server on N; prints a line per case
 //	grpcgo server -port N    grpc-go TestService server on N
 //
 // Built by build.sh from Courier's Protos/ with Debian's protoc-gen-go, in GOPATH mode.
@@ -20,6 +21,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding/gzip"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
@@ -31,6 +33,7 @@ const specialMessage = "\t\ntest with whitespace\r\nand Unicode BMP \u263a and n
 
 func main() {
 	port := flag.Int("port", 0, "port")
+	testCase := flag.String("test_case", "all", "all (the standard cases) or compression")
 	flag.CommandLine.Parse(os.Args[2:])
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: grpcgo client|server -port N")
@@ -38,7 +41,7 @@ func main() {
 	}
 	switch os.Args[1] {
 	case "client":
-		os.Exit(runClient(*port))
+		os.Exit(runClient(*port, *testCase))
 	case "server":
 		runServer(*port)
 	default:
@@ -70,7 +73,7 @@ func expectCode(err error, code codes.Code, message string) error {
 	return nil
 }
 
-func runClient(port int) int {
+func runClient(port int, testCase string) int {
 	conn, err := grpc.Dial(fmt.Sprintf("127.0.0.1:%d", port), grpc.WithInsecure(), grpc.WithBlock())
 	if err != nil {
 		fmt.Println("FAIL connect:", err)
@@ -280,6 +283,9 @@ func runClient(port int) int {
 			return expectCode(err, codes.DeadlineExceeded, "")
 		}},
 	}
+	if testCase == "compression" {
+		cases = compressionCases(client)
+	}
 	failed := 0
 	for _, c := range cases {
 		if err := c.run(); err != nil {
@@ -409,4 +415,114 @@ func runServer(port int) {
 	pb.RegisterTestServiceServer(server, &testServer{})
 	fmt.Println("grpc-go server listening on", port)
 	server.Serve(listener)
+}
+
+// The compression cases as far as grpc-go 1.33's API reaches: it compresses a whole call (never
+// one message of a stream but not the next), names gzip in grpc-accept-encoding only on a call it
+// compresses, and does not show whether a response came compressed. So the streaming request
+// goes all compressed, the server-compressed calls compress their requests too (or the server
+// may not compress the answer), and the payloads arriving intact are the check.
+func compressionCases(client pb.TestServiceClient) []struct {
+	name string
+	run  func() error
+} {
+	ctx := func() (context.Context, context.CancelFunc) { return context.WithTimeout(context.Background(), 10*time.Second) }
+	boolValue := func(v bool) *pb.BoolValue { return &pb.BoolValue{Value: v} }
+	large := func(expect, respond *pb.BoolValue) *pb.SimpleRequest {
+		return &pb.SimpleRequest{ResponseSize: 314159, Payload: payload(271828), ExpectCompressed: expect, ResponseCompressed: respond}
+	}
+	checkLarge := func(r *pb.SimpleResponse, err error) error {
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(r.GetPayload().GetBody(), make([]byte, 314159)) {
+			return fmt.Errorf("payload of %d bytes", len(r.GetPayload().GetBody()))
+		}
+		return nil
+	}
+	inputs := func(sizes ...int) func() (*pb.StreamingInputCallResponse, error) {
+		return func() (*pb.StreamingInputCallResponse, error) {
+			c, cancel := ctx()
+			defer cancel()
+			stream, err := client.StreamingInputCall(c, grpc.UseCompressor(gzip.Name))
+			if err != nil {
+				return nil, err
+			}
+			for _, size := range sizes {
+				stream.Send(&pb.StreamingInputCallRequest{Payload: payload(size), ExpectCompressed: boolValue(true)})
+			}
+			return stream.CloseAndRecv()
+		}
+	}
+	return []struct {
+		name string
+		run  func() error
+	}{
+		{"client_compressed_unary", func() error {
+			c, cancel := ctx()
+			defer cancel()
+			// The feature probe: says it is compressed, goes plain.
+			if _, err := client.UnaryCall(c, large(boolValue(true), nil)); expectCode(err, codes.InvalidArgument, "") != nil {
+				return fmt.Errorf("probe: %v", expectCode(err, codes.InvalidArgument, ""))
+			}
+			if err := checkLarge(client.UnaryCall(c, large(boolValue(true), nil), grpc.UseCompressor(gzip.Name))); err != nil {
+				return err
+			}
+			return checkLarge(client.UnaryCall(c, large(boolValue(false), nil)))
+		}},
+		{"server_compressed_unary", func() error {
+			c, cancel := ctx()
+			defer cancel()
+			for _, compressed := range []bool{true, false} {
+				if err := checkLarge(client.UnaryCall(c, large(nil, boolValue(compressed)), grpc.UseCompressor(gzip.Name))); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"client_compressed_streaming", func() error {
+			c, cancel := ctx()
+			defer cancel()
+			probe, err := client.StreamingInputCall(c)
+			if err != nil {
+				return err
+			}
+			probe.Send(&pb.StreamingInputCallRequest{Payload: payload(27182), ExpectCompressed: boolValue(true)})
+			if _, err := probe.CloseAndRecv(); expectCode(err, codes.InvalidArgument, "") != nil {
+				return fmt.Errorf("probe: %v", expectCode(err, codes.InvalidArgument, ""))
+			}
+			r, err := inputs(27182, 45904)()
+			if err != nil {
+				return err
+			}
+			if r.AggregatedPayloadSize != 73086 {
+				return fmt.Errorf("aggregated %d", r.AggregatedPayloadSize)
+			}
+			return nil
+		}},
+		{"server_compressed_streaming", func() error {
+			c, cancel := ctx()
+			defer cancel()
+			stream, err := client.StreamingOutputCall(c, &pb.StreamingOutputCallRequest{ResponseParameters: []*pb.ResponseParameters{
+				{Size: 31415, Compressed: boolValue(true)}, {Size: 92653, Compressed: boolValue(false)}}}, grpc.UseCompressor(gzip.Name))
+			if err != nil {
+				return err
+			}
+			var sizes []int
+			for {
+				r, err := stream.Recv()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					return err
+				}
+				sizes = append(sizes, len(r.GetPayload().GetBody()))
+			}
+			if len(sizes) != 2 || sizes[0] != 31415 || sizes[1] != 92653 {
+				return fmt.Errorf("sizes %v", sizes)
+			}
+			return nil
+		}},
+	}
 }
