@@ -79,8 +79,13 @@ enum HTTP2Callbacks {
                 case .ping:
                     if hd.flags & HTTP2Flag.ack != 0 {
                         session.peerAcknowledgedPing()
-                    } else if !session.controlFrames.allowPing(at: DispatchTime.now().uptimeNanoseconds) {
-                        session.terminate(errorCode: HTTP2ErrorCode.enhanceYourCalm)
+                    } else {
+                        let now = DispatchTime.now().uptimeNanoseconds
+                        if !session.controlFrames.allowPing(at: now) {
+                            session.terminate(errorCode: HTTP2ErrorCode.enhanceYourCalm)
+                        } else if session.role == .server && !session.pingPolicy.allowPing(at: now, openStreams: session.streams.count) {
+                            session.tooManyPings()
+                        }
                     }
                 case .settings:
                     if hd.flags & HTTP2Flag.ack == 0 && !session.controlFrames.allowSettings(at: DispatchTime.now().uptimeNanoseconds) {
@@ -138,6 +143,7 @@ enum HTTP2Callbacks {
                 let type = frame!.pointee.hd.type
                 if type == HTTP2FrameType.data.rawValue || type == HTTP2FrameType.headers.rawValue {
                     session.controlFrames.sentTraffic()
+                    session.pingPolicy.sentTraffic()
                 }
                 if let observer = session.frameObserver {
                     let hd = frame!.pointee.hd

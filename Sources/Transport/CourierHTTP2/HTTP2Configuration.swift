@@ -25,10 +25,26 @@ public struct HTTP2Configuration: Sendable {
     public var streamResetBurst: UInt64 = 1000
     /// ...then this many per second; beyond it the connection ends with GOAWAY.
     public var streamResetRatePerSecond: UInt64 = 33
-    /// Sends a PING this often on an otherwise idle connection; nil disables keepalive.
+    /// Sends a PING once nothing has been read from the peer for this long; nil disables keepalive.
     public var keepaliveInterval: Duration? = .seconds(30)
-    /// Closes the connection when a keepalive PING is not acknowledged within this time.
+    /// Closes the connection when a keepalive PING is not acknowledged within this time; its open
+    /// streams end (a client's calls fail UNAVAILABLE, naming the keepalive).
     public var keepaliveTimeout: Duration = .seconds(10)
+    /// Whether keepalive PINGs go out while no stream is open. A server's do (they find clients
+    /// that vanished); a channel's do not by default, as in gRPC: servers count PINGs from a client
+    /// without calls as abuse (`PingPolicy`).
+    public var keepaliveWithoutCalls = true
+    /// Server: which of the client's PINGs are too many (gRPC's keepalive.md enforcement).
+    public var pingPolicy = PingPolicy()
+    /// Server: a connection with no open stream for this long is closed gracefully (GOAWAY, then
+    /// the close); nil: never.
+    public var maxConnectionIdle: Duration?
+    /// Server: a connection this old (less up to 10 %, so a fleet's clients do not reconnect at
+    /// once) is closed gracefully: GOAWAY, then `maxConnectionAgeGrace` for its calls in flight.
+    /// Clients move to a new connection, which re-resolves and rebalances them; nil: never.
+    public var maxConnectionAge: Duration?
+    /// How long calls in flight may go on after a `maxConnectionAge` GOAWAY.
+    public var maxConnectionAgeGrace: Duration = .seconds(30)
     /// How long graceful shutdown waits for in-flight streams before closing anyway.
     public var gracefulShutdownTimeout: Duration = .seconds(10)
     /// Sees every frame the connection sends and receives, DATA payloads included (the debugging

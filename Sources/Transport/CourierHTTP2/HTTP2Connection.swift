@@ -26,6 +26,11 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
     @exclusivity(unchecked) private var keepaliveTask: Scheduled<Void>?
     @exclusivity(unchecked) private var keepaliveTimeout: Scheduled<Void>?
     @exclusivity(unchecked) private var shutdownTimeout: Scheduled<Void>?
+    /// Server: the max-idle and max-age timers (`HTTP2Configuration.maxConnectionIdle`, `maxConnectionAge`).
+    @exclusivity(unchecked) private var idleTimer: Scheduled<Void>?
+    @exclusivity(unchecked) private var ageTimer: Scheduled<Void>?
+    /// When bytes last came from the peer: keepalive PINGs only an idle connection.
+    @exclusivity(unchecked) private var lastReadAt = NIODeadline.now()
     @exclusivity(unchecked) private var shuttingDown = false
     /// The bytes of the last flush. Once the socket has written them NIO lets go of the buffer,
     /// and the next flush clears and refills it instead of allocating (one to three allocations
@@ -75,9 +80,7 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
     /// Always called when the handler leaves the pipeline, even for a channel that never became
     /// active (a failed connect): drop the context, or handler and context would keep each other.
     public func handlerRemoved(context: ChannelHandlerContext) {
-        keepaliveTask?.cancel()
-        keepaliveTimeout?.cancel()
-        shutdownTimeout?.cancel()
+        cancelTimers()
         hasClosed = true
         onClose = nil
         onGoAway = nil
@@ -92,13 +95,16 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
 
     private func start(_ context: ChannelHandlerContext) {
         remoteAddress = context.channel.remoteAddress
+        lastReadAt = .now()
         flush()
-        if keepaliveTask == nil { scheduleKeepalive() }
+        if keepaliveTask == nil, let interval = session.configuration.keepaliveInterval { scheduleKeepalive(in: interval) }
+        if session.role == .server { scheduleLifetimeTimers() }
     }
 
     /// Feeds received bytes to the session; a fatal protocol error closes the connection.
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
+        lastReadAt = .now()
         if awaitingFirstBytes {
             awaitingFirstBytes = false
             if session.role == .client, let problem = Self.notHTTP2(bytes) { session.closeReason = problem }
@@ -140,9 +146,7 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
 
     /// The socket closed: every open stream fails.
     public func channelInactive(context: ChannelHandlerContext) {
-        keepaliveTask?.cancel()
-        keepaliveTimeout?.cancel()
-        shutdownTimeout?.cancel()
+        cancelTimers()
         session.closeAllStreams(errorCode: HTTP2ErrorCode.internalError)
         hasClosed = true
         let onClose = self.onClose
@@ -202,6 +206,8 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
 
     /// The peer opened a stream: hand it to the acceptor.
     public func session(_ session: HTTP2Session, peerOpened stream: HTTP2Stream) {
+        idleTimer?.cancel()
+        idleTimer = nil
         if shuttingDown && session.receivedGoAway {
             stream.reset(errorCode: HTTP2ErrorCode.refusedStream)
             return
@@ -223,22 +229,70 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         if shuttingDown { finishShutdown() }
     }
 
+    /// The last stream closed: a server with a max idle time starts counting it.
+    public func sessionHasNoStreams(_ session: HTTP2Session) {
+        guard session.role == .server, let idle = session.configuration.maxConnectionIdle, !shuttingDown, context != nil else { return }
+        idleTimer?.cancel()
+        idleTimer = eventLoop.assumeIsolated().scheduleTask(in: idle.timeAmount) { [weak self] in
+            guard let self, self.session.streams.isEmpty else { return }
+            self.shutdownGracefully()
+        }
+    }
+
+    private func cancelTimers() {
+        keepaliveTask?.cancel()
+        keepaliveTimeout?.cancel()
+        shutdownTimeout?.cancel()
+        idleTimer?.cancel()
+        ageTimer?.cancel()
+    }
+
     // The timers capture the connection weakly: a strong capture is a cycle whenever a timer
     // outlives the channel's teardown (LeakSanitizer found client connections held that way).
-    private func scheduleKeepalive() {
-        guard let interval = session.configuration.keepaliveInterval, context != nil else { return }
-        keepaliveTask = eventLoop.assumeIsolated().scheduleTask(in: interval.timeAmount) { [weak self] in
-            self?.sendKeepalive()
-            self?.scheduleKeepalive()
+
+    /// Server: a new connection is idle until its first stream, and may live `maxConnectionAge`
+    /// less a random tenth.
+    private func scheduleLifetimeTimers() {
+        if session.configuration.maxConnectionIdle != nil { sessionHasNoStreams(session) }
+        if let age = session.configuration.maxConnectionAge, ageTimer == nil {
+            let nanoseconds = age.timeAmount.nanoseconds
+            let jittered = nanoseconds - Int64.random(in: 0...max(0, nanoseconds / 10))
+            ageTimer = eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(jittered)) { [weak self] in
+                guard let self else { return }
+                self.shutdownGracefully(grace: self.session.configuration.maxConnectionAgeGrace)
+            }
         }
+    }
+
+    /// PINGs the peer once nothing has come from it for `keepaliveInterval`: a connection that is
+    /// reading needs no proof the peer is alive. A client without open calls sends none (unless
+    /// `keepaliveWithoutCalls`).
+    private func scheduleKeepalive(in delay: Duration) {
+        guard context != nil else { return }
+        keepaliveTask = eventLoop.assumeIsolated().scheduleTask(in: delay.timeAmount) { [weak self] in
+            self?.keepaliveDue()
+        }
+    }
+
+    private func keepaliveDue() {
+        guard let interval = session.configuration.keepaliveInterval, context != nil else { return }
+        let idle = NIODeadline.now() - lastReadAt
+        if idle < interval.timeAmount {
+            scheduleKeepalive(in: .nanoseconds((interval.timeAmount - idle).nanoseconds))
+            return
+        }
+        if session.configuration.keepaliveWithoutCalls || !session.streams.isEmpty { sendKeepalive() }
+        scheduleKeepalive(in: interval)
     }
 
     private func sendKeepalive() {
         guard keepaliveTimeout == nil, context != nil else { return }
         session.ping()
-        keepaliveTimeout = eventLoop.assumeIsolated().scheduleTask(in: session.configuration.keepaliveTimeout.timeAmount) { [weak self] in
+        let timeout = session.configuration.keepaliveTimeout
+        keepaliveTimeout = eventLoop.assumeIsolated().scheduleTask(in: timeout.timeAmount) { [weak self] in
             guard let self else { return }
             // The peer is gone or stuck: end the connection; open calls fail with UNAVAILABLE.
+            self.session.closeReason = "the peer did not answer a keepalive PING within \(timeout): it is gone or stuck"
             self.session.terminate(errorCode: HTTP2ErrorCode.noError)
             self.flush()
             self.context?.close(promise: nil)
@@ -251,13 +305,20 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
     /// every stream the client sent before the notice has arrived) the final GOAWAY, after which
     /// in-flight streams finish and the connection closes. Forced closed after the grace timeout.
     public func shutdownGracefully() {
+        shutdownGracefully(grace: session.configuration.gracefulShutdownTimeout)
+    }
+
+    /// Graceful shutdown with `grace` for the streams in flight.
+    public func shutdownGracefully(grace: Duration) {
         guard !shuttingDown, context != nil else { return }
         shuttingDown = true
+        idleTimer?.cancel()
+        ageTimer?.cancel()
         session.announceShutdown()
         keepaliveTimeout?.cancel()
         keepaliveTimeout = nil
         session.ping(0x636f_7572_6965_72)  // "courier"
-        shutdownTimeout = eventLoop.assumeIsolated().scheduleTask(in: session.configuration.gracefulShutdownTimeout.timeAmount) { [weak self] in
+        shutdownTimeout = eventLoop.assumeIsolated().scheduleTask(in: grace.timeAmount) { [weak self] in
             self?.session.terminate(errorCode: HTTP2ErrorCode.noError)
             self?.flush()
             self?.context?.close(promise: nil)

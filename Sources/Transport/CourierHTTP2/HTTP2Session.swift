@@ -47,6 +47,8 @@ public final class HTTP2Session {
     @exclusivity(unchecked) public private(set) var receivedGoAway = false
     /// The peer's PING and SETTINGS allowance; past it the session ends with ENHANCE_YOUR_CALM.
     @exclusivity(unchecked) var controlFrames: ControlFrameLimit
+    /// Server: gRPC's keepalive enforcement on the client's PINGs.
+    @exclusivity(unchecked) var pingPolicy: PingPolicy
     /// DATA bytes written to this session's streams and not yet taken by nghttp2: what the peer
     /// has not read. Bounded by `configuration.maxBufferedOutboundBytes` (see `canBuffer`).
     @exclusivity(unchecked) public private(set) var bufferedOutboundBytes = 0
@@ -66,6 +68,7 @@ public final class HTTP2Session {
         self.frameObserver = configuration.frameObserver
         self.controlFrames = ControlFrameLimit(
             resetBurst: Double(configuration.streamResetBurst), resetsPerSecond: Double(configuration.streamResetRatePerSecond))
+        self.pingPolicy = configuration.pingPolicy
         var callbacks: OpaquePointer?
         nghttp2_session_callbacks_new(&callbacks)
         HTTP2Callbacks.install(on: callbacks!)
@@ -245,6 +248,17 @@ public final class HTTP2Session {
         needsFlush()
     }
 
+    /// The client broke the PING policy: GOAWAY ENHANCE_YOUR_CALM with gRPC's debug data
+    /// "too_many_pings" (gRPC clients read it and double their keepalive interval).
+    func tooManyPings() {
+        closeReason = "the client sent PINGs more often than the server's keepalive policy allows"
+        let debug = Array("too_many_pings".utf8)
+        nghttp2_submit_goaway(raw, HTTP2Flag.none, nghttp2_session_get_last_proc_stream_id(raw), HTTP2ErrorCode.enhanceYourCalm, debug, debug.count)
+        // No stream may start after this; the session ends once the GOAWAY is out.
+        nghttp2_session_terminate_session(raw, HTTP2ErrorCode.enhanceYourCalm)
+        needsFlush()
+    }
+
     /// Tells every open stream the connection is gone; called when the socket closes.
     public func closeAllStreams(errorCode: UInt32) {
         isClosed = true
@@ -338,6 +352,7 @@ public final class HTTP2Session {
         let delegate = stream.delegate
         stream.delegate = nil
         delegate?.stream(stream, closedWithErrorCode: errorCode)
+        if streams.isEmpty { owner?.sessionHasNoStreams(self) }
     }
 
     /// Whether `count` more bytes may be queued towards the peer: within this connection's limit

@@ -9,6 +9,13 @@ public protocol HTTP2SessionOwner: AnyObject {
     func sessionReceivedPingAck(_ session: HTTP2Session)
     /// Something was submitted outside a read: the owner should flush soon.
     func sessionNeedsFlush(_ session: HTTP2Session)
+    /// The last open stream closed (the connection is idle).
+    func sessionHasNoStreams(_ session: HTTP2Session)
+}
+
+extension HTTP2SessionOwner {
+    /// Owners that do not time idleness ignore it.
+    public func sessionHasNoStreams(_ session: HTTP2Session) {}
 }
 
 /// One frame as the session sent or received it, for protocol-level tracing.

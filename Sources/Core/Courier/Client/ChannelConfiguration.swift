@@ -4,9 +4,16 @@ import NIOCore
 /// How a `GRPCChannel` connects and calls.
 public struct ChannelConfiguration: Sendable {
     /// HTTP/2 settings and policy of each connection.
+    /// Keepalive as gRPC clients keep it: a PING after 5 minutes without a frame from the server,
+    /// only while calls are open (gRPC servers count more frequent PINGs, or PINGs without calls,
+    /// as abuse: `PingPolicy`), and the connection declared dead (its calls UNAVAILABLE) when the
+    /// PING goes unanswered for 20 seconds. Shorter intervals need a server that permits them.
     public var http2: HTTP2Configuration = {
         var http2 = HTTP2Configuration()
         http2.maxConcurrentStreams = 100  // a client accepts no pushed streams; this only bounds the peer
+        http2.keepaliveInterval = .seconds(300)
+        http2.keepaliveTimeout = .seconds(20)
+        http2.keepaliveWithoutCalls = false
         return http2
     }()
     /// Connections to open and spread calls over (round robin); each is one event loop's work.
