@@ -25,6 +25,7 @@ let package = Package(
     products: [
         .library(name: "Courier", targets: ["Courier"]),
         .library(name: "CourierServices", targets: ["CourierServices"]),
+        .library(name: "CourierTLS", targets: ["CourierTLS"]),
         .library(name: "GRPCServiceProtos", targets: ["GRPCServiceProtos"]),
         .library(name: "CourierProtos", targets: ["CourierProtos"]),
         // Message types alone, on the protobuf runtime (no RPC stack).
@@ -40,6 +41,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // TLS (BoringSSL inside): only the CourierTLS target and what uses it build it.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
@@ -121,6 +124,16 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sources/Transport/CourierHTTP2", swiftSettings: swiftSettings),
+
+        // TLS and mutual TLS for HTTP/2 connections, with swift-nio-ssl, behind CourierHTTP2's
+        // connection-security seam: users who do not need it do not build BoringSSL.
+        .target(
+            name: "CourierTLS",
+            dependencies: [
+                "CourierHTTP2", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Sources/Transport/CourierTLS", swiftSettings: swiftSettings),
 
         // The gRPC call layer.
         .target(
@@ -257,7 +270,7 @@ let package = Package(
             name: "CourierTests",
             dependencies: [
                 "Courier", "CourierProtos", "GRPCServiceProtos", "CourierServices", "CourierInterop", "CourierHTTP2", "CNGHTTP2",
-                "CourierTestSupport",
+                "CourierTestSupport", "CourierTLS",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],

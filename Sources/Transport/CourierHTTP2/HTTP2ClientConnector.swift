@@ -1,7 +1,8 @@
 import NIOCore
 import NIOPosix
 
-/// Opens client HTTP/2 connections (h2c with prior knowledge).
+/// Opens client HTTP/2 connections: h2c with prior knowledge, or over TLS with ALPN `h2` when a
+/// `ClientConnectionSecurity` is given.
 public enum HTTP2ClientConnector {
     /// Connects and returns the connection handler, bound to its event loop (use it only there).
     ///
@@ -10,19 +11,32 @@ public enum HTTP2ClientConnector {
     /// would be lost. The initializer also hands the handler back: looking it up in the pipeline
     /// after the connect fails with NIO's `notFound` when the server has already answered and
     /// closed (the pipeline is torn down by then), hiding what the server sent.
+    ///
+    /// With `security`, it returns once the TLS handshake has completed and the server chose
+    /// `h2`; a failed handshake closes the connection and throws its reason.
     public static func connect(
         host: String, port: Int, group: any EventLoopGroup, configuration: HTTP2Configuration,
-        connectTimeout: Duration = .seconds(10)
+        connectTimeout: Duration = .seconds(10), security: (any ClientConnectionSecurity)? = nil
     ) async throws -> (any Channel, NIOLoopBound<HTTP2Connection>) {
-        try await ClientBootstrap(group: group)
+        let (channel, connection, handshake) = try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(connectTimeout.timeAmount)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let handshake = try security?.secure(channel, host: host)
                     let connection = HTTP2Connection(role: .client, configuration: configuration, eventLoop: channel.eventLoop)
                     try channel.pipeline.syncOperations.addHandler(connection)
-                    return (channel, NIOLoopBound(connection, eventLoop: channel.eventLoop))
+                    return (channel, NIOLoopBound(connection, eventLoop: channel.eventLoop), handshake)
                 }
             }
+        if let handshake {
+            do {
+                try await handshake.get()
+            } catch {
+                try? await channel.close()
+                throw error
+            }
+        }
+        return (channel, connection)
     }
 }

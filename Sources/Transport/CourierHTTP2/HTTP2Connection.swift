@@ -157,8 +157,9 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         context.fireChannelInactive()
     }
 
-    /// A socket error: the connection closes with it as the reason.
+    /// A socket or TLS error: the connection closes with it as the reason its streams see.
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if session.closeReason == nil { session.closeReason = "the connection failed: \(error)" }
         context.close(promise: nil)
     }
 

@@ -2,12 +2,13 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// Listens for cleartext HTTP/2 (h2c with prior knowledge) and gives each accepted connection an
-/// `HTTP2Connection` whose streams go to `acceptor`.
+/// Listens for HTTP/2, cleartext (h2c with prior knowledge) or secured by `security` (TLS), and
+/// gives each accepted connection an `HTTP2Connection` whose streams go to `acceptor`.
 public final class HTTP2Server: Sendable {
     private let group: any EventLoopGroup
     private let configuration: HTTP2Configuration
     private let acceptor: any HTTP2StreamAcceptor
+    private let security: (any ServerConnectionSecurity)?
     private let state = NIOLockedValueBox(State())
 
     private struct State {
@@ -15,17 +16,23 @@ public final class HTTP2Server: Sendable {
         var connections: [ObjectIdentifier: (any Channel, NIOLoopBound<HTTP2Connection>)] = [:]
     }
 
-    /// A server on `group`'s loops; `acceptor` takes every stream a client opens.
-    public init(group: any EventLoopGroup, configuration: HTTP2Configuration, acceptor: any HTTP2StreamAcceptor) {
+    /// A server on `group`'s loops; `acceptor` takes every stream a client opens; `security`,
+    /// when given, secures every connection before HTTP/2 starts.
+    public init(
+        group: any EventLoopGroup, configuration: HTTP2Configuration, acceptor: any HTTP2StreamAcceptor,
+        security: (any ServerConnectionSecurity)? = nil
+    ) {
         self.group = group
         self.configuration = configuration
         self.acceptor = acceptor
+        self.security = security
     }
 
     /// Binds and starts accepting; returns the bound address (port 0 picks a free port).
     public func start(host: String, port: Int) async throws -> SocketAddress {
         let configuration = self.configuration
         let acceptor = self.acceptor
+        let security = self.security
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -33,6 +40,7 @@ public final class HTTP2Server: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { [weak self] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try security?.secure(channel)
                     let connection = HTTP2Connection(
                         role: .server, configuration: configuration, eventLoop: channel.eventLoop, acceptor: acceptor)
                     try channel.pipeline.syncOperations.addHandler(connection)

@@ -16,6 +16,8 @@ public struct ChannelConfiguration: Sendable {
         http2.keepaliveWithoutCalls = false
         return http2
     }()
+    /// TLS for the channel's connections (`ClientTLS` in CourierTLS); nil: cleartext HTTP/2 (h2c).
+    public var security: (any ClientConnectionSecurity)?
     /// Connections to open and spread calls over (round robin); each is one event loop's work.
     public var connections = 1
     /// How long one connection attempt (TCP and HTTP/2 set-up) may take. A call never waits for

@@ -10,6 +10,8 @@ final class ClientConnection: Sendable {
     /// The deadlines of this connection's calls, one timer per millisecond.
     let deadlines: NIOLoopBoundBox<CallDeadlines>
     let authority: String
+    /// `http`, or `https` over TLS.
+    let scheme: String
     /// Unique for the life of the process (an ObjectIdentifier can be reused once its object is
     /// gone, and a closed connection's callbacks may fire after that).
     let serial = ClientConnection.serials.wrappingAdd(1, ordering: .relaxed).newValue
@@ -20,7 +22,8 @@ final class ClientConnection: Sendable {
     /// Methods beyond this many (a tool calling arbitrary paths) have their fields encoded per call.
     private static let maxCachedMethods = 64
 
-    init(channel: any Channel, handler: NIOLoopBound<HTTP2Connection>, authority: String) {
+    init(channel: any Channel, handler: NIOLoopBound<HTTP2Connection>, authority: String, scheme: String = "http") {
+        self.scheme = scheme
         self.channel = channel
         self.handler = handler
         // Made here, off the loop; used only on it.
@@ -41,7 +44,7 @@ final class ClientConnection: Sendable {
     func fixedRequestHeaders(path: String, userAgent: String) -> HTTP2HeaderList {
         if let cached = fixedHeaders.withLockedValue({ $0[path] }) { return cached }
         let list = HTTP2HeaderList([
-            HTTP2Header(":method", "POST"), HTTP2Header(":scheme", "http"), HTTP2Header(":path", path),
+            HTTP2Header(":method", "POST"), HTTP2Header(":scheme", scheme), HTTP2Header(":path", path),
             HTTP2Header(":authority", authority), HTTP2Header("content-type", "application/grpc"),
             HTTP2Header("te", "trailers"), HTTP2Header("user-agent", userAgent),
             HTTP2Header("grpc-accept-encoding", CompressionAlgorithm.acceptEncodingValue),

@@ -93,7 +93,7 @@ final class ConnectionSlot: Sendable {
         do {
             (channel, handler) = try await HTTP2ClientConnector.connect(
                 host: host, port: port, group: eventLoop, configuration: configuration.http2,
-                connectTimeout: configuration.connectTimeout)
+                connectTimeout: configuration.connectTimeout, security: configuration.security)
         } catch {
             let failure = RPCError(code: .unavailable, message: "cannot connect to \(host):\(port): \(error)")
             guarded.withLockedValue { guarded in
@@ -105,7 +105,9 @@ final class ConnectionSlot: Sendable {
             }
             throw failure
         }
-        let connection = ClientConnection(channel: channel, handler: handler, authority: "\(host):\(port)")
+        let security = configuration.security
+        let connection = ClientConnection(
+            channel: channel, handler: handler, authority: "\(security?.serverNameOverride ?? host):\(port)", scheme: security?.scheme ?? "http")
         try await channel.eventLoop.submit {
             let handler = connection.handler.value
             // The connection by serial number, the slot weakly: the connection owns its handler,

@@ -95,7 +95,7 @@ public final class Server: Sendable {
             router: Router(services: services), configuration: configuration, interceptors: interceptors, observers: observers)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         self.acceptor = ServerAcceptor(core: core, group: group)
-        self.transport = HTTP2Server(group: group, configuration: configuration.http2, acceptor: acceptor)
+        self.transport = HTTP2Server(group: group, configuration: configuration.http2, acceptor: acceptor, security: configuration.security)
         self.inProcessLink = InProcessServerLink(core: core, acceptor: acceptor)
     }
 

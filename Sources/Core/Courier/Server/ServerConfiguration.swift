@@ -7,6 +7,8 @@ public struct ServerConfiguration: Sendable {
     public var threads: Int = System.coreCount
     /// HTTP/2 settings and policy.
     public var http2 = HTTP2Configuration()
+    /// TLS for every connection (`ServerTLS` in CourierTLS); nil: cleartext HTTP/2 (h2c).
+    public var security: (any ServerConnectionSecurity)?
     /// Larger request messages end the call with RESOURCE_EXHAUSTED.
     public var maxReceiveMessageSize = 4 << 20
     /// Larger response messages end the call with RESOURCE_EXHAUSTED.
