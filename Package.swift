@@ -151,7 +151,7 @@ let package = Package(
 
         // Interop tools (gRPC's interop conventions).
         .target(
-            name: "CourierInterop", dependencies: ["Courier", "CourierProtos", "CourierServices"],
+            name: "CourierInterop", dependencies: ["Courier", "CourierProtos", "CourierServices", "CourierTLS"],
             path: "Sources/Tools/CourierInterop", swiftSettings: swiftSettings),
         // The recommendation services, one target each over a shared core, and the serving layer
         // (`Reco`: `reco serve`'s node, which re-exports the rest).

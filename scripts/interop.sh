@@ -51,6 +51,33 @@ echo "== Courier client -> grpc-go server"
 # choose per message: the server_compressed_* cases, which check each response's flag, do not apply.
 "$bin/interop-client" --server_host 127.0.0.1 --server_port "$go_port" \
   --test_case all,client_compressed_unary,client_compressed_streaming || status=1
+echo "== over TLS (a test CA from Tests/Interop/make_test_certs.sh; the name checked is an override)"
+pki="$stubs/pki"
+Tests/Interop/make_test_certs.sh "$pki"
+server_tls=(--tls_cert_file "$pki/server.pem" --tls_key_file "$pki/server.key")
+courier_tls_port=$(free_port)
+"$bin/interop-server" --port "$courier_tls_port" --use_tls true "${server_tls[@]}" >/dev/null &
+pids+=($!)
+grpcio_tls_port=$(free_port)
+python3 Tests/Interop/grpcio_interop.py server --port "$grpcio_tls_port" --use_tls "${server_tls[@]}" >/dev/null &
+pids+=($!)
+go_tls_port=$(free_port)
+"$grpcgo" server -port "$go_tls_port" -use_tls -tls_cert_file "$pki/server.pem" -tls_key_file "$pki/server.key" >/dev/null &
+pids+=($!)
+wait_port "$courier_tls_port"
+wait_port "$grpcio_tls_port"
+wait_port "$go_tls_port"
+override=foo.test.example.com
+for target in "Courier:$courier_tls_port" "grpcio:$grpcio_tls_port" "grpc-go:$go_tls_port"; do
+  echo "== Courier client -> ${target%%:*} server, TLS"
+  "$bin/interop-client" --server_host 127.0.0.1 --server_port "${target#*:}" --test_case all \
+    --use_tls true --ca_file "$pki/ca.pem" --server_host_override "$override" || status=1
+done
+echo "== grpcio client -> Courier server, TLS"
+python3 Tests/Interop/grpcio_interop.py client --port "$courier_tls_port" --use_tls --ca_file "$pki/ca.pem" \
+  --server_host_override "$override" || status=1
+echo "== grpc-go client -> Courier server, TLS"
+"$grpcgo" client -port "$courier_tls_port" -use_tls -ca_file "$pki/ca.pem" -server_host_override "$override" || status=1
 echo "== grpcio-reflection client -> Courier server"
 python3 Tests/Interop/grpcio_interop.py reflection --port "$courier_port" || status=1
 echo "== loadtest with a JSON request typed through reflection (v1, else v1alpha) -> Courier and grpcio servers"

@@ -4,6 +4,8 @@
   grpcio_interop.py client --port N [--test_case NAME|all|compression]
                                                              grpcio client -> a server on N
   grpcio_interop.py server --port N                          grpcio TestService server on N
+  TLS (either mode): --use_tls --ca_file CA --server_host_override NAME (client),
+                     --use_tls --tls_cert_file CERT --tls_key_file KEY (server)
   grpcio_interop.py reflection --port N                      list services and fetch descriptors
                                                              through grpcio-reflection's client
 
@@ -60,9 +62,17 @@ def expect_status(code, call, message=None):
     raise Failure(f"expected {code}, the call succeeded")
 
 
-def run_client(port, name):
+def client_channel(port, args):
+    if not args.use_tls:
+        return grpc.insecure_channel(f"127.0.0.1:{port}")
+    credentials = grpc.ssl_channel_credentials(root_certificates=open(args.ca_file, "rb").read())
+    options = [("grpc.ssl_target_name_override", args.server_host_override)] if args.server_host_override else []
+    return grpc.secure_channel(f"127.0.0.1:{port}", credentials, options=options)
+
+
+def run_client(port, name, args):
     empty_pb2, messages_pb2, test_pb2_grpc = testing()
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    channel = client_channel(port, args)
     stub = test_pb2_grpc.TestServiceStub(channel)
     unimplemented = test_pb2_grpc.UnimplementedServiceStub(channel)
 
@@ -259,7 +269,7 @@ def run_client(port, name):
 # ---------------------------------------------------------------- server
 
 
-def run_server(port):
+def run_server(port, args):
     empty_pb2, messages_pb2, test_pb2_grpc = testing()
 
     def echo(context):
@@ -325,7 +335,11 @@ def run_server(port):
     from grpc_reflection.v1alpha import reflection
     from grpc.testing import test_pb2  # noqa: F401  (loads test.proto's descriptors, which reflection serves)
     reflection.enable_server_reflection(["grpc.testing.TestService", reflection.SERVICE_NAME], server)
-    server.add_insecure_port(f"127.0.0.1:{port}")
+    if args.use_tls:
+        key, cert = open(args.tls_key_file, "rb").read(), open(args.tls_cert_file, "rb").read()
+        server.add_secure_port(f"127.0.0.1:{port}", grpc.ssl_server_credentials([(key, cert)]))
+    else:
+        server.add_insecure_port(f"127.0.0.1:{port}")
     server.start()
     print(f"grpcio server listening on {port}", flush=True)
     server.wait_for_termination()
@@ -363,11 +377,16 @@ def main():
     parser.add_argument("mode", choices=["client", "server", "reflection"])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--test_case", default="all")
+    parser.add_argument("--use_tls", action="store_true")
+    parser.add_argument("--ca_file")
+    parser.add_argument("--server_host_override")
+    parser.add_argument("--tls_cert_file")
+    parser.add_argument("--tls_key_file")
     args = parser.parse_args()
     if args.mode == "client":
-        return run_client(args.port, args.test_case)
+        return run_client(args.port, args.test_case, args)
     if args.mode == "server":
-        return run_server(args.port)
+        return run_server(args.port, args)
     try:
         return run_reflection(args.port)
     except Failure as failure:

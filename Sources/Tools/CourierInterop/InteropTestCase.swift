@@ -59,6 +59,7 @@ public enum InteropTestCase: String, CaseIterable, Sendable {
 
 /// Why an interop case failed.
 public struct InteropFailure: Error, CustomStringConvertible {
+    /// What went wrong.
     public let description: String
     init(_ description: String) { self.description = description }
 }

@@ -1,5 +1,6 @@
 // interop-client --server_host H --server_port N --test_case NAME[,NAME…]|all|compression
 //                [--compression gzip|deflate]
+//                [--use_tls true [--ca_file F] [--server_host_override NAME] [--tls_cert_file F --tls_key_file F]]
 //
 // gRPC's interop client convention: runs the named cases ("all": the standard ones every server
 // answers; "compression": the four compression cases, requests compressed with --compression),
@@ -15,7 +16,13 @@ let host = arguments.string("server_host") ?? "127.0.0.1"
 let port = arguments.int("server_port") ?? 50051
 let name = arguments.string("test_case") ?? "all"
 let compressionName = arguments.string("compression") ?? "gzip"
-_ = arguments.string("use_tls")  // accepted for compatibility; Courier speaks cleartext h2c here
+var configuration = ChannelConfiguration()
+do {
+    configuration.security = try arguments.clientTLS()
+} catch {
+    FileHandle.standardError.write(Data("interop-client: \(error)\n".utf8))
+    exit(2)
+}
 if let problem = arguments.unknown() {
     FileHandle.standardError.write(Data("interop-client: \(problem)\n".utf8))
     exit(2)
@@ -38,7 +45,7 @@ for part in name.split(separator: ",").map(String.init) {
     }
 }
 
-let channel = GRPCChannel(host: host, port: port)
+let channel = GRPCChannel(host: host, port: port, configuration: configuration)
 var failed = 0
 for testCase in cases {
     do {

@@ -1,4 +1,5 @@
 // interop-server --port N [--host H] [--threads T] [--response-compression gzip|deflate]
+//                [--use_tls true --tls_cert_file F --tls_key_file F [--tls_client_ca_file F]]
 //
 // gRPC's interop server convention: serves grpc.testing.TestService (and BenchmarkService,
 // Health and reflection) until SIGINT or SIGTERM, then shuts down gracefully.
@@ -17,7 +18,13 @@ func serve() async throws {
     var configuration = ServerConfiguration()
     if let threads = arguments.int("threads") { configuration.threads = threads }
     let compression = arguments.string("response-compression")
-    var problem = arguments.unknown()
+    var problem: String?
+    do {
+        configuration.security = try arguments.serverTLS()
+    } catch {
+        problem = "\(error)"
+    }
+    problem = problem ?? arguments.unknown()
     if let compression {
         // Responses compressed for clients that accept it (bench/compression.sh).
         if let algorithm = CompressionAlgorithm(name: compression) {
@@ -28,7 +35,7 @@ func serve() async throws {
     }
     if let problem {
         FileHandle.standardError.write(Data(
-            "interop-server: \(problem)\nusage: interop-server --port N [--host H] [--threads T] [--response-compression gzip|deflate]\n".utf8))
+            "interop-server: \(problem)\nusage: interop-server --port N [--host H] [--threads T] [--response-compression gzip|deflate] [--use_tls true --tls_cert_file F --tls_key_file F [--tls_client_ca_file F]]\n".utf8))
         exit(2)
     }
     let (server, health) = InteropServer.make(configuration: configuration)

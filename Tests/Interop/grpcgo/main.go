@@ -3,6 +3,7 @@
 //	grpcgo client -port N [-test_case all|compression]
 //	                         grpc-go client -> a server on N; prints a line per case
 //	grpcgo server -port N    grpc-go TestService server on N
+//	TLS: -use_tls -ca_file CA -server_host_override NAME (client), -use_tls -tls_cert_file F -tls_key_file F (server)
 //
 // Built by build.sh from Courier's Protos/ with Debian's protoc-gen-go, in GOPATH mode.
 package main
@@ -21,6 +22,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/encoding/gzip"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -34,6 +36,11 @@ const specialMessage = "\t\ntest with whitespace\r\nand Unicode BMP \u263a and n
 func main() {
 	port := flag.Int("port", 0, "port")
 	testCase := flag.String("test_case", "all", "all (the standard cases) or compression")
+	flag.BoolVar(&tlsFlags.use, "use_tls", false, "TLS")
+	flag.StringVar(&tlsFlags.ca, "ca_file", "", "client: the CA to trust")
+	flag.StringVar(&tlsFlags.override, "server_host_override", "", "client: the name to check the server's certificate against")
+	flag.StringVar(&tlsFlags.cert, "tls_cert_file", "", "server: certificate")
+	flag.StringVar(&tlsFlags.key, "tls_key_file", "", "server: key")
 	flag.CommandLine.Parse(os.Args[2:])
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: grpcgo client|server -port N")
@@ -73,8 +80,22 @@ func expectCode(err error, code codes.Code, message string) error {
 	return nil
 }
 
+var tlsFlags struct {
+	use                     bool
+	ca, override, cert, key string
+}
+
 func runClient(port int, testCase string) int {
-	conn, err := grpc.Dial(fmt.Sprintf("127.0.0.1:%d", port), grpc.WithInsecure(), grpc.WithBlock())
+	security := grpc.WithInsecure()
+	if tlsFlags.use {
+		creds, err := credentials.NewClientTLSFromFile(tlsFlags.ca, tlsFlags.override)
+		if err != nil {
+			fmt.Println("FAIL tls:", err)
+			return 1
+		}
+		security = grpc.WithTransportCredentials(creds)
+	}
+	conn, err := grpc.Dial(fmt.Sprintf("127.0.0.1:%d", port), security, grpc.WithBlock())
 	if err != nil {
 		fmt.Println("FAIL connect:", err)
 		return 1
@@ -411,7 +432,16 @@ func runServer(port int) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	server := grpc.NewServer()
+	var options []grpc.ServerOption
+	if tlsFlags.use {
+		creds, err := credentials.NewServerTLSFromFile(tlsFlags.cert, tlsFlags.key)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		options = append(options, grpc.Creds(creds))
+	}
+	server := grpc.NewServer(options...)
 	pb.RegisterTestServiceServer(server, &testServer{})
 	fmt.Println("grpc-go server listening on", port)
 	server.Serve(listener)
