@@ -200,13 +200,13 @@ let package = Package(
             path: "Sources/Reco/Reco", swiftSettings: swiftSettings),
         .executableTarget(
             name: "reco",
-            dependencies: ["Reco", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Reco", "CourierTLS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Tools/reco", swiftSettings: swiftSettings),
         // What the tools share: descriptors (reflection, local files), JSON calls, frame traces.
         .target(
             name: "CourierTooling",
             dependencies: [
-                "Courier", "CourierHTTP2", "GRPCServiceProtos", "CourierSchema",
+                "Courier", "CourierHTTP2", "GRPCServiceProtos", "CourierSchema", "CourierTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Tools/CourierTooling", swiftSettings: swiftSettings),

@@ -27,6 +27,7 @@ struct RPCCommand: AsyncParsableCommand {
     @Option(help: "Warm-up before measuring: calls made, not counted.") var warmup = DurationArgument(argument: "1s")!
     @Option(help: "Open loop: calls per second from a fixed schedule. Without it, closed loop.") var rate: Double?
     @Option(help: "HTTP/2 connections.") var connections = 1
+    @OptionGroup var tls: ClientTLSOptions
     @Option(help: "Event loop threads of the client (one: no hops between threads; pin it with taskset).") var threads = 1
     @Option(help: "Closed loop: calls in flight per connection.") var streams = 1
     @Option(help: "Deadline of each call; 0 for none (no grpc-timeout header, as h2load sends).") var deadline = DurationArgument(argument: "5s")!
@@ -99,6 +100,7 @@ struct RPCCommand: AsyncParsableCommand {
     func run() async throws {
         var configuration = ChannelConfiguration()
         configuration.connections = connections
+        configuration.security = try tls.security()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         let channel = GRPCChannel(host: target.host, port: target.port, configuration: configuration, group: group)
         let load = RPCLoad(

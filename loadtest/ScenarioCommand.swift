@@ -23,6 +23,7 @@ struct ScenarioCommand: AsyncParsableCommand {
     @Flag(help: "Send Recommend without a location (no delivery filter).") var noLocation = false
     @Option(help: "Deadline of each Recommend call.") var deadline = DurationArgument(argument: "1s")!
     @Option(help: "HTTP/2 connections to the target.") var connections = 1
+    @OptionGroup var tls: ClientTLSOptions
     @Option(help: "Event loop threads of the client (one: no hops between threads; pin it with taskset).") var threads = 1
     @Option(help: "How often a sampled search is followed until Recommend reflects it.") var probeInterval = DurationArgument(argument: "100ms")!
     @Option(help: "How often a probe asks Recommend while it waits.") var probePoll = DurationArgument(argument: "2ms")!
@@ -50,6 +51,7 @@ struct ScenarioCommand: AsyncParsableCommand {
     func run() async throws {
         var configuration = ChannelConfiguration()
         configuration.connections = connections
+        configuration.security = try tls.security()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         let channel = GRPCChannel(host: target.host, port: target.port, configuration: configuration, group: group)
         defer { Task { await channel.close() } }

@@ -20,10 +20,11 @@ extension CLIFailure {
 }
 
 extension AsyncParsableCommand {
-    /// Runs `body`; failures print as one actionable line and become the exit status.
-    func reporting(server: ServerAddress?, _ body: () async throws -> Void) async throws {
+    /// Runs `body` with the command's TLS for its channels; failures print as one actionable
+    /// line and become the exit status.
+    func reporting(server: ServerAddress?, tls: ClientTLSOptions, _ body: () async throws -> Void) async throws {
         do {
-            try await body()
+            try await CLISecurity.$current.withValue(try tls.security()) { try await body() }
         } catch let failure as CLIFailure {
             Terminal.error("error: \(failure.description)")
             throw ExitCode(failure.exitCode)

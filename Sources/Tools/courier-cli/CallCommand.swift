@@ -26,9 +26,10 @@ struct CallCommand: AsyncParsableCommand {
     @Flag(help: "Print every HTTP/2 frame of the call's connection, with the gRPC messages inside DATA decoded (reflection lookups use another connection).")
     var trace = false
     @OptionGroup var schema: SchemaOptions
+    @OptionGroup var tls: ClientTLSOptions
 
     func run() async throws {
-        try await reporting(server: server) {
+        try await reporting(server: server, tls: tls) {
             let (serviceName, _) = try JSONCall.split(method)
             let pool = try await schema.pool(defining: [serviceName], server: server)
             if pool.services[serviceName] == nil, !schema.isLocal {

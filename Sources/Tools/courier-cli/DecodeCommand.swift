@@ -16,6 +16,7 @@ struct DecodeCommand: AsyncParsableCommand {
     @Option(help: "The server whose reflection knows --type.") var server: ServerAddress?
     @Flag(help: "Without --type: print valid UTF-8 strings as text instead of protoc's octal escapes.") var utf8 = false
     @OptionGroup var schema: SchemaOptions
+    @OptionGroup var tls: ClientTLSOptions
 
     func validate() throws {
         guard [hex, base64, file].compactMap({ $0 }).count <= 1 else { throw ValidationError("give the bytes once: --hex, --base64 or --file") }
@@ -23,7 +24,7 @@ struct DecodeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await reporting(server: server) {
+        try await reporting(server: server, tls: tls) {
             let bytes: [UInt8]
             do {
                 if let hex { bytes = try EncodedBytes.hex(hex) } else if let base64 { bytes = try EncodedBytes.base64(base64) } else { bytes = try EncodedBytes.file(file ?? "-") }

@@ -9,8 +9,12 @@ enum Explanation {
         switch error.code {
         case .unavailable where error.message.hasPrefix("cannot connect"):
             let refused = error.message.lowercased().contains("refused")
-            return "\(status): cannot connect to \(place)" + (refused ? ": connection refused (is the server running, on this port?)" : ": " + error.message)
-        case .unavailable where error.message.contains("not HTTP/2"):
+            if refused { return "\(status): cannot connect to \(place): connection refused (is the server running, on this port?)" }
+            if error.message.contains("TLS handshake") {
+                return "\(status): \(error.message) (check --tls-ca and --tls-server-name; a plaintext server needs no --tls)"
+            }
+            return "\(status): \(error.message)"
+        case .unavailable where error.message.contains("not HTTP/2") || error.message.contains("answered with TLS"):
             return "\(status): \(place): \(error.message)"
         case .deadlineExceeded:
             return "\(status): no answer within the deadline (raise it with --deadline): \(error.message)"

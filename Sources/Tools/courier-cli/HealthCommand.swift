@@ -13,13 +13,14 @@ struct HealthCommand: AsyncParsableCommand {
     @Argument(help: "The service to ask about; the whole server when left out.") var service: String = ""
     @Flag(help: "Keep watching (Health/Watch) and print every change until interrupted or --deadline.") var watch = false
     @Option(help: "How long to wait, e.g. 5s; 0 for no limit (default 10s, or no limit with --watch).") var deadline: DurationArgument?
+    @OptionGroup var tls: ClientTLSOptions
 
     func run() async throws {
         var request = Grpc_Health_V1_HealthCheckRequest()
         request.service = service
         let timeout: Duration? = if let deadline { deadline.timeout } else { watch ? nil : .seconds(10) }
         var serving = false
-        try await reporting(server: server) {
+        try await reporting(server: server, tls: tls) {
             try await server.withChannel { channel in
                 let client = Grpc_Health_V1_Health.Client(channel: channel)
                 if watch {

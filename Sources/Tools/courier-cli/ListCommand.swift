@@ -10,11 +10,12 @@ struct ListCommand: AsyncParsableCommand {
     @Argument(help: "HOST:PORT (left out with --proto / --descriptor-set), then optionally a service.")
     var arguments: [String] = []
     @OptionGroup var schema: SchemaOptions
+    @OptionGroup var tls: ClientTLSOptions
 
     func run() async throws {
         let (server, rest) = try splitServer(arguments, schema: schema)
         guard rest.count <= 1 else { throw ValidationError("list takes at most one service") }
-        try await reporting(server: server) {
+        try await reporting(server: server, tls: tls) {
             if let service = rest.first {
                 let pool = try await schema.pool(defining: [service], server: server)
                 guard let found = pool.services[service] else { throw CLIFailure("no service \(service)" + (server.map { " on \($0)" } ?? "")) }

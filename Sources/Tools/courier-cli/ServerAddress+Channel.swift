@@ -2,7 +2,13 @@ import Courier
 import CourierHTTP2
 import CourierTooling
 
-/// The debugger's channels: one connection, a short connect timeout, no keepalive.
+/// The TLS of the command being run (its --tls flags), for every channel it opens.
+enum CLISecurity {
+    @TaskLocal static var current: (any ClientConnectionSecurity)?
+}
+
+/// The debugger's channels: one connection, a short connect timeout, no keepalive, the
+/// command's TLS.
 extension ServerAddress {
     /// A channel of one connection; `frameObserver` sees its frames (--trace).
     func channel(frameObserver: (@Sendable (HTTP2FrameTrace) -> Void)? = nil) -> GRPCChannel {
@@ -11,6 +17,7 @@ extension ServerAddress {
         configuration.userAgent = "courier-cli/0.1"
         configuration.http2.keepaliveInterval = nil
         configuration.http2.frameObserver = frameObserver
+        configuration.security = CLISecurity.current
         return GRPCChannel(host: host, port: port, configuration: configuration)
     }
 

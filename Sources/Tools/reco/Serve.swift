@@ -1,5 +1,6 @@
 import ArgumentParser
 import Courier
+import CourierTLS
 import Foundation
 import Logging
 import Reco
@@ -31,6 +32,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "SimilarityService address, for --service searchhome.") var similarity: String?
     @Option(help: "CandidateService address, for --service searchhome.") var candidates: String?
     @Option(help: "Connections SearchHome opens to each peer.") var peerConnections = 1
+    @Option(help: "TLS: the server's certificate chain (PEM); with --tls-key the gRPC port speaks TLS only (SIGHUP reloads both).")
+    var tlsCert: String?
+    @Option(help: "TLS: the server's private key (PEM).") var tlsKey: String?
+    @Option(help: "TLS: require client certificates issued by this CA (PEM): mutual TLS.") var tlsClientCa: String?
+    @Flag(help: "SearchHome calls its peers over TLS (trusting the system's CAs unless --peer-tls-ca).") var peerTls = false
+    @Option(help: "TLS to peers: a PEM file of CA certificates to trust.") var peerTlsCa: String?
+    @Option(help: "TLS to peers: a client certificate (PEM), for peers that require one.") var peerTlsCert: String?
+    @Option(help: "TLS to peers: the client certificate's key (PEM).") var peerTlsKey: String?
+    @Option(help: "TLS to peers: the name their certificates are checked against, instead of the host dialled.") var peerTlsServerName: String?
     @Flag(help: "With --service all: SearchHome calls its peers through this process's own port (HTTP/2 over loopback, as a split deployment would) instead of in-process.")
     var loopbackPeers = false
     @Option(help: "How long History keeps actions, seconds (its window: at most 3600).") var historyTtl = 3600
@@ -79,6 +89,13 @@ struct Serve: AsyncParsableCommand {
         configuration.searchHome.rerankShare = rerankShare
         configuration.searchHome.deadline = .milliseconds(deadlineMs)
         configuration.overloadProtection = !noOverloadProtection
+        let serverTLS = try serverSecurity()
+        configuration.serverSecurity = serverTLS
+        if peerTls || peerTlsCa != nil || peerTlsCert != nil || peerTlsServerName != nil {
+            configuration.peerSecurity = try ClientTLS(
+                trustRoots: peerTlsCa.map { .pemFile($0) } ?? .system, certificateFile: peerTlsCert, keyFile: peerTlsKey,
+                serverNameOverride: peerTlsServerName)
+        }
 
         var demoData = DemoDataGenerator.Configuration()
         demoData.seed = seed
@@ -91,7 +108,33 @@ struct Serve: AsyncParsableCommand {
             try "\(bound)\n".write(toFile: portFile + ".tmp", atomically: false, encoding: .utf8)
             rename(portFile + ".tmp", portFile)
         }
+        let reloads = serverTLS.map(Self.reloadOnHangUp)
         await ShutdownSignal.wait()
+        reloads?.cancel()
         await node.shutdown()
+    }
+
+    /// The server's TLS from --tls-cert, --tls-key and --tls-client-ca; nil without them.
+    private func serverSecurity() throws -> ServerTLS? {
+        guard tlsCert != nil || tlsKey != nil || tlsClientCa != nil else { return nil }
+        guard let tlsCert, let tlsKey else { throw ValidationError("TLS needs both --tls-cert and --tls-key") }
+        return try ServerTLS(certificateFile: tlsCert, keyFile: tlsKey, clientCAFile: tlsClientCa)
+    }
+
+    /// SIGHUP reads the certificate files again (a renewal), for new connections, without a restart.
+    private static func reloadOnHangUp(_ tls: ServerTLS) -> any DispatchSourceSignal {
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP)
+        let logger = Logger(label: "reco")
+        source.setEventHandler {
+            do {
+                try tls.reload()
+                logger.notice("TLS certificate reloaded")
+            } catch {
+                logger.error("TLS certificate not reloaded, the old one stays: \(error)")
+            }
+        }
+        source.resume()
+        return source
     }
 }

@@ -123,6 +123,10 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         let head = bytes.getBytes(at: bytes.readerIndex, length: min(bytes.readableBytes, 64)) ?? []
         guard head.count >= 4, head[3] != HTTP2FrameType.settings.rawValue else { return nil }
         let text = String(decoding: head, as: UTF8.self)
+        // A TLS record (handshake or alert, version 3.x): the server wants TLS.
+        if (head[0] == 0x15 || head[0] == 0x16) && head[1] == 0x03 {
+            return "the server answered with TLS: connect to it with TLS (ChannelConfiguration.security, --tls)"
+        }
         let advice = "is it a gRPC server that accepts cleartext HTTP/2 (h2c) with prior knowledge?"
         if text.hasPrefix("HTTP/1.") {
             // By scalars: "\r\n" is one Character, equal to neither "\r" nor "\n".

@@ -72,9 +72,15 @@ final class HandshakeCheck: ChannelInboundHandler, RemovableChannelHandler {
         case NIOSSLError.handshakeFailed(let boringSSL): reason = "\(boringSSL)"
         default: reason = "\(error)"
         }
-        if reason.contains("NO_APPLICATION_PROTOCOL") {
-            return "the peer has no ALPN protocol in common with h2 (an HTTP/1 server, or not a gRPC endpoint): \(reason)"
+        // BoringSSL's errors read "error:1000007d:SSL routines:OPENSSL_internal:REASON at file:line".
+        let codes = reason.split(separator: "OPENSSL_internal:").dropFirst().map { $0.prefix { $0.isUppercase || $0.isNumber || $0 == "_" } }
+        let short = codes.isEmpty ? reason : codes.joined(separator: ", ")
+        if short.contains("NO_APPLICATION_PROTOCOL") {
+            return "the peer has no ALPN protocol in common with h2 (an HTTP/1 server, or not a gRPC endpoint): \(short)"
         }
-        return reason
+        if short.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "\(short): the certificate does not chain to a trusted CA, has expired, or is not for this name"
+        }
+        return String(short)
     }
 }

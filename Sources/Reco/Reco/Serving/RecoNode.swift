@@ -74,6 +74,7 @@ public final class RecoNode: Sendable {
                     let (host, port) = try parseAddress(address, flag: flag)
                     var channelConfiguration = ChannelConfiguration()
                     channelConfiguration.connections = configuration.peerConnections
+                    channelConfiguration.security = configuration.peerSecurity
                     let channel = GRPCChannel(host: host, port: port, configuration: channelConfiguration)
                     channels.append(channel)
                     return channel
@@ -99,6 +100,7 @@ public final class RecoNode: Sendable {
         self.health = health
         var serverConfiguration = ServerConfiguration()
         serverConfiguration.threads = configuration.threads
+        serverConfiguration.security = configuration.serverSecurity
         if !configuration.overloadProtection { serverConfiguration.concurrencyLimit = nil }
         server = Server(
             services: services + ServerReflection.services(describing: services),
@@ -119,6 +121,7 @@ public final class RecoNode: Sendable {
             // Every hop is a real RPC through this process's own port.
             var channelConfiguration = ChannelConfiguration()
             channelConfiguration.connections = configuration.peerConnections
+            channelConfiguration.security = configuration.peerSecurity
             // On the server's own event loops: a handler's calls to its peers leave from its thread.
             let channel = GRPCChannel(
                 host: configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host, port: port,

@@ -4,6 +4,7 @@ import RecoHistory
 import RecoSearchHome
 import RecoSimilarity
 import Courier
+import CourierHTTP2
 import NIOCore
 
 /// Everything `reco serve` needs to know; every field has an embedded default.
@@ -23,6 +24,10 @@ public struct RecoNodeConfiguration: Sendable {
     public var candidatesAddress: String?
     /// Connections SearchHome opens to each peer.
     public var peerConnections = 1
+    /// TLS of the gRPC port (`ServerTLS` in CourierTLS); nil: cleartext HTTP/2.
+    public var serverSecurity: (any ServerConnectionSecurity)?
+    /// TLS of SearchHome's calls to its peers when they go over the network; nil: cleartext.
+    public var peerSecurity: (any ClientConnectionSecurity)?
     /// All services in one process (`all`): SearchHome calls its peers through this process's own
     /// port, as a split deployment would, instead of in-process (for comparison).
     public var loopbackPeers = false
