@@ -132,7 +132,8 @@ struct ConnectionLifetimeTests {
     @Test("at maxConnectionAge the server sends GOAWAY; a call in flight finishes within the grace, and the next call goes to a new connection")
     func oldConnectionsDrain() async throws {
         var configuration = ServerConfiguration.testing
-        configuration.http2.maxConnectionAge = .milliseconds(300)
+        // Long enough that the call below starts well before it, even on a busy CI machine.
+        configuration.http2.maxConnectionAge = .milliseconds(1500)
         configuration.http2.maxConnectionAgeGrace = .seconds(20)
         try await withServer(configuration: configuration) { port in
             let socket = try RawSocket(port: port)
@@ -140,17 +141,17 @@ struct ConnectionLifetimeTests {
             let (bytes, closed) = Self.readAnsweringPings(socket)
             #expect(Self.goAway(bytes)?.errorCode == 0)
             #expect(closed)
-
+            // A fresh server connection for the channel below: its age counts from its own start.
             try await withChannel(port: port) { channel in
                 let client = Grpc_Testing_TestService.Client(channel: channel)
                 var request = Grpc_Testing_StreamingOutputCallRequest()
                 request.responseParameters = (0..<4).map { _ in
                     var parameters = Grpc_Testing_ResponseParameters()
                     parameters.size = 10
-                    parameters.intervalUs = 250_000
+                    parameters.intervalUs = 600_000
                     return parameters
                 }
-                // About a second: the connection's age passes while it runs.
+                // About 2.4 s: the connection's age passes while it runs.
                 let count = try await client.streamingOutputCall(request) { responses in
                     var count = 0
                     for try await _ in responses { count += 1 }
