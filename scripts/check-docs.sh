@@ -4,7 +4,7 @@
 # .build/plugins/Swift-DocC/outputs/<Target>.doccarchive.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for target in Courier CourierHTTP2 CourierProtobuf CourierServices; do
+for target in Courier CourierHTTP2 CourierTLS CourierProtobuf CourierServices; do
   swift package generate-documentation --target "$target" --warnings-as-errors > ".build/docc-$target.log" 2>&1 || {
     grep -E "warning|error" ".build/docc-$target.log" | head -20
     echo "documentation of $target: warnings or errors (full log: .build/docc-$target.log)"
