@@ -13,6 +13,16 @@ import Testing
 struct ConnectionLifetimeTests {
     static func goAway(_ bytes: [UInt8]) -> RawFrames.Frame? { RawFrames.parse(bytes).first { $0.type == 7 } }
 
+    /// A raw client that opens a connection and only answers PINGs is sent GOAWAY (NO_ERROR)
+    /// and disconnected.
+    static func expectGracefulClose(port: Int) throws {
+        let socket = try RawSocket(port: port)
+        socket.send(RawFrames.preface + RawFrames.settings())
+        let (bytes, closed) = readAnsweringPings(socket)
+        #expect(goAway(bytes)?.errorCode == 0)
+        #expect(closed)
+    }
+
     /// Reads until the server closes, acknowledging its PINGs (a graceful GOAWAY waits for one to
     /// come back before it ends the connection); what arrived, and whether it closed in `seconds`.
     static func readAnsweringPings(_ socket: RawSocket, seconds: Int = 10) -> (bytes: [UInt8], closed: Bool) {
@@ -116,11 +126,7 @@ struct ConnectionLifetimeTests {
         var configuration = ServerConfiguration.testing
         configuration.http2.maxConnectionIdle = .milliseconds(200)
         try await withServer(configuration: configuration) { port in
-            let socket = try RawSocket(port: port)
-            socket.send(RawFrames.preface + RawFrames.settings())
-            let (bytes, closed) = Self.readAnsweringPings(socket)
-            #expect(Self.goAway(bytes)?.errorCode == 0)
-            #expect(closed)
+            try Self.expectGracefulClose(port: port)
             try await withChannel(port: port) { channel in
                 try await InteropTestCase.emptyUnary.run(on: channel)
                 try await Task.sleep(for: .milliseconds(600))
@@ -136,11 +142,7 @@ struct ConnectionLifetimeTests {
         configuration.http2.maxConnectionAge = .milliseconds(1500)
         configuration.http2.maxConnectionAgeGrace = .seconds(20)
         try await withServer(configuration: configuration) { port in
-            let socket = try RawSocket(port: port)
-            socket.send(RawFrames.preface + RawFrames.settings())
-            let (bytes, closed) = Self.readAnsweringPings(socket)
-            #expect(Self.goAway(bytes)?.errorCode == 0)
-            #expect(closed)
+            try Self.expectGracefulClose(port: port)
             // A fresh server connection for the channel below: its age counts from its own start.
             try await withChannel(port: port) { channel in
                 let client = Grpc_Testing_TestService.Client(channel: channel)
