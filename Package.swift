@@ -270,7 +270,7 @@ let package = Package(
             name: "CourierTests",
             dependencies: [
                 "Courier", "CourierProtos", "GRPCServiceProtos", "CourierServices", "CourierInterop", "CourierHTTP2", "CNGHTTP2",
-                "CourierTestSupport", "CourierTLS",
+                "CourierTestSupport", "CourierTLS", "CourierTooling",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],

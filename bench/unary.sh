@@ -5,7 +5,9 @@
 #   Courier and on Debian's grpc-go (GOMAXPROCS=1), which serves no BenchmarkService. Two more rows split
 #   Courier's cost: its HTTP/2 transport alone answering with canned bytes (bench/transport-ceiling),
 #   and the same with a Swift task started per call, as the gRPC server starts every handler that may
-#   suspend (BenchmarkService's and TestService's UnaryCall answer on the loop without one).
+#   suspend (BenchmarkService's and TestService's UnaryCall answer on the loop without one). And
+#   over TLS (a test CA from Tests/Interop/make_test_certs.sh, h2load negotiating h2 by ALPN):
+#   Courier's interop-server beside the gRPC C++ server, each with TLS.
 # Each server is pinned to core 0 with one thread; h2load runs on core 1.
 #   bench/unary.sh [-n REQUESTS] [-r ROUNDS]   results also go to bench/results/unary-DATE-TIME.txt
 set -euo pipefail
@@ -31,6 +33,7 @@ grpcgo=$(Tests/Interop/grpcgo/build.sh "$work/go" | tail -1)
 # A small SimpleRequest (a 16-byte payload), framed as a gRPC message: flag, length, bytes.
 printf '\x00\x00\x00\x00\x14\x1a\x12\x12\x10\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > "$work/request.bin"
 head -c 64 /dev/zero > "$work/tiny"
+Tests/Interop/make_test_certs.sh "$work/pki"
 
 wait_port() { for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
@@ -52,12 +55,14 @@ grpc_args=(-d "$work/request.bin" -H "content-type: application/grpc" -H "te: tr
 path=/grpc.testing.BenchmarkService/UnaryCall
 
 # h2load counts a gRPC error sent with HTTP 200 as success: check each server really answers OK.
-check_grpc() {  # check_grpc PORT [SERVICE]
-  python3 - "$1" "${2:-BenchmarkService}" <<'PY'
+check_grpc() {  # check_grpc PORT [SERVICE [CA]]: with CA, over TLS
+  python3 - "$1" "${2:-BenchmarkService}" "${3:-}" <<'PY'
 import sys
 import grpc
 port = int(sys.argv[1])
-call = grpc.insecure_channel(f"127.0.0.1:{port}").unary_unary(f"/grpc.testing.{sys.argv[2]}/UnaryCall")
+target = f"127.0.0.1:{port}"
+channel = grpc.secure_channel(target, grpc.ssl_channel_credentials(open(sys.argv[3], "rb").read())) if sys.argv[3] else grpc.insecure_channel(target)
+call = channel.unary_unary(f"/grpc.testing.{sys.argv[2]}/UnaryCall")
 response = call(bytes.fromhex("1a121210" + "00" * 16), timeout=5)  # the benchmark's request, unframed
 print(f"  grpcio check on {port}: OK ({len(response)} response bytes)", file=sys.stderr)
 PY
@@ -81,9 +86,12 @@ run_server nghttpd 50073 nghttpd --no-tls -d "$work" 50073
 run_server transport 50074 "$ceiling" --port 50074
 run_server transporttask 50075 "$ceiling" --port 50075 --task 1
 run_server grpcgo 50076 env GOMAXPROCS=1 "$grpcgo" server -port 50076
+run_server couriertls 50077 "$courier" --port 50077 --threads 1 --use_tls true --tls_cert_file "$work/pki/server.pem" --tls_key_file "$work/pki/server.key"
+run_server cpptls 50078 "$cpp" 50078 plain "$work/pki/server.pem" "$work/pki/server.key"
 pid_of[couriertest]=${pid_of[courier]}  # the same process, its TestService
 for port in 50071 50072 50074 50075; do check_grpc $port; done
 for port in 50071 50076; do check_grpc $port TestService; done
+for port in 50077 50078; do check_grpc $port BenchmarkService "$work/pki/ca.pem"; done
 
 courier_url="http://127.0.0.1:50071$path"
 cpp_url="http://127.0.0.1:50072$path"
@@ -92,15 +100,18 @@ transport_url="http://127.0.0.1:50074$path"
 transporttask_url="http://127.0.0.1:50075$path"
 couriertest_url="http://127.0.0.1:50071/grpc.testing.TestService/UnaryCall"
 grpcgo_url="http://127.0.0.1:50076/grpc.testing.TestService/UnaryCall"
-for url in "$courier_url" "$cpp_url" "$transport_url" "$transporttask_url" "$couriertest_url" "$grpcgo_url"; do
+couriertls_url="https://127.0.0.1:50077$path"
+cpptls_url="https://127.0.0.1:50078$path"
+for url in "$courier_url" "$cpp_url" "$transport_url" "$transporttask_url" "$couriertest_url" "$grpcgo_url" "$couriertls_url" "$cpptls_url"; do
   h2 "$url" -n 20000 -c 8 -m 16 -t 1 "${grpc_args[@]}" >/dev/null  # warm-up
 done
 h2 "$nghttpd_url" -n 20000 -c 8 -m 16 -t 1 >/dev/null
 rss_before=$(rss_kb "${pid_of[courier]}")
-names=(courier cpp nghttpd transport transporttask couriertest grpcgo)
+names=(courier cpp nghttpd transport transporttask couriertest grpcgo couriertls cpptls)
 declare -A label=([courier]="Courier" [cpp]="gRPC C++ 1.51 (callback)" [nghttpd]="nghttpd (raw nghttp2)"
                   [transport]="Courier transport only" [transporttask]=" + a Swift task per call"
-                  [couriertest]="Courier (TestService)" [grpcgo]="grpc-go 1.33 (TestService, GOMAXPROCS=1)")
+                  [couriertest]="Courier (TestService)" [grpcgo]="grpc-go 1.33 (TestService, GOMAXPROCS=1)"
+                  [couriertls]="Courier, TLS" [cpptls]="gRPC C++ 1.51, TLS")
 declare -A rps mean user system
 for round in $(seq 1 "$rounds"); do
   echo "round $round of $rounds..." >&2
@@ -112,6 +123,8 @@ for round in $(seq 1 "$rounds"); do
       transporttask) url=$transporttask_url; args=("${grpc_args[@]}") ;;
       couriertest) url=$couriertest_url; args=("${grpc_args[@]}") ;;
       grpcgo) url=$grpcgo_url; args=("${grpc_args[@]}") ;;
+      couriertls) url=$couriertls_url; args=("${grpc_args[@]}") ;;
+      cpptls) url=$cpptls_url; args=("${grpc_args[@]}") ;;
       nghttpd) url=$nghttpd_url; args=() ;;
     esac
     read -r r _ < <(h2 "$url" -n "$requests" -c 8 -m 16 -t 1 "${args[@]}")
@@ -145,12 +158,14 @@ result="bench/results/unary-$(date +%Y-%m-%d-%H%M).txt"
       "$(echo "${user[$name]}" | median) + $(echo "${system[$name]}" | median) us"
   done
   python3 - "${median_rps[courier]}" "${median_rps[cpp]}" "${median_rps[nghttpd]}" "${median_rps[transport]}" "${median_rps[transporttask]}" \
-    "${median_rps[couriertest]}" "${median_rps[grpcgo]}" <<'PY'
+    "${median_rps[couriertest]}" "${median_rps[grpcgo]}" "${median_rps[couriertls]}" "${median_rps[cpptls]}" <<'PY'
 import sys
-courier, cpp, nghttpd, transport, task, courier_test, grpcgo = map(float, sys.argv[1:])
+courier, cpp, nghttpd, transport, task, courier_test, grpcgo, courier_tls, cpp_tls = map(float, sys.argv[1:])
 print(f"Courier / gRPC C++ throughput: {courier / cpp:.2f}x")
 print(f"Courier / grpc-go throughput (TestService): {courier_test / grpcgo:.2f}x")
 print(f"Courier / nghttpd throughput:  {courier / nghttpd:.2f}x")
+print(f"Courier / gRPC C++ throughput over TLS: {courier_tls / cpp_tls:.2f}x; TLS keeps {courier_tls / courier:.0%} of Courier's"
+      f" plaintext rate and {cpp_tls / cpp:.0%} of gRPC C++'s")
 us = lambda rate: 1e6 / rate
 # Courier's UnaryCall answers on the event loop (MethodHandler.immediateUnary): no task in its time.
 print(f"Time per call on the saturated server core (1 / rate): Courier {us(courier):.2f} us = transport {us(transport):.2f}"

@@ -124,12 +124,14 @@ struct ConnectionLifetimeTests {
     @Test("a connection idle past maxConnectionIdle gets GOAWAY (NO_ERROR) and is closed; the channel reconnects")
     func idleConnectionsClose() async throws {
         var configuration = ServerConfiguration.testing
-        configuration.http2.maxConnectionIdle = .milliseconds(200)
+        // Longer than a new connection takes to carry its first call under AddressSanitizer on
+        // two busy cores (at 200 ms, every connection went idle before its first stream in CI).
+        configuration.http2.maxConnectionIdle = .milliseconds(1500)
         try await withServer(configuration: configuration) { port in
             try Self.expectGracefulClose(port: port)
             try await withChannel(port: port) { channel in
                 try await InteropTestCase.emptyUnary.run(on: channel)
-                try await Task.sleep(for: .milliseconds(600))
+                try await Task.sleep(for: .milliseconds(3500))
                 try await InteropTestCase.emptyUnary.run(on: channel)
             }
         }

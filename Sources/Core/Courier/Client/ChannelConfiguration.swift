@@ -35,6 +35,9 @@ public struct ChannelConfiguration: Sendable {
     public var compression = CompressionAlgorithm.identity
     /// Sent as `user-agent`.
     public var userAgent = "courier-swift/0.1"
+    /// gRPC's service config: retry policies by method and retry throttling (`ServiceConfig`);
+    /// nil: no retries beyond the transparent retry of streams the server refused unprocessed.
+    public var serviceConfig: ServiceConfig?
     /// Wrap every call the channel makes, the first outermost.
     public var interceptors: [any ClientInterceptor] = []
 

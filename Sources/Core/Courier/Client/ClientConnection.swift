@@ -67,11 +67,12 @@ extension ClientConnection {
     /// message and, for a single request, the end of the requests. Only on the connection's loop.
     func startCall(
         headers: RequestHeaders, deadline: NIODeadline?, delivery: ClientStreamHandler.Delivery, maxReceiveMessageSize: Int,
-        metadata: CallMetadataBox?, retriesTransparently: Bool = false, firstMessage: ByteBuffer?, endRequests: Bool
+        metadata: CallMetadataBox?, retriesTransparently: Bool = false, firstMessage: ByteBuffer?, endRequests: Bool,
+        headersArrived: ResponseHeadersFlag? = nil
     ) -> ClientStreamHandler {
         let call = ClientStreamHandler(
             eventLoop: eventLoop, delivery: delivery, maxReceiveMessageSize: maxReceiveMessageSize, metadata: metadata,
-            retriesTransparently: retriesTransparently)
+            retriesTransparently: retriesTransparently, headersArrived: headersArrived)
         call.start(on: handler.value.session, headers: headers, deadline: deadline, deadlines: deadlines.value)
         if let firstMessage { call.write(firstMessage, whenWritable: nil) }
         if endRequests { call.finishRequests() }

@@ -35,10 +35,16 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
     /// The caller retries a refused stream on another connection (unary calls); for the others a
     /// refusal is the call's UNAVAILABLE status.
     private let retriesTransparently: Bool
+    /// Told when response headers arrive, for a caller that may retry (committed from then on).
+    private let headersArrived: ResponseHeadersFlag?
 
-    init(eventLoop: any EventLoop, delivery: Delivery, maxReceiveMessageSize: Int, metadata: CallMetadataBox?, retriesTransparently: Bool = false) {
+    init(
+        eventLoop: any EventLoop, delivery: Delivery, maxReceiveMessageSize: Int, metadata: CallMetadataBox?, retriesTransparently: Bool = false,
+        headersArrived: ResponseHeadersFlag? = nil
+    ) {
         self.eventLoop = eventLoop
         self.retriesTransparently = retriesTransparently
+        self.headersArrived = headersArrived
         self.delivery = delivery
         let singleResponse: Bool
         switch delivery {
@@ -111,6 +117,7 @@ final class ClientStreamHandler: HTTP2StreamDelegate, DeadlineExpiring {
         case .ignore:
             break
         case .initialMetadata(let initial):
+            headersArrived?.set()
             setInitialMetadata(initial)
         case .end(let ending):
             if let initial = ending.initialMetadata { setInitialMetadata(initial) }

@@ -23,6 +23,8 @@ public final class GRPCChannel: ClientTransport {
     private let nextSlot = NIOLockedValueBox(0)
     /// Until when the server asked not to be sent calls (`grpc-retry-pushback-ms`).
     private let pushedBackUntil = NIOLockedValueBox<NIODeadline?>(nil)
+    /// The service config's retry throttling, shared by the channel's calls.
+    private let retryThrottle: RetryThrottle?
 
     /// A channel to `host:port`; connects on the first call, on `group`'s event loops.
     public init(
@@ -32,6 +34,7 @@ public final class GRPCChannel: ClientTransport {
         self.host = host
         self.port = port
         self.configuration = configuration
+        self.retryThrottle = configuration.serviceConfig?.retryThrottling.map(RetryThrottle.init)
         self.slots = (0..<max(1, configuration.connections)).map { _ in
             ConnectionSlot(host: host, port: port, group: group, configuration: configuration)
         }
@@ -73,31 +76,70 @@ public final class GRPCChannel: ClientTransport {
         return try await slots[index].connection(deadline: deadline)
     }
 
-    /// A unary call on framed request bytes; retries a stream the server refused unprocessed
-    /// (gRPC's transparent retry) on another connection, up to three times.
+    /// A unary call on framed request bytes. Retries a stream the server refused unprocessed
+    /// (gRPC's transparent retry) on another connection, up to three times; and, when the
+    /// method has a retry policy (`ChannelConfiguration.serviceConfig`), an attempt that failed
+    /// with a retryable status before any response headers arrived (gRPC A6), within the deadline.
     public func unaryExchange(_ method: MethodDescriptor, framedRequest framed: ByteBuffer, options: CallOptions) async throws -> UnaryResponse<ByteBuffer> {
         let deadline = try deadline(options)
-        var attempt = 0
+        let policy = configuration.serviceConfig?.retryPolicy(for: method)
+        var refusals = 0
+        var failedAttempts = 0
         while true {
-            attempt += 1
-            let prepared = try await prepare(method, options: options, deadline: deadline, publishesMetadata: false)
+            let headersArrived = policy == nil ? nil : ResponseHeadersFlag()
+            let prepared = try await prepare(
+                method, options: options, deadline: deadline, publishesMetadata: false, previousAttempts: failedAttempts)
             do {
-                return try await withTaskCancellationHandler {
+                let response = try await withTaskCancellationHandler {
                     try await withCheckedThrowingContinuation { continuation in
-                        launch(prepared, delivery: .single(continuation), retriesTransparently: true, firstMessage: framed, endRequests: true)
+                        launch(
+                            prepared, delivery: .single(continuation), retriesTransparently: true, firstMessage: framed, endRequests: true,
+                            headersArrived: headersArrived)
                     }
                 } onCancel: {
                     prepared.call.cancel()
                 }
+                retryThrottle?.recordSuccess()
+                return response
             } catch let error as RPCError {
                 notePushback(error)
-                throw error
+                failedAttempts += 1
+                guard let policy, let headersArrived,
+                      let wait = retryWait(after: error, attempt: failedAttempts, policy: policy, committed: headersArrived.isSet, deadline: deadline)
+                else { throw error }
+                do {
+                    try await Task.sleep(for: wait)
+                } catch {
+                    throw RPCError(code: .cancelled, message: "the call was cancelled by the client")
+                }
             } catch let refusal as TransparentRetry {
                 prepared.connection.markUnusable()
+                refusals += 1
                 if let reason = refusal.reason { throw RPCError(code: .unavailable, message: reason) }
-                if attempt >= 3 { throw RPCError(code: .unavailable, message: "the stream was not taken \(attempt) times in a row: each connection refused it (REFUSED_STREAM or GOAWAY) or closed before the server processed it") }
+                if refusals >= 3 { throw RPCError(code: .unavailable, message: "the stream was not taken \(refusals) times in a row: each connection refused it (REFUSED_STREAM or GOAWAY) or closed before the server processed it") }
             }
         }
+    }
+
+    /// How long to wait before retrying after attempt number `attempt` failed with `error`, or
+    /// nil when it must not be retried: a status the policy does not retry, no attempts left,
+    /// response headers already in (committed), the throttle's bucket below half, a negative
+    /// `grpc-retry-pushback-ms`, or a wait that would outlast the deadline.
+    private func retryWait(after error: RPCError, attempt: Int, policy: RetryPolicy, committed: Bool, deadline: NIODeadline?) -> Duration? {
+        guard policy.retryableStatusCodes.contains(error.code) else { return nil }
+        // The throttle counts every retryable failure, whether or not it is retried.
+        if let retryThrottle, !retryThrottle.recordRetryableFailure() { return nil }
+        guard !committed, attempt < policy.maxAttempts else { return nil }
+        let wait: Duration
+        if let pushback = error.metadata["grpc-retry-pushback-ms"] {
+            guard let milliseconds = Int64(pushback), milliseconds >= 0 else { return nil }
+            wait = .milliseconds(milliseconds)
+        } else {
+            var random = SystemRandomNumberGenerator()
+            wait = policy.backoff(beforeRetry: attempt, using: &random)
+        }
+        if let deadline, NIODeadline.now() + wait.timeAmount >= deadline { return nil }
+        return wait
     }
 
     /// Starts a call on one of the channel's connections (no transparent retry: its messages
@@ -133,11 +175,13 @@ public final class GRPCChannel: ClientTransport {
         let deadline: NIODeadline?
     }
 
-    private func prepare(_ method: MethodDescriptor, options: CallOptions, deadline: NIODeadline?, publishesMetadata: Bool) async throws -> PreparedCall {
+    private func prepare(
+        _ method: MethodDescriptor, options: CallOptions, deadline: NIODeadline?, publishesMetadata: Bool, previousAttempts: Int = 0
+    ) async throws -> PreparedCall {
         try checkPushback(options)
         let connection = try await connection(deadline: deadline)
         let call = ClientCall(eventLoop: connection.eventLoop, publishesMetadata: publishesMetadata)
-        let headers = try requestHeaders(method, connection: connection, options: options, deadline: deadline)
+        let headers = try requestHeaders(method, connection: connection, options: options, deadline: deadline, previousAttempts: previousAttempts)
         return PreparedCall(connection: connection, call: call, headers: headers, deadline: deadline)
     }
 
@@ -145,14 +189,14 @@ public final class GRPCChannel: ClientTransport {
     /// the loop's executor), otherwise as the loop's next job.
     private func launch(
         _ prepared: PreparedCall, delivery: ClientStreamHandler.Delivery, retriesTransparently: Bool, firstMessage: ByteBuffer?,
-        endRequests: Bool
+        endRequests: Bool, headersArrived: ResponseHeadersFlag? = nil
     ) {
         let maxReceive = configuration.maxReceiveMessageSize
         let start: @Sendable () -> Void = {
             prepared.call.handler.value = prepared.connection.startCall(
                 headers: prepared.headers, deadline: prepared.deadline, delivery: delivery, maxReceiveMessageSize: maxReceive,
                 metadata: prepared.call.metadata, retriesTransparently: retriesTransparently, firstMessage: firstMessage,
-                endRequests: endRequests)
+                endRequests: endRequests, headersArrived: headersArrived)
         }
         if prepared.connection.eventLoop.inEventLoop { start() } else { prepared.connection.eventLoop.execute(start) }
     }
@@ -183,7 +227,9 @@ public final class GRPCChannel: ClientTransport {
         return .now() + timeout.timeAmount
     }
 
-    func requestHeaders(_ method: MethodDescriptor, connection: ClientConnection, options: CallOptions, deadline: NIODeadline?) throws -> RequestHeaders {
+    func requestHeaders(
+        _ method: MethodDescriptor, connection: ClientConnection, options: CallOptions, deadline: NIODeadline?, previousAttempts: Int = 0
+    ) throws -> RequestHeaders {
         if let problem = options.metadata.validationError() { throw RPCError(code: .internal, message: problem) }
         var perCall: [HTTP2Header] = []
         if let deadline {
@@ -191,6 +237,7 @@ public final class GRPCChannel: ClientTransport {
         }
         let compression = compression(for: options)
         if compression.compresses { perCall.append(HTTP2Header("grpc-encoding", compression.name)) }
+        if previousAttempts > 0 { perCall.append(HTTP2Header("grpc-previous-rpc-attempts", String(previousAttempts))) }
         options.metadata.appendHeaders(to: &perCall)
         return RequestHeaders(fixed: connection.fixedRequestHeaders(path: method.path, userAgent: configuration.userAgent), perCall: perCall)
     }
