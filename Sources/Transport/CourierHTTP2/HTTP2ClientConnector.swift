@@ -14,21 +14,27 @@ public enum HTTP2ClientConnector {
     ///
     /// With `security`, it returns once the TLS handshake has completed and the server chose
     /// `h2`; a failed handshake closes the connection and throws its reason.
+    ///
+    /// `unixDomainSocketPath`, when given, is dialled instead of `host` and `port` (`host` then
+    /// names the server for TLS).
     public static func connect(
         host: String, port: Int, group: any EventLoopGroup, configuration: HTTP2Configuration,
-        connectTimeout: Duration = .seconds(10), security: (any ClientConnectionSecurity)? = nil
+        connectTimeout: Duration = .seconds(10), security: (any ClientConnectionSecurity)? = nil, unixDomainSocketPath: String? = nil
     ) async throws -> (any Channel, NIOLoopBound<HTTP2Connection>) {
-        let (channel, connection, handshake) = try await ClientBootstrap(group: group)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(connectTimeout.timeAmount)
-            .connect(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let handshake = try security?.secure(channel, host: host)
-                    let connection = HTTP2Connection(role: .client, configuration: configuration, eventLoop: channel.eventLoop)
-                    try channel.pipeline.syncOperations.addHandler(connection)
-                    return (channel, NIOLoopBound(connection, eventLoop: channel.eventLoop), handshake)
-                }
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<(any Channel, NIOLoopBound<HTTP2Connection>, EventLoopFuture<Void>?)> = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                let handshake = try security?.secure(channel, host: host)
+                let connection = HTTP2Connection(role: .client, configuration: configuration, eventLoop: channel.eventLoop)
+                try channel.pipeline.syncOperations.addHandler(connection)
+                return (channel, NIOLoopBound(connection, eventLoop: channel.eventLoop), handshake)
             }
+        }
+        let bootstrap = ClientBootstrap(group: group).connectTimeout(connectTimeout.timeAmount)
+        let (channel, connection, handshake) = if let unixDomainSocketPath {
+            try await bootstrap.connect(unixDomainSocketPath: unixDomainSocketPath, channelInitializer: initializer)
+        } else {
+            try await bootstrap.channelOption(.socketOption(.tcp_nodelay), value: 1).connect(host: host, port: port, channelInitializer: initializer)
+        }
         if let handshake {
             do {
                 try await handshake.get()

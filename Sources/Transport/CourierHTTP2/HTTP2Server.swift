@@ -30,14 +30,26 @@ public final class HTTP2Server: Sendable {
 
     /// Binds and starts accepting; returns the bound address (port 0 picks a free port).
     public func start(host: String, port: Int) async throws -> SocketAddress {
+        try await start(try SocketAddress.makeAddressResolvingHost(host, port: port))
+    }
+
+    /// Binds a Unix domain socket at `path` and starts accepting.
+    public func start(unixDomainSocketPath path: String) async throws -> SocketAddress {
+        try await start(try SocketAddress(unixDomainSocketPath: path))
+    }
+
+    private func start(_ address: SocketAddress) async throws -> SocketAddress {
+        let isUnix = if case .unixDomainSocket = address { true } else { false }
         let configuration = self.configuration
         let acceptor = self.acceptor
         let security = self.security
-        let channel = try await ServerBootstrap(group: group)
+        var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+        // TCP_NODELAY is a TCP option: a Unix socket refuses it.
+        if !isUnix { bootstrap = bootstrap.childChannelOption(.socketOption(.tcp_nodelay), value: 1) }
+        let channel = try await bootstrap
             .childChannelInitializer { [weak self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try security?.secure(channel)
@@ -47,7 +59,7 @@ public final class HTTP2Server: Sendable {
                     self?.track(channel, connection)
                 }
             }
-            .bind(host: host, port: port).get()
+            .bind(to: address).get()
         state.withLockedValue { $0.listener = channel }
         return channel.localAddress!
     }

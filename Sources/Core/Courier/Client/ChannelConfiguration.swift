@@ -18,8 +18,17 @@ public struct ChannelConfiguration: Sendable {
     }()
     /// TLS for the channel's connections (`ClientTLS` in CourierTLS); nil: cleartext HTTP/2 (h2c).
     public var security: (any ClientConnectionSecurity)?
-    /// Connections to open and spread calls over (round robin); each is one event loop's work.
+    /// Connections to open to each address and spread its calls over (in turn); each is one
+    /// event loop's work.
     public var connections = 1
+    /// How calls are spread over a target's addresses (`ChannelTarget.dns`, `.addresses`).
+    public var loadBalancing = LoadBalancingPolicy.pickFirst
+    /// How often a `dns:` target is resolved again (also whenever no address could take a call).
+    public var resolveInterval: Duration = .seconds(30)
+    /// A service whose health (grpc.health.v1 `Health/Watch`, "" for the whole server) each
+    /// address's server is asked: one answering NOT_SERVING leaves the rotation until it answers
+    /// SERVING again. nil: no health checks.
+    public var healthCheckService: String?
     /// How long one connection attempt (TCP and HTTP/2 set-up) may take. A call never waits for
     /// it longer than its own deadline; the attempt goes on for the calls after it.
     public var connectTimeout: Duration = .seconds(10)

@@ -2,7 +2,8 @@ import CourierHTTP2
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// One connection a channel keeps: connects on first use, reconnects after GOAWAY or close.
+/// One connection a channel keeps to one address (a subchannel): connects on first use,
+/// reconnects after GOAWAY or close.
 ///
 /// A call waits for the connection no longer than its own deadline (the attempt carries on for
 /// the calls after it, bounded by `connectTimeout`). An attempt that fails puts the slot in
@@ -25,16 +26,14 @@ final class ConnectionSlot: Sendable {
     }
 
     private let guarded = NIOLockedValueBox(Guarded())
-    let host: String
-    let port: Int
+    let address: SubchannelAddress
     /// Every connection of this slot lives on this loop, so tasks can prefer its thread.
     let eventLoop: any EventLoop
     let executor: EventLoopTaskExecutor
     let configuration: ChannelConfiguration
 
-    init(host: String, port: Int, group: any EventLoopGroup, configuration: ChannelConfiguration) {
-        self.host = host
-        self.port = port
+    init(address: SubchannelAddress, group: any EventLoopGroup, configuration: ChannelConfiguration) {
+        self.address = address
         self.eventLoop = group.next()
         self.executor = EventLoopTaskExecutor(eventLoop)
         self.configuration = configuration
@@ -64,7 +63,18 @@ final class ConnectionSlot: Sendable {
         }
         switch next {
         case .ready(let connection): return connection
-        case .wait(let future): return try await Self.value(of: future, before: deadline, address: "\(host):\(port)")
+        case .wait(let future): return try await Self.value(of: future, before: deadline, address: address.description)
+        }
+    }
+
+    /// Whether load balancing may pick it: not closed, not backing off.
+    var isAvailable: Bool {
+        guarded.withLockedValue { guarded in
+            switch guarded.state {
+            case .closed: false
+            case .backingOff(let until, _): NIODeadline.now() >= until
+            case .idle, .connecting, .ready: true
+            }
         }
     }
 
@@ -90,12 +100,17 @@ final class ConnectionSlot: Sendable {
     private func connect() async throws -> ClientConnection {
         let channel: any Channel
         let handler: NIOLoopBound<HTTP2Connection>
+        let host: String, port: Int, path: String?
+        switch address {
+        case .host(let name, let number): (host, port, path) = (name, number, nil)
+        case .unix(let socket): (host, port, path) = ("localhost", 0, socket)
+        }
         do {
             (channel, handler) = try await HTTP2ClientConnector.connect(
                 host: host, port: port, group: eventLoop, configuration: configuration.http2,
-                connectTimeout: configuration.connectTimeout, security: configuration.security)
+                connectTimeout: configuration.connectTimeout, security: configuration.security, unixDomainSocketPath: path)
         } catch {
-            let failure = RPCError(code: .unavailable, message: "cannot connect to \(host):\(port): \(error)")
+            let failure = RPCError(code: .unavailable, message: "cannot connect to \(address): \(error)")
             guarded.withLockedValue { guarded in
                 guard case .connecting = guarded.state else { return }
                 guarded.failures += 1
@@ -106,8 +121,8 @@ final class ConnectionSlot: Sendable {
             throw failure
         }
         let security = configuration.security
-        let connection = ClientConnection(
-            channel: channel, handler: handler, authority: "\(security?.serverNameOverride ?? host):\(port)", scheme: security?.scheme ?? "http")
+        let authority = security?.serverNameOverride.map { path == nil ? "\($0):\(port)" : $0 } ?? address.authority
+        let connection = ClientConnection(channel: channel, handler: handler, authority: authority, scheme: security?.scheme ?? "http")
         try await channel.eventLoop.submit {
             let handler = connection.handler.value
             // The connection by serial number, the slot weakly: the connection owns its handler,

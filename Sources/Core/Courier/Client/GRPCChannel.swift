@@ -4,45 +4,74 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// A client's connection(s) to one server: calls share them as HTTP/2 streams. Connects lazily,
-/// reconnects after GOAWAY or a lost connection, retries a call the server refused unprocessed.
+/// A client's connections to a target's servers: calls share them as HTTP/2 streams. Connects
+/// lazily, reconnects after GOAWAY or a lost connection, retries a call the server refused
+/// unprocessed. A target of several addresses (`ChannelTarget`: a DNS name, a list) has a
+/// subchannel per address, picked by `ChannelConfiguration.loadBalancing`.
 ///
 /// ```swift
 /// let channel = GRPCChannel(host: "127.0.0.1", port: 50051)
 /// let client = Grpc_Testing_TestService.Client(channel: channel)
 /// let reply = try await client.unaryCall(request, options: CallOptions(timeout: .seconds(1)))
+///
+/// var configuration = ChannelConfiguration()
+/// configuration.loadBalancing = .roundRobin
+/// let spread = try GRPCChannel(target: "dns:///history.internal:50061", configuration: configuration)
 /// ```
 public final class GRPCChannel: ClientTransport {
-    /// The server's host name or address.
+    /// The server's host name or address (of the target's first address; `localhost` for a Unix socket).
     public let host: String
-    /// The server's port.
+    /// The server's port (0 for a Unix socket).
     public let port: Int
+    /// Where the channel's calls go.
+    public var target: ChannelTarget { subchannels.target }
     /// How the channel connects and calls.
     public let configuration: ChannelConfiguration
-    private let slots: [ConnectionSlot]
-    private let nextSlot = NIOLockedValueBox(0)
+    private let subchannels: SubchannelSet
     /// Until when the server asked not to be sent calls (`grpc-retry-pushback-ms`).
     private let pushedBackUntil = NIOLockedValueBox<NIODeadline?>(nil)
     /// The service config's retry throttling, shared by the channel's calls.
     private let retryThrottle: RetryThrottle?
 
     /// A channel to `host:port`; connects on the first call, on `group`'s event loops.
-    public init(
+    public convenience init(
         host: String, port: Int, configuration: ChannelConfiguration = ChannelConfiguration(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
-        self.host = host
-        self.port = port
+        self.init(target: .host(host, port: port), configuration: configuration, group: group)
+    }
+
+    /// A channel to a target in gRPC's syntax: `host:port`, `dns:///host:port`,
+    /// `ipv4:10.0.0.1:50051,10.0.0.2:50051` or `unix:///path/to/socket`.
+    public convenience init(
+        target: String, configuration: ChannelConfiguration = ChannelConfiguration(),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws {
+        self.init(target: try ChannelTarget(parsing: target), configuration: configuration, group: group)
+    }
+
+    /// A channel to `target`'s servers; connects on the first call, on `group`'s event loops.
+    public init(
+        target: ChannelTarget, configuration: ChannelConfiguration = ChannelConfiguration(),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        switch target {
+        case .host(let host, let port), .dns(let host, let port): (self.host, self.port) = (host, port)
+        case .addresses(let list):
+            if case .host(let host, let port)? = list.first { (self.host, self.port) = (host, port) } else { (self.host, self.port) = ("localhost", 0) }
+        case .unix: (self.host, self.port) = ("localhost", 0)
+        }
         self.configuration = configuration
         self.retryThrottle = configuration.serviceConfig?.retryThrottling.map(RetryThrottle.init)
-        self.slots = (0..<max(1, configuration.connections)).map { _ in
-            ConnectionSlot(host: host, port: port, group: group, configuration: configuration)
+        self.subchannels = SubchannelSet(target: target, group: group, configuration: configuration)
+        if let service = configuration.healthCheckService {
+            subchannels.forEachSubchannel { [weak self] subchannel in self?.watchHealth(of: subchannel, service: service) }
         }
     }
 
     /// The executor of the first connection's event loop. Calls made from a task that prefers it
     /// (`Task(executorPreference:)`, `withTaskExecutorPreference`) run without a thread hop.
-    public var taskExecutor: any TaskExecutor { slots[0].executor }
+    public var taskExecutor: any TaskExecutor { subchannels.homeExecutor }
 
     /// Opens every connection now instead of at the first call, so that call does not spend its
     /// deadline on TCP and HTTP/2 set-up. Throws when one cannot connect (calls will try again).
@@ -52,14 +81,17 @@ public final class GRPCChannel: ClientTransport {
 
     /// Every connection of the channel, one per slot, each connected.
     func allConnections() async throws -> [ClientConnection] {
+        if subchannels.all.isEmpty { _ = try await connection() }  // a DNS target resolves first
         var connections: [ClientConnection] = []
-        for slot in slots { connections.append(try await slot.connection()) }
+        for subchannel in subchannels.all {
+            for slot in subchannel.slots { connections.append(try await slot.connection()) }
+        }
         return connections
     }
 
     /// Closes every connection; calls after this fail with UNAVAILABLE.
     public func close() async {
-        for slot in slots { await slot.close() }
+        await subchannels.close()
     }
 
     /// Runs `body` with this channel and closes it afterwards, whether `body` returns or throws.
@@ -67,13 +99,10 @@ public final class GRPCChannel: ClientTransport {
         try await closingAfter({ try await body(self) }, close: close)
     }
 
-    /// A connection for a call, waiting for one no later than the call's `deadline`.
+    /// A connection for a call, by the load-balancing policy, waiting for one no later than the
+    /// call's `deadline`.
     func connection(deadline: NIODeadline? = nil) async throws -> ClientConnection {
-        let index = slots.count == 1 ? 0 : nextSlot.withLockedValue { next in
-            defer { next = (next + 1) % slots.count }
-            return next
-        }
-        return try await slots[index].connection(deadline: deadline)
+        try await subchannels.connection(deadline: deadline)
     }
 
     /// A unary call on framed request bytes. Retries a stream the server refused unprocessed
@@ -147,7 +176,17 @@ public final class GRPCChannel: ClientTransport {
     public func startCall(
         _ method: MethodDescriptor, options: CallOptions, firstMessage: ByteBuffer?, endRequests: Bool, streamsResponses: Bool
     ) async throws -> ClientCallStream {
-        let prepared = try await prepare(method, options: options, deadline: try deadline(options), publishesMetadata: streamsResponses)
+        try await startCall(method, options: options, firstMessage: firstMessage, endRequests: endRequests, streamsResponses: streamsResponses, on: nil)
+    }
+
+    /// `startCall`, on `connection` when given (a subchannel's health watch) instead of the
+    /// load-balancing policy's pick.
+    func startCall(
+        _ method: MethodDescriptor, options: CallOptions, firstMessage: ByteBuffer?, endRequests: Bool, streamsResponses: Bool,
+        on connection: ClientConnection?
+    ) async throws -> ClientCallStream {
+        let prepared = try await prepare(
+            method, options: options, deadline: try deadline(options), publishesMetadata: streamsResponses, on: connection)
         var queue: AsyncMessageQueue<ReceivedMessage>?
         let delivery: ClientStreamHandler.Delivery
         if streamsResponses {
@@ -176,10 +215,11 @@ public final class GRPCChannel: ClientTransport {
     }
 
     private func prepare(
-        _ method: MethodDescriptor, options: CallOptions, deadline: NIODeadline?, publishesMetadata: Bool, previousAttempts: Int = 0
+        _ method: MethodDescriptor, options: CallOptions, deadline: NIODeadline?, publishesMetadata: Bool, previousAttempts: Int = 0,
+        on fixedConnection: ClientConnection? = nil
     ) async throws -> PreparedCall {
         try checkPushback(options)
-        let connection = try await connection(deadline: deadline)
+        let connection = if let fixedConnection { fixedConnection } else { try await connection(deadline: deadline) }
         let call = ClientCall(eventLoop: connection.eventLoop, publishesMetadata: publishesMetadata)
         let headers = try requestHeaders(method, connection: connection, options: options, deadline: deadline, previousAttempts: previousAttempts)
         return PreparedCall(connection: connection, call: call, headers: headers, deadline: deadline)

@@ -86,6 +86,9 @@ public final class Server: Sendable {
     /// shutdown's calls in flight finished — a call in flight may still be making in-process
     /// calls — or at once by `close`).
     let inProcessLink: InProcessServerLink
+    /// Set by the first shutdown or close: the next returns at once (shutting an event loop group
+    /// down twice never completes).
+    private let stopped = Atomic(false)
 
     /// A server for `services`; call `start` to listen. Interceptors wrap every call, the first
     /// outermost; observers are told of every handler's end (see `ServerCallObserver`).
@@ -112,6 +115,12 @@ public final class Server: Sendable {
         try await transport.start(host: host, port: port).port ?? port
     }
 
+    /// Binds a Unix domain socket at `path` (it must not exist) and starts serving on it;
+    /// channels reach it as `unix://` + path.
+    public func start(unixDomainSocketPath path: String) async throws {
+        _ = try await transport.start(unixDomainSocketPath: path)
+    }
+
     /// Starts serving, runs `body` with the bound port, and closes the server afterwards, whether
     /// `body` returns or throws (for tests and tools that serve for one piece of work).
     public func serving<R>(host: String = "127.0.0.1", port: Int = 0, _ body: (Int) async throws -> R) async throws -> R {
@@ -121,6 +130,7 @@ public final class Server: Sendable {
 
     /// Stops taking connections and calls; in-flight calls finish (within the HTTP/2 grace time).
     public func shutdownGracefully() async {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         await transport.shutdownGracefully()
         inProcessLink.sever()
         try? await group.shutdownGracefully()
@@ -128,6 +138,7 @@ public final class Server: Sendable {
 
     /// Closes everything at once.
     public func close() async {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         inProcessLink.sever()
         await transport.close()
         try? await group.shutdownGracefully()

@@ -1,0 +1,44 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// One address of a channel and its connections (`ChannelConfiguration.connections` of them,
+/// calls in turn): what load balancing picks among. Unhealthy while its health check says so.
+final class Subchannel: Sendable {
+    let address: SubchannelAddress
+    let slots: [ConnectionSlot]
+    private let next = NIOLockedValueBox(0)
+    /// False while the server's health service answers NOT_SERVING (or SERVICE_UNKNOWN) for
+    /// `ChannelConfiguration.healthCheckService`.
+    let healthy = NIOLockedValueBox(true)
+    /// The health watch, while there is one.
+    let healthWatch = NIOLockedValueBox<Task<Void, Never>?>(nil)
+
+    init(address: SubchannelAddress, group: any EventLoopGroup, configuration: ChannelConfiguration) {
+        self.address = address
+        self.slots = (0..<max(1, configuration.connections)).map { _ in
+            ConnectionSlot(address: address, group: group, configuration: configuration)
+        }
+    }
+
+    /// Healthy, and one of its connections is connected or may connect now.
+    var isAvailable: Bool { healthy.withLockedValue { $0 } && slots.contains { $0.isAvailable } }
+
+    /// The connection for the next call: its connections in turn, skipping those backing off.
+    func pickSlot() -> ConnectionSlot {
+        if slots.count == 1 { return slots[0] }
+        let start = next.withLockedValue { next in
+            defer { next = (next + 1) % slots.count }
+            return next
+        }
+        for offset in 0..<slots.count where slots[(start + offset) % slots.count].isAvailable {
+            return slots[(start + offset) % slots.count]
+        }
+        return slots[start]
+    }
+
+    /// Stops its health watch and closes its connections.
+    func close() async {
+        healthWatch.withLockedValue { $0 }?.cancel()
+        for slot in slots { await slot.close() }
+    }
+}
