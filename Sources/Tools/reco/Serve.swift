@@ -28,9 +28,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seed of the generated demo data.") var seed: UInt64 = 42
     @Flag(help: "Write the demo data set into --data-dir even when it holds incomplete batch folders (it is always written into an empty one).")
     var demo = false
-    @Option(help: "HistoryService address, for --service searchhome.") var history: String?
-    @Option(help: "SimilarityService address, for --service searchhome.") var similarity: String?
-    @Option(help: "CandidateService address, for --service searchhome.") var candidates: String?
+    @Option(help: "HistoryService address for --service searchhome: host:port, replicas as host:port,host:port (round robin, health-checked), or a gRPC target such as dns:///history:50061.")
+    var history: String?
+    @Option(help: "SimilarityService address(es), as --history.") var similarity: String?
+    @Option(help: "CandidateService address(es), as --history.") var candidates: String?
     @Option(help: "Connections SearchHome opens to each peer.") var peerConnections = 1
     @Option(help: "TLS: the server's certificate chain (PEM); with --tls-key the gRPC port speaks TLS only (SIGHUP reloads both).")
     var tlsCert: String?

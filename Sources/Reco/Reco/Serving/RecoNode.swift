@@ -69,21 +69,25 @@ public final class RecoNode: Sendable {
         if runs(.searchhome) {
             let peers = SearchHomePeers()
             if role == .searchhome {
-                func client(_ address: String?, _ flag: String) throws -> GRPCChannel {
+                func client(_ address: String?, _ flag: String, service: String) throws -> GRPCChannel {
                     guard let address else { throw ConfigurationError("--service searchhome needs \(flag) host:port") }
-                    let (host, port) = try parseAddress(address, flag: flag)
+                    let target = try parseTarget(address, flag: flag)
                     var channelConfiguration = ChannelConfiguration()
                     channelConfiguration.connections = configuration.peerConnections
                     channelConfiguration.security = configuration.peerSecurity
-                    let channel = GRPCChannel(host: host, port: port, configuration: channelConfiguration)
+                    // Several replicas of a peer: calls in turn, and a replica whose Health says its
+                    // service is NOT_SERVING (or that is gone) leaves the rotation.
+                    channelConfiguration.loadBalancing = .roundRobin
+                    if case .host = target {} else { channelConfiguration.healthCheckService = service }
+                    let channel = GRPCChannel(target: target, configuration: channelConfiguration)
                     channels.append(channel)
                     return channel
                 }
-                let candidates = try client(configuration.candidatesAddress, "--candidates")
+                let candidates = try client(configuration.candidatesAddress, "--candidates", service: "reco.v1.CandidateService")
                 candidatesChannel = candidates
                 peers.connect(.init(
-                    history: .init(channel: try client(configuration.historyAddress, "--history")),
-                    similarity: .init(channel: try client(configuration.similarityAddress, "--similarity")),
+                    history: .init(channel: try client(configuration.historyAddress, "--history", service: "reco.v1.HistoryService")),
+                    similarity: .init(channel: try client(configuration.similarityAddress, "--similarity", service: "reco.v1.SimilarityService")),
                     candidates: .init(channel: candidates)))
             }
             self.peers = peers

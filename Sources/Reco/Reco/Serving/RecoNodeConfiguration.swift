@@ -51,11 +51,21 @@ public struct RecoNodeConfiguration: Sendable {
     var resolvedHistoryLogPath: String { historyLogPath ?? "\(dataDirectory)/history/actions.log" }
 }
 
-/// "host:port" split, with a clear error.
-func parseAddress(_ address: String, flag: String) throws -> (host: String, port: Int) {
-    guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
-          (1...65535).contains(port), colon != address.startIndex else {
-        throw ConfigurationError("\(flag): expected host:port, got \"\(address)\"")
+/// A peer flag's target: `host:port`, several replicas as `host:port,host:port`, or a gRPC
+/// target (`dns:///host:port`, `ipv4:…`, `unix:///path`), with a clear error.
+func parseTarget(_ address: String, flag: String) throws -> ChannelTarget {
+    do {
+        if address.contains(","), !address.contains("://"), !address.hasPrefix("ipv") {
+            let replicas = try address.split(separator: ",").map { part -> SubchannelAddress in
+                guard case .host(let host, let port) = try ChannelTarget(parsing: String(part)) else {
+                    throw ConfigurationError("\(flag): \"\(part)\" is not host:port")
+                }
+                return .host(host, port: port)
+            }
+            return .addresses(replicas)
+        }
+        return try ChannelTarget(parsing: address)
+    } catch let error as RPCError {
+        throw ConfigurationError("\(flag): expected host:port, host:port,host:port or a gRPC target (dns:///host:port), got \"\(address)\": \(error.message)")
     }
-    return (String(address[..<colon]), port)
 }
