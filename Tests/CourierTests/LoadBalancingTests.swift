@@ -1,10 +1,10 @@
-import Courier
 import CourierInterop
 import CourierProtos
 import CourierServices
 import CourierTooling
 import Foundation
 import NIOConcurrencyHelpers
+import NIOPosix
 import Testing
 @testable import Courier
 
@@ -171,6 +171,41 @@ struct LoadBalancingTests {
         await channel.close()
         await server.close()
         try? FileManager.default.removeItem(atPath: path)
+    }
+
+    @Test("a dns: target follows its name: new addresses get subchannels, vanished ones go, a failed lookup keeps what there is")
+    func reresolution() async throws {
+        try await Self.withBackends(2) { backends in
+            let answers = NIOLockedValueBox<[Result<[SubchannelAddress], RPCError>]>([
+                .success([.host("127.0.0.1", port: backends[0].port)]),
+                .success([.host("127.0.0.1", port: backends[0].port), .host("127.0.0.1", port: backends[1].port)]),
+                .failure(RPCError(code: .unavailable, message: "no DNS server")),
+                .success([.host("127.0.0.1", port: backends[1].port)]),
+            ])
+            var configuration = ChannelConfiguration()
+            configuration.loadBalancing = .roundRobin
+            configuration.resolveInterval = .milliseconds(300)
+            let set = SubchannelSet(target: .dns(host: "backends.test", port: 1), group: MultiThreadedEventLoopGroup.singleton, configuration: configuration) { _, _ in
+                try answers.withLockedValue { answers in answers.count > 1 ? answers.removeFirst() : answers[0] }.get()
+            }
+            let (first, second) = (backends[0].port, backends[1].port)
+            _ = try await set.connection(deadline: nil)
+            // Each expected set of addresses in turn (polled: refreshes come every 0.3 s), and
+            // never none (the failed lookup between the second and third answers keeps two).
+            var seen: [[Int]] = []
+            for expected in [[first], [first, second], [second]] {
+                let deadline = ContinuousClock.now + .seconds(10)
+                while ContinuousClock.now < deadline {
+                    let ports = set.all.compactMap { subchannel -> Int? in if case .host(_, let port) = subchannel.address { port } else { nil } }
+                    if seen.last != ports { seen.append(ports) }
+                    if ports == expected { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            _ = try await set.connection(deadline: nil)
+            await set.close()
+            #expect(seen == [[first], [first, second], [second]], "\(seen)")
+        }
     }
 
     @Test("target syntax")

@@ -6,6 +6,7 @@ import NIOPosix
 /// DNS for `dns:` targets: every address a name resolves to, with getaddrinfo on NIO's thread
 /// pool (it blocks), deduplicated, IPv4 first (as gRPC C++ sorts them when no IPv6 route is set up).
 enum NameResolver {
+    @Sendable
     static func resolve(host: String, port: Int) async throws -> [SubchannelAddress] {
         try await NIOThreadPool.singleton.runIfActive {
             var hints = addrinfo()

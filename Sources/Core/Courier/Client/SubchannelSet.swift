@@ -14,6 +14,8 @@ final class SubchannelSet: Sendable {
     private let fixed: Subchannel?
     /// Where tasks that prefer the channel's first connection's thread run.
     let homeExecutor: EventLoopTaskExecutor
+    /// Resolves a `dns:` target's name (DNS; tests give other answers).
+    private let resolver: @Sendable (String, Int) async throws -> [SubchannelAddress]
 
     private struct State {
         var subchannels: [Subchannel] = []
@@ -27,8 +29,12 @@ final class SubchannelSet: Sendable {
     }
     private let state: NIOLockedValueBox<State>
 
-    init(target: ChannelTarget, group: any EventLoopGroup, configuration: ChannelConfiguration) {
+    init(
+        target: ChannelTarget, group: any EventLoopGroup, configuration: ChannelConfiguration,
+        resolver: @escaping @Sendable (String, Int) async throws -> [SubchannelAddress] = NameResolver.resolve
+    ) {
         self.target = target
+        self.resolver = resolver
         self.group = group
         self.configuration = configuration
         let addresses: [SubchannelAddress]
@@ -103,10 +109,11 @@ final class SubchannelSet: Sendable {
         guard case .dns(let host, let port) = target else { return }
         state.withLockedValue { state in
             guard !state.closed, state.resolving == nil else { return }
+            let resolver = self.resolver
             state.resolving = Task { [weak self] in
                 let result: Result<[SubchannelAddress], RPCError>
                 do {
-                    result = .success(try await NameResolver.resolve(host: host, port: port))
+                    result = .success(try await resolver(host, port))
                 } catch {
                     result = .failure(RPCError(reporting: error))
                 }
