@@ -1,6 +1,7 @@
 // interop-client --server_host H --server_port N --test_case NAME[,NAME…]|all|compression
 //                [--compression gzip|deflate]
 //                [--use_tls true [--ca_file F] [--server_host_override NAME] [--tls_cert_file F --tls_key_file F]]
+//                [--target dns:///host:port|ipv4:a:p,b:q|unix:///path --lb pick_first|round_robin]
 //
 // gRPC's interop client convention: runs the named cases ("all": the standard ones every server
 // answers; "compression": the four compression cases, requests compressed with --compression),
@@ -16,7 +17,16 @@ let host = arguments.string("server_host") ?? "127.0.0.1"
 let port = arguments.int("server_port") ?? 50051
 let name = arguments.string("test_case") ?? "all"
 let compressionName = arguments.string("compression") ?? "gzip"
+let targetText = arguments.string("target")
+let policy = arguments.string("lb") ?? "pick_first"
 var configuration = ChannelConfiguration()
+switch policy {
+case "pick_first": configuration.loadBalancing = .pickFirst
+case "round_robin": configuration.loadBalancing = .roundRobin
+default:
+    FileHandle.standardError.write(Data("interop-client: --lb must be pick_first or round_robin, not '\(policy)'\n".utf8))
+    exit(2)
+}
 do {
     configuration.security = try arguments.clientTLS()
 } catch {
@@ -45,7 +55,15 @@ for part in name.split(separator: ",").map(String.init) {
     }
 }
 
-let channel = GRPCChannel(host: host, port: port, configuration: configuration)
+let channel: GRPCChannel
+do {
+    // A target (several servers, DNS, a Unix socket) instead of --server_host and --server_port.
+    channel = try targetText.map { try GRPCChannel(target: $0, configuration: configuration) }
+        ?? GRPCChannel(host: host, port: port, configuration: configuration)
+} catch {
+    FileHandle.standardError.write(Data("interop-client: --target: \(error)\n".utf8))
+    exit(2)
+}
 var failed = 0
 for testCase in cases {
     do {
