@@ -136,6 +136,9 @@ struct ClientCallStateMachineTests {
         #expect(outcome(HTTP2ErrorCode.noError) == .fail(RPCError(code: .unavailable, message: "the stream closed before a response")))
         #expect(outcome(HTTP2ErrorCode.internalError) == .fail(RPCError(code: .unavailable, message: "the connection was lost")))
         #expect(outcome(HTTP2ErrorCode.internalError, goAway: true) == .fail(RPCError(code: .internal, message: "the stream was reset: INTERNAL_ERROR")))
+        var told = Machine(singleResponse: true, maxMessageSize: 1 << 20)
+        #expect(told.streamClosed(errorCode: HTTP2ErrorCode.internalError, receivedGoAway: true, closeReason: "the peer ended the connection with GOAWAY ENHANCE_YOUR_CALM (too_many_pings)")
+            == .fail(RPCError(code: .unavailable, message: "the peer ended the connection with GOAWAY ENHANCE_YOUR_CALM (too_many_pings)")))
 
         var ended = Machine(singleResponse: true, maxMessageSize: 1 << 20)
         let cancelled = ended.cancel()

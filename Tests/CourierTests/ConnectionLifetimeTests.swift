@@ -89,6 +89,28 @@ struct ConnectionLifetimeTests {
         }
     }
 
+    @Test("a channel that pings more often than the server allows gets GOAWAY too_many_pings: its open call ends UNAVAILABLE, and the next call works")
+    func pingingTooOftenEndsTheConnection() async throws {
+        try await withServer { port in
+            var configuration = ChannelConfiguration()
+            configuration.http2.keepaliveInterval = .milliseconds(50)
+            configuration.http2.keepaliveTimeout = .seconds(5)
+            try await withChannel(port: port, configuration: configuration) { channel in
+                let client = Grpc_Testing_TestService.Client(channel: channel)
+                // An open call that sends and receives nothing: the channel pings every 50 ms,
+                // and the server's third strike (default policy: 5 minutes apart) ends the connection.
+                let error = await rpcError {
+                    try await client.fullDuplexCall(options: CallOptions(timeout: .seconds(20))) { _, responses in
+                        for try await _ in responses {}
+                    }
+                }
+                #expect(error?.code == .unavailable, "\(String(describing: error))")
+                #expect(error?.message.contains("too_many_pings") == true || error?.message.contains("ENHANCE_YOUR_CALM") == true, "\(String(describing: error))")
+                try await InteropTestCase.emptyUnary.run(on: channel)
+            }
+        }
+    }
+
     @Test("a server stopped with SIGSTOP is found dead by the client's keepalive: the open call fails UNAVAILABLE, long before its deadline")
     func stoppedServerIsDetected() async throws {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

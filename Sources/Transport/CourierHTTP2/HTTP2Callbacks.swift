@@ -75,7 +75,9 @@ enum HTTP2Callbacks {
                         stream.delegate?.streamReceivedEnd(stream)
                     }
                 case .goaway:
-                    session.peerSentGoAway(lastStreamID: frame.pointee.goaway.last_stream_id, errorCode: frame.pointee.goaway.error_code)
+                    let goaway = frame.pointee.goaway
+                    let debug = goaway.opaque_data.map { String(decoding: UnsafeBufferPointer(start: $0, count: goaway.opaque_data_len), as: UTF8.self) } ?? ""
+                    session.peerSentGoAway(lastStreamID: goaway.last_stream_id, errorCode: goaway.error_code, debugData: debug)
                 case .ping:
                     if hd.flags & HTTP2Flag.ack != 0 {
                         session.peerAcknowledgedPing()

@@ -366,8 +366,13 @@ public final class HTTP2Session {
         if delta > 0 { sharedOutboundBudget?.add(delta) } else if delta < 0 { sharedOutboundBudget?.remove(-delta) }
     }
 
-    func peerSentGoAway(lastStreamID: Int32, errorCode: UInt32) {
+    func peerSentGoAway(lastStreamID: Int32, errorCode: UInt32, debugData: String = "") {
         receivedGoAway = true
+        // An error code says why the peer ends the connection: the reason its streams will see.
+        if errorCode != HTTP2ErrorCode.noError, closeReason == nil {
+            let printable = String(debugData.unicodeScalars.prefix(128).filter { $0.value >= 0x20 && $0.value < 0x7F }.map(Character.init))
+            closeReason = "the peer ended the connection with GOAWAY \(HTTP2ErrorCode.name(errorCode))" + (printable.isEmpty ? "" : " (\(printable))")
+        }
         owner?.session(self, receivedGoAway: lastStreamID, errorCode: errorCode)
     }
 

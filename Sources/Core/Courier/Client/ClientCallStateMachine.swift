@@ -153,7 +153,8 @@ struct ClientCallStateMachine {
             return .fail(RPCError(code: .cancelled, message: "the server cancelled the stream"))
         case HTTP2ErrorCode.noError where !headersArrived:
             return .fail(RPCError(code: .unavailable, message: "the stream closed before a response"))
-        case HTTP2ErrorCode.internalError where !receivedGoAway:
+        // The connection went away: unannounced, or after a GOAWAY whose error said why.
+        case HTTP2ErrorCode.internalError where !receivedGoAway || closeReason != nil:
             return .fail(RPCError(code: .unavailable, message: closeReason ?? "the connection was lost"))
         default:
             return .fail(RPCError(code: .internal, message: "the stream was reset: \(HTTP2ErrorCode.name(errorCode))"))

@@ -100,7 +100,7 @@ final class SubchannelSet: Sendable {
     // MARK: DNS
 
     /// Resolves now (joining a resolution in flight), and starts the periodic refresh.
-    private func resolve() async {
+    func resolve() async {
         startResolving()
         await state.withLockedValue { $0.resolving }?.value
     }
