@@ -51,6 +51,10 @@ echo "== Courier client -> grpc-go server"
 # choose per message: the server_compressed_* cases, which check each response's flag, do not apply.
 "$bin/interop-client" --server_host 127.0.0.1 --server_port "$go_port" \
   --test_case all,client_compressed_unary,client_compressed_streaming || status=1
+echo "== Courier client pinging too often -> Courier, grpcio and grpc-go servers: each server's keepalive policy ends it"
+for port in "$courier_port" "$grpcio_port" "$go_port"; do
+  "$bin/interop-client" --server_host 127.0.0.1 --server_port "$port" --test_case keepalive_too_many_pings || status=1
+done
 echo "== Courier client, round_robin over the Courier, grpcio and grpc-go servers (each case's calls spread over the three)"
 "$bin/interop-client" --target "ipv4:127.0.0.1:$courier_port,127.0.0.1:$grpcio_port,127.0.0.1:$go_port" --lb round_robin \
   --test_case all || status=1
