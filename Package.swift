@@ -139,7 +139,7 @@ let package = Package(
         .target(
             name: "Courier",
             dependencies: [
-                "CourierHTTP2", "CourierProtobuf", "CMalloc", "CZlib", .product(name: "NIOCore", package: "swift-nio"),
+                "CourierHTTP2", "CourierProtobuf", "CMalloc", "CZlib", "GRPCServiceMessages", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sources/Core/Courier", swiftSettings: swiftSettings),
