@@ -6,7 +6,8 @@ import NIOCore
 final class Subchannel: Sendable {
     let address: SubchannelAddress
     let slots: [ConnectionSlot]
-    private let next = NIOLockedValueBox(0)
+    /// Its connections in turn (round robin among them, whatever the channel's policy).
+    private let turns = NIOLockedValueBox(SubchannelPicker(policy: .roundRobin))
     /// False while the server's health service answers NOT_SERVING (or SERVICE_UNKNOWN) for
     /// `ChannelConfiguration.healthCheckService`.
     let healthy = NIOLockedValueBox(true)
@@ -26,14 +27,7 @@ final class Subchannel: Sendable {
     /// The connection for the next call: its connections in turn, skipping those backing off.
     func pickSlot() -> ConnectionSlot {
         if slots.count == 1 { return slots[0] }
-        let start = next.withLockedValue { next in
-            defer { next = (next + 1) % slots.count }
-            return next
-        }
-        for offset in 0..<slots.count where slots[(start + offset) % slots.count].isAvailable {
-            return slots[(start + offset) % slots.count]
-        }
-        return slots[start]
+        return slots[turns.withLockedValue { $0.pick(count: slots.count) { slots[$0].isAvailable } }]
     }
 
     /// Stops its health watch and closes its connections.
