@@ -25,7 +25,9 @@ public struct HTTP2Configuration: Sendable {
     public var streamResetBurst: UInt64 = 1000
     /// ...then this many per second; beyond it the connection ends with GOAWAY.
     public var streamResetRatePerSecond: UInt64 = 33
-    /// Sends a PING once nothing has been read from the peer for this long; nil disables keepalive.
+    /// Sends a PING once nothing has been read from the peer for this long (checked every
+    /// interval: the PING goes out between one and two intervals after the last read); nil
+    /// disables keepalive.
     public var keepaliveInterval: Duration? = .seconds(30)
     /// Closes the connection when a keepalive PING is not acknowledged within this time; its open
     /// streams end (a client's calls fail UNAVAILABLE, naming the keepalive).

@@ -29,8 +29,9 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
     /// Server: the max-idle and max-age timers (`HTTP2Configuration.maxConnectionIdle`, `maxConnectionAge`).
     @exclusivity(unchecked) private var idleTimer: Scheduled<Void>?
     @exclusivity(unchecked) private var ageTimer: Scheduled<Void>?
-    /// When bytes last came from the peer: keepalive PINGs only an idle connection.
-    @exclusivity(unchecked) private var lastReadAt = NIODeadline.now()
+    /// Bytes came from the peer since the keepalive timer last fired: it pings only a connection
+    /// that stayed idle for a whole interval (a flag, not a clock read per read).
+    @exclusivity(unchecked) private var readSinceKeepaliveCheck = false
     @exclusivity(unchecked) private var shuttingDown = false
     /// The bytes of the last flush. Once the socket has written them NIO lets go of the buffer,
     /// and the next flush clears and refills it instead of allocating (one to three allocations
@@ -95,7 +96,6 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
 
     private func start(_ context: ChannelHandlerContext) {
         remoteAddress = context.channel.remoteAddress
-        lastReadAt = .now()
         flush()
         if keepaliveTask == nil, let interval = session.configuration.keepaliveInterval { scheduleKeepalive(in: interval) }
         if session.role == .server { scheduleLifetimeTimers() }
@@ -104,7 +104,7 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
     /// Feeds received bytes to the session; a fatal protocol error closes the connection.
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
-        lastReadAt = .now()
+        readSinceKeepaliveCheck = true
         if awaitingFirstBytes {
             awaitingFirstBytes = false
             if session.role == .client, let problem = Self.notHTTP2(bytes) { session.closeReason = problem }
@@ -269,9 +269,9 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
         }
     }
 
-    /// PINGs the peer once nothing has come from it for `keepaliveInterval`: a connection that is
-    /// reading needs no proof the peer is alive. A client without open calls sends none (unless
-    /// `keepaliveWithoutCalls`).
+    /// PINGs the peer once nothing has come from it for a whole `keepaliveInterval` (so between one
+    /// and two intervals after the last read): a connection that is reading needs no proof the
+    /// peer is alive. A client without open calls sends none (unless `keepaliveWithoutCalls`).
     private func scheduleKeepalive(in delay: Duration) {
         guard context != nil else { return }
         keepaliveTask = eventLoop.assumeIsolated().scheduleTask(in: delay.timeAmount) { [weak self] in
@@ -281,12 +281,11 @@ public final class HTTP2Connection: ChannelInboundHandler, HTTP2SessionOwner {
 
     private func keepaliveDue() {
         guard let interval = session.configuration.keepaliveInterval, context != nil else { return }
-        let idle = NIODeadline.now() - lastReadAt
-        if idle < interval.timeAmount {
-            scheduleKeepalive(in: .nanoseconds((interval.timeAmount - idle).nanoseconds))
-            return
+        if readSinceKeepaliveCheck {
+            readSinceKeepaliveCheck = false
+        } else if session.configuration.keepaliveWithoutCalls || !session.streams.isEmpty {
+            sendKeepalive()
         }
-        if session.configuration.keepaliveWithoutCalls || !session.streams.isEmpty { sendKeepalive() }
         scheduleKeepalive(in: interval)
     }
 
