@@ -60,6 +60,8 @@ let package = Package(
         .systemLibrary(name: "CMalloc", path: "Sources/CShims/CMalloc"),
         .systemLibrary(
             name: "CZlib", path: "Sources/CShims/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CHiredis", path: "Sources/CShims/CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
 
         // Generated code (scripts/generate.sh); never edited by hand. Per group of protos, so each
         // user compiles only the protos it uses: a module of message types on the protobuf runtime
@@ -165,8 +167,17 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Sources/Reco/RecoCore", swiftSettings: swiftSettings),
+        // A Redis client: hiredis's RESP reader (no I/O) under a pipelined SwiftNIO connection.
         .target(
-            name: "RecoHistory", dependencies: ["RecoCore", "Courier", "RecoProtos", .product(name: "Logging", package: "swift-log")],
+            name: "RecoRedis",
+            dependencies: [
+                "CHiredis", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Sources/Reco/RecoRedis", swiftSettings: swiftSettings),
+        .target(
+            name: "RecoHistory",
+            dependencies: ["RecoCore", "RecoRedis", "Courier", "RecoProtos", .product(name: "Logging", package: "swift-log")],
             path: "Sources/Reco/RecoHistory", swiftSettings: swiftSettings),
         .target(
             name: "RecoSimilarity",
@@ -287,7 +298,7 @@ let package = Package(
             ],
             path: "Tests/CourierToolingTests"),
         .testTarget(
-            name: "RecoTests", dependencies: ["Reco", "RecoSimilarity", "RecoSearchHome", "Courier", "GRPCServiceProtos", "RecoProtos", "CourierTestSupport"],
+            name: "RecoTests", dependencies: ["Reco", "RecoRedis", "RecoSimilarity", "RecoSearchHome", "Courier", "GRPCServiceProtos", "RecoProtos", "CourierTestSupport"],
             path: "Tests/RecoTests"),
     ]
 )

@@ -1,0 +1,143 @@
+import RecoCore
+import RecoRedis
+import RecoProtos
+import Courier
+
+/// The shared History store in Redis: any History replica answers any user.
+///
+/// Per user and per session, two sorted sets (keyword searches, shop actions) scored by the
+/// action's timestamp; each member is the action in protobuf wire format. An action is stored by
+/// one Lua script, atomically: the event id is claimed first (`SET NX` with the window as TTL, so
+/// a duplicate, however late it is redelivered, changes nothing), then added to its user's and
+/// session's sets, which are trimmed to the window and to `capacityPerKey`, and set to expire when
+/// their newest action leaves the window. Reads are one pipelined `ZREVRANGEBYSCORE` per set
+/// wanted, limited to what the query asks for.
+///
+/// Redis errors and outages are UNAVAILABLE (History's callers degrade on it).
+public final class RedisHistoryStore: HistoryStore {
+    public let retentionMs: Int64
+    /// Most actions kept per user or session, per kind of target (keywords, shops).
+    public let capacityPerKey: Int
+    /// Prefix of every key this store writes.
+    public let keyPrefix: String
+    private let redis: RedisClient
+    private let clock: @Sendable () -> Int64
+
+    /// A store on `redis`; `keyPrefix` separates deployments that share one Redis.
+    public init(redis: RedisClient, retentionMs: Int64 = 3_600_000, capacityPerKey: Int = 1000,
+                keyPrefix: String = "reco:", clock: @escaping @Sendable () -> Int64 = WallClock.milliseconds) {
+        self.redis = redis
+        self.retentionMs = retentionMs
+        self.capacityPerKey = capacityPerKey
+        self.keyPrefix = keyPrefix
+        self.clock = clock
+    }
+
+    /// Atomically: claim the event id, add to both sets, trim them, set their expiry.
+    /// Returns 0 for a duplicate, else 1 + how many actions the capacity pushed out.
+    static let storeScript = """
+        if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[3]) then return 0 end
+        local dropped = 0
+        for i = 2, 3 do
+          redis.call('ZADD', KEYS[i], ARGV[1], ARGV[2])
+          redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', '(' .. ARGV[4])
+          local extra = redis.call('ZCARD', KEYS[i]) - tonumber(ARGV[5])
+          if extra > 0 then
+            redis.call('ZREMRANGEBYRANK', KEYS[i], 0, extra - 1)
+            dropped = dropped + extra
+          end
+          local newest = redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')
+          redis.call('PEXPIREAT', KEYS[i], tonumber(newest[2]) + tonumber(ARGV[3]))
+        end
+        return 1 + dropped
+        """
+
+    public func append(_ actions: [RecordedAction]) async throws -> [AppendOutcome] {
+        let cutoff = clock() - retentionMs
+        var outcomes = [AppendOutcome](repeating: .expired, count: actions.count)
+        var commands: [RedisCommand] = []
+        var positions: [Int] = []
+        for (position, action) in actions.enumerated() where action.timestampMs >= cutoff {
+            commands.append(try storeCommand(action, cutoff: cutoff))
+            positions.append(position)
+        }
+        guard !commands.isEmpty else { return outcomes }
+        let replies = try await run(commands)
+        for (position, reply) in zip(positions, replies) {
+            switch reply {
+            case .integer(0): outcomes[position] = .duplicate
+            case .integer: outcomes[position] = .stored
+            case .error(let message): throw RPCError(code: .unavailable, message: "history store: redis: \(message)")
+            default: throw RPCError(code: .internal, message: "history store: unexpected reply \(reply)")
+            }
+        }
+        return outcomes
+    }
+
+    public func actions(ofUser userId: String, _ query: HistoryQuery) async throws -> [RecordedAction] {
+        try await read(scope: "u:\(userId)", query)
+    }
+
+    public func actions(ofSession sessionId: String, _ query: HistoryQuery) async throws -> [RecordedAction] {
+        try await read(scope: "s:\(sessionId)", query)
+    }
+
+    /// The key of the event-id claim (exposed for tests and tools that count what is stored).
+    public func eventKey(_ eventId: String) -> String { "\(keyPrefix)e:\(eventId)" }
+
+    /// The sorted set of a user's keyword searches (`keywords`) or shop actions.
+    public func userKey(_ userId: String, keywords: Bool) -> String { setKey("u:\(userId)", keywords: keywords) }
+
+    private func setKey(_ scope: String, keywords: Bool) -> String {
+        "\(keyPrefix)h:\(scope):\(keywords ? "k" : "s")"
+    }
+
+    private func storeCommand(_ action: RecordedAction, cutoff: Int64) throws -> RedisCommand {
+        let keywords = if case .keyword = action.target { true } else { false }
+        let member: [UInt8]
+        do { member = try action.message.serializedBytes() } catch {
+            throw RPCError(code: .internal, message: "history store: cannot encode the action: \(error)")
+        }
+        return [
+            "EVAL", .text(Self.storeScript), 3,
+            .text(eventKey(action.eventId)),
+            .text(setKey("u:\(action.userId)", keywords: keywords)),
+            .text(setKey("s:\(action.sessionId)", keywords: keywords)),
+            .int(action.timestampMs), .bytes(member), .int(retentionMs), .int(cutoff), .int(Int64(capacityPerKey)),
+        ]
+    }
+
+    private func read(scope: String, _ query: HistoryQuery) async throws -> [RecordedAction] {
+        let since = max(query.sinceMs, clock() - retentionMs)
+        var commands: [RedisCommand] = []
+        for (wanted, keywords) in [(query.keywords, true), (query.shops, false)] {
+            guard let wanted else { continue }
+            var command: RedisCommand = ["ZREVRANGEBYSCORE", .text(setKey(scope, keywords: keywords)), "+inf", .int(since)]
+            if wanted > 0 { command.arguments += ["LIMIT", 0, .int(Int64(wanted))] }
+            commands.append(command)
+        }
+        guard !commands.isEmpty else { return [] }
+        var actions: [RecordedAction] = []
+        for reply in try await run(commands) {
+            guard let members = reply.array else {
+                throw RPCError(code: .unavailable, message: "history store: redis: \(reply)")
+            }
+            for member in members {
+                guard let bytes = member.bytes, let message = try? Reco_V1_UserAction(serializedBytes: bytes),
+                      let action = try? ActionValidator().validate(message, nowMs: Int64.max / 2) else { continue }
+                actions.append(action)
+            }
+        }
+        // Newest first across both kinds, as the embedded store answers.
+        actions.sort { $0.timestampMs > $1.timestampMs }
+        return actions
+    }
+
+    private func run(_ commands: [RedisCommand]) async throws -> [RESPValue] {
+        do {
+            return try await redis.pipeline(commands)
+        } catch {
+            throw RPCError(code: .unavailable, message: "history store: \(error)")
+        }
+    }
+}
