@@ -199,7 +199,7 @@ let package = Package(
         .target(
             name: "Reco",
             dependencies: [
-                "RecoCore", "RecoHistory", "RecoSimilarity", "RecoCandidates", "RecoSearchHome", "RecoDemoData",
+                "RecoCore", "RecoHistory", "RecoRedis", "RecoSimilarity", "RecoCandidates", "RecoSearchHome", "RecoDemoData",
                 "Courier", "GRPCServiceProtos", "RecoProtos", "CourierServices",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

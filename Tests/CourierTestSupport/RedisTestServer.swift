@@ -58,7 +58,10 @@ public final class RedisTestServer: @unchecked Sendable {
     /// SHUTDOWN as an operator would (AOF flushed), and waits until it has exited.
     public func stopGracefully() async {
         guard let process, process.isRunning else { return }
-        await ChildProcess.terminate(process, grace: .seconds(10))
+        // SHUTDOWN rather than SIGTERM: a test process may run with SIGTERM blocked, which its
+        // children inherit.
+        _ = try? await command(["SHUTDOWN"])
+        if (try? await ChildProcess.exit(of: process, within: .seconds(10))) != true { await ChildProcess.kill(process) }
         self.process = nil
     }
 

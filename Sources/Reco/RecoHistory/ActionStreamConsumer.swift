@@ -106,7 +106,7 @@ public final class ActionStreamConsumer: Sendable {
     }
 
     private func readNew() async throws {
-        let blockMs = Int64(configuration.block.components.seconds * 1000 + configuration.block.components.attoseconds / 1_000_000_000_000_000)
+        let blockMs = Int64(configuration.block / .milliseconds(1))
         let reply = try await reader.send([
             "XREADGROUP", "GROUP", .text(configuration.group), .text(configuration.consumerName),
             "COUNT", .int(Int64(configuration.batchSize)), "BLOCK", .int(blockMs),
@@ -119,7 +119,7 @@ public final class ActionStreamConsumer: Sendable {
     }
 
     private func claimAbandoned() async throws {
-        let idleMs = configuration.claimIdle.components.seconds * 1000
+        let idleMs = Int64(configuration.claimIdle / .milliseconds(1))
         var cursor = "0-0"
         // Bounded: a backlog is taken over a batch per round per call, interleaved with new entries.
         for _ in 0..<8 {

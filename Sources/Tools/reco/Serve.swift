@@ -48,6 +48,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most actions History keeps per user and per session; the oldest beyond it are dropped (counted in the metric reco_history_actions_dropped_total and logged).")
     var historyMaxPerUser = 1000
     @Option(help: "When the History log is fsynced: always, every-second, never.") var historySync: HistorySyncPolicy = .everySecond
+    @Option(help: "History on Redis (host:port): actions go through a Redis stream into a shared store every History replica reads (default: the embedded log in --data-dir).")
+    var redis: String?
+    @Option(help: "With --redis: this History replica's consumer name (default: history-<host>-<pid>).") var redisConsumer: String?
+    @Option(help: "With --redis: prefix of every key (the stream is <prefix>actions).") var redisKeyPrefix = "reco:"
+    @Option(help: "With --redis: the stream is capped near this many entries (XADD MAXLEN ~).") var redisStreamMaxlen = 1_000_000
+    @Option(help: "With --redis: entries another replica read and left unacknowledged this long (it died) are claimed, milliseconds.")
+    var redisClaimIdleMs = 5000
     @Option(help: "Implicit-feedback weights, e.g. click=1,view=0.5,cart=1.5,order=2,search=1.") var weights: String?
     @Option(help: "Share of users in group B (re-rank), 0...1.") var rerankShare = 0.5
     @Option(help: "Budget of one Recommend call, milliseconds.") var deadlineMs = 150
@@ -86,6 +93,13 @@ struct Serve: AsyncParsableCommand {
         configuration.loopbackPeers = loopbackPeers
         configuration.historyRetention = .seconds(historyTtl)
         configuration.historySync = historySync
+        configuration.redisAddress = redis
+        configuration.redisConsumerName = redisConsumer
+        configuration.redisKeyPrefix = redisKeyPrefix
+        guard redisStreamMaxlen > 0 else { throw ValidationError("--redis-stream-maxlen: must be positive") }
+        configuration.redisStreamMaxLength = redisStreamMaxlen
+        guard redisClaimIdleMs > 0 else { throw ValidationError("--redis-claim-idle-ms: must be positive") }
+        configuration.redisClaimIdle = .milliseconds(redisClaimIdleMs)
         if let weights { configuration.weights = try ActionWeights(parsing: weights) }
         configuration.searchHome.rerankShare = rerankShare
         configuration.searchHome.deadline = .milliseconds(deadlineMs)

@@ -17,7 +17,7 @@ public final class RecoNode: Sendable {
     public let metrics: RecoMetrics
     private let server: Server
     private let health: HealthService
-    private let historyStore: LoggedHistoryStore?
+    private let history: HistoryBackend?
     private let peers: SearchHomePeers?
     private let metricsServer: MetricsHTTPServer?
     /// SearchHome's channels to its peers (made in init for its own role, in `start` for `all`).
@@ -42,15 +42,11 @@ public final class RecoNode: Sendable {
 
         var services: [any CourierService] = []
         if runs(.history) {
-            var storeConfiguration = LoggedHistoryStore.Configuration(logPath: configuration.resolvedHistoryLogPath)
-            storeConfiguration.retentionMs = Int64(configuration.historyRetention.components.seconds * 1000)
-            storeConfiguration.sync = configuration.historySync
-            storeConfiguration.capacityPerKey = configuration.historyMaxPerUser
-            let store = try LoggedHistoryStore(configuration: storeConfiguration, logger: Logger(label: "reco.history"), metrics: metrics)
-            historyStore = store
-            services.append(HistoryServiceProvider(store: store, weights: configuration.weights))
+            let history = try HistoryBackend(configuration: configuration, metrics: metrics)
+            self.history = history
+            services.append(HistoryServiceProvider(store: history.store, weights: configuration.weights))
         } else {
-            historyStore = nil
+            history = nil
         }
         if runs(.similarity) {
             let directory = PartDateDirectory(root: "\(data)/embeddings")
@@ -144,7 +140,7 @@ public final class RecoNode: Sendable {
         if let metricsServer, let wanted = configuration.metricsPort {
             metricsPort = try await metricsServer.start(host: configuration.host, port: wanted)
         }
-        historyStore?.startMaintenance()
+        history?.start()
         ports.withLock { $0 = (port, metricsPort) }
         logger.info("reco serving", metadata: [
             "role": "\(configuration.role.rawValue)", "address": "\(configuration.host):\(port)",
@@ -173,9 +169,9 @@ public final class RecoNode: Sendable {
         for channel in channels.withLock({ $0 }) { await channel.close() }
         await metricsServer?.close()
         do {
-            try historyStore?.close()
+            try await history?.shutdown()
         } catch {
-            logger.error("history log close failed", metadata: ["error": "\(error)"])
+            logger.error("history store close failed", metadata: ["error": "\(error)"])
         }
         logger.info("reco stopped")
     }

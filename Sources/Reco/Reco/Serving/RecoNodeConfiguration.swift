@@ -37,6 +37,18 @@ public struct RecoNodeConfiguration: Sendable {
     /// counted in `reco_history_actions_dropped_total` and logged.
     public var historyMaxPerUser = 1000
     public var historySync: HistorySyncPolicy = .everySecond
+    /// History on Redis (`host:port`): actions go through a Redis stream (the bus) into a shared
+    /// store in Redis that every History replica reads; nil keeps the embedded log.
+    public var redisAddress: String?
+    /// This replica's consumer name in the bus's group; nil: host and process id.
+    public var redisConsumerName: String?
+    /// Prefix of every Redis key (the stream is `<prefix>actions`).
+    public var redisKeyPrefix = "reco:"
+    /// The stream is capped near this many entries (`XADD MAXLEN ~`).
+    public var redisStreamMaxLength = 1_000_000
+    /// Bus entries a replica read and did not acknowledge for this long (it died) are claimed by
+    /// another replica.
+    public var redisClaimIdle: Duration = .seconds(5)
     public var weights = ActionWeights()
     public var searchHome = SearchHomeConfiguration()
     /// Refuse calls beyond an adaptive concurrency limit, and calls whose deadline is too short

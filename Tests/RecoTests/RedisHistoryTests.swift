@@ -1,0 +1,247 @@
+import Courier
+import CourierTestSupport
+import Foundation
+import Reco
+import RecoProtos
+import RecoRedis
+import Testing
+
+/// The shared History store and the action bus, against a real redis-server.
+@Suite("History on Redis: shared store and action bus", .timeLimit(.minutes(3)), .enabled(if: RedisTestServer.isInstalled))
+struct RedisHistoryTests {
+    func client(_ server: RedisTestServer) -> RedisClient {
+        var configuration = RedisClient.Configuration(host: "127.0.0.1", port: server.port)
+        configuration.initialBackoff = .milliseconds(20)
+        configuration.maxBackoff = .milliseconds(200)
+        return RedisClient(configuration: configuration)
+    }
+
+    func withRedis(_ body: (RedisTestServer) async throws -> Void) async throws {
+        let server = try await RedisTestServer()
+        do { try await body(server) } catch {
+            await server.remove()
+            throw error
+        }
+        await server.remove()
+    }
+
+    func recorded(_ message: Reco_V1_UserAction) throws -> RecordedAction {
+        try ActionValidator().validate(message, nowMs: nowMs())
+    }
+
+    /// A mixed history of a few users and sessions, with duplicates and expired actions.
+    func sampleActions(now: Int64) throws -> [RecordedAction] {
+        var actions: [RecordedAction] = []
+        for i in 0..<300 {
+            let user = "user-\(i % 7)", session = "session-\(i % 11)"
+            let at = now - Int64(300 - i) * 1000
+            let message = i % 3 == 0
+                ? action("e\(i)", user: user, session: session, kind: .keywordSearch, keyword: "kw \(i % 13)", at: at)
+                : action("e\(i)", user: user, session: session, kind: i % 2 == 0 ? .shopClick : .order, shop: Int64(i % 50 + 1), at: at)
+            actions.append(try recorded(message))
+        }
+        // Duplicates by event id (different content: the first one wins) and one too old to keep.
+        actions.append(try recorded(action("e5", user: "user-5", kind: .shopClick, shop: 999, at: now - 1000)))
+        actions.append(try recorded(action("old", user: "user-1", kind: .shopClick, shop: 7, at: now - 4_000_000)))
+        return actions
+    }
+
+    @Test("answers every query as the embedded store does (same actions, same outcomes)")
+    func sameAnswersAsEmbedded() async throws {
+        try await withRedis { server in
+            let redis = client(server)
+            defer { Task { await redis.close() } }
+            let shared = RedisHistoryStore(redis: redis)
+            try await withTemporaryDirectory { directory in
+                let embedded = try LoggedHistoryStore(configuration: .init(logPath: directory + "/actions.log"))
+                let actions = try sampleActions(now: nowMs())
+                #expect(try await shared.append(actions) == (try await embedded.append(actions)))
+                let since = nowMs() - 3_600_000
+                for query in [HistoryQuery.all(sinceMs: since), HistoryQuery(sinceMs: since, keywords: 5, shops: nil),
+                              HistoryQuery(sinceMs: since, keywords: nil, shops: 3), HistoryQuery(sinceMs: nowMs() - 60_000, keywords: 0, shops: 4)] {
+                    for user in (0..<7).map({ "user-\($0)" }) + ["nobody"] {
+                        let fromRedis = try await shared.actions(ofUser: user, query)
+                        #expect(fromRedis == (try await embedded.actions(ofUser: user, query)), "\(user) \(query)")
+                    }
+                    for session in (0..<11).map({ "session-\($0)" }) {
+                        #expect(try await shared.actions(ofSession: session, query) == (try await embedded.actions(ofSession: session, query)))
+                    }
+                }
+                try embedded.close()
+            }
+        }
+    }
+
+    @Test("an action older than the window is gone from Redis, keys and all (TTL)")
+    func expiresWithTheWindow() async throws {
+        try await withRedis { server in
+            let redis = client(server)
+            defer { Task { await redis.close() } }
+            let store = RedisHistoryStore(redis: redis, retentionMs: 1000)
+            let outcomes = try await store.append([try recorded(action("t1", user: "ttl-user", kind: .shopClick, shop: 3, at: nowMs()))])
+            #expect(outcomes == [.stored])
+            #expect(try await server.command(["EXISTS", store.userKey("ttl-user", keywords: false)]) == "1")
+            #expect(try await server.command(["EXISTS", store.eventKey("t1")]) == "1")
+            try await Task.sleep(for: .milliseconds(1500))
+            #expect(try await store.actions(ofUser: "ttl-user", .all(sinceMs: 0)).isEmpty)
+            #expect(try await server.command(["EXISTS", store.userKey("ttl-user", keywords: false)]) == "0")
+            #expect(try await server.command(["EXISTS", store.eventKey("t1")]) == "0")
+            #expect(try await server.command(["DBSIZE"]) == "0")
+        }
+    }
+
+    @Test("Redis down: UNAVAILABLE quickly, never a hang")
+    func redisDown() async throws {
+        try await withRedis { server in
+            let redis = client(server)
+            defer { Task { await redis.close() } }
+            let store = RedisHistoryStore(redis: redis)
+            await server.kill()
+            let start = ContinuousClock.now
+            for _ in 0..<20 {
+                do {
+                    _ = try await store.append([try recorded(action("d\(UUID())", kind: .shopClick, shop: 3))])
+                    Issue.record("stored with Redis down")
+                } catch let error as RPCError {
+                    #expect(error.code == .unavailable)
+                }
+                await #expect(throws: RPCError.self) { try await store.actions(ofUser: "u1", .all(sinceMs: 0)) }
+            }
+            #expect(ContinuousClock.now - start < .seconds(2))
+        }
+    }
+
+    /// Two History replicas' consumers on one stream; actions appended through the bus.
+    @Test("through the bus: two consumers store every action exactly once, duplicates dropped")
+    func busToTwoConsumers() async throws {
+        try await withRedis { server in
+            let redis = client(server)
+            let shared = RedisHistoryStore(redis: redis)
+            let bus = StreamedHistoryStore(redis: redis, shared: shared, configuration: .init(consumerName: "producer"))
+            var consumers: [ActionStreamConsumer] = []
+            var readers: [RedisClient] = []
+            for name in ["replica-a", "replica-b"] {
+                var configuration = ActionStreamConfiguration(consumerName: name)
+                configuration.block = .milliseconds(100)
+                configuration.batchSize = 16
+                let reader = client(server)
+                readers.append(reader)
+                consumers.append(ActionStreamConsumer(reader: reader, redis: redis, store: shared, configuration: configuration))
+            }
+            consumers.forEach { $0.start() }
+            let now = nowMs()
+            var acknowledged = 0
+            for batch in 0..<40 {
+                let actions = try (0..<50).map { i in
+                    try recorded(action("bus-\(batch)-\(i)", user: "user-\(i % 9)", kind: .shopClick, shop: Int64(i + 1), at: now - Int64(i)))
+                }
+                acknowledged += try await bus.append(actions).filter { $0 == .stored }.count
+            }
+            #expect(acknowledged == 2000)
+            let deadline = ContinuousClock.now + .seconds(20)
+            while consumers.map(\.counts.stored).reduce(0, +) < 2000, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let counts = consumers.map(\.counts)
+            #expect(counts.map(\.stored).reduce(0, +) == 2000)
+            #expect(counts.allSatisfy { $0.stored > 0 }, "both replicas consume: \(counts)")
+            // Every acknowledged action is in the shared store, counted in Redis itself.
+            var inRedis = 0
+            for user in 0..<9 {
+                inRedis += Int(try await server.command(["ZCARD", shared.userKey("user-\(user)", keywords: false)]) ?? "0") ?? 0
+            }
+            #expect(inRedis == 2000)
+            #expect(try await server.command(["XPENDING", "reco:actions", "history"])?.hasPrefix("0") == true)
+            // A stored event id is a duplicate at the door; the bus does not grow.
+            let again = try await bus.append([try recorded(action("bus-0-0", user: "user-0", kind: .shopClick, shop: 1, at: now))])
+            #expect(again == [.duplicate])
+            for consumer in consumers { await consumer.stop() }
+            for reader in readers { await reader.close() }
+            await redis.close()
+        }
+    }
+
+    @Test("a consumer that dies between reading and acknowledging: a live one claims its entries")
+    func abandonedEntriesAreClaimed() async throws {
+        try await withRedis { server in
+            let redis = client(server)
+            let shared = RedisHistoryStore(redis: redis)
+            let bus = StreamedHistoryStore(redis: redis, shared: shared, configuration: .init(consumerName: "producer"))
+            _ = try await redis.send(["XGROUP", "CREATE", "reco:actions", "history", "0", "MKSTREAM"])
+            let actions = try (0..<30).map { try recorded(action("lost-\($0)", user: "claim-user", kind: .shopView, shop: Int64($0 + 1))) }
+            #expect(try await bus.append(actions) == Array(repeating: .stored, count: 30))
+            // The dead replica read them and never acknowledged (it was killed mid-batch).
+            let read = try await redis.send(["XREADGROUP", "GROUP", "history", "dead-replica", "COUNT", 100, "STREAMS", "reco:actions", ">"])
+            #expect(read.array?.first?.array?.last?.array?.count == 30)
+            var configuration = ActionStreamConfiguration(consumerName: "live-replica")
+            configuration.block = .milliseconds(100)
+            configuration.claimIdle = .milliseconds(300)
+            configuration.claimEvery = .milliseconds(100)
+            let reader = client(server)
+            let live = ActionStreamConsumer(reader: reader, redis: redis, store: shared, configuration: configuration)
+            live.start()
+            let deadline = ContinuousClock.now + .seconds(10)
+            while live.counts.stored < 30, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(live.counts.stored == 30)
+            #expect(live.counts.claimed == 30)
+            #expect(try await shared.actions(ofUser: "claim-user", .all(sinceMs: 0)).count == 30)
+            await live.stop()
+            await reader.close()
+            await redis.close()
+        }
+    }
+
+    @Test("Redis restarted during ingestion: every acknowledged action is there after; calls between fail UNAVAILABLE within their deadline")
+    func redisRestartDuringIngestion() async throws {
+        try await withRedis { server in
+            let redis = client(server)
+            let shared = RedisHistoryStore(redis: redis)
+            let bus = StreamedHistoryStore(redis: redis, shared: shared, configuration: .init(consumerName: "producer"))
+            var configuration = ActionStreamConfiguration(consumerName: "replica")
+            configuration.block = .milliseconds(100)
+            let reader = client(server)
+            let consumer = ActionStreamConsumer(reader: reader, redis: redis, store: shared, configuration: configuration)
+            consumer.start()
+            let provider = HistoryServiceProvider(store: bus)
+            try await withInProcess([provider]) { transport in
+                let history = Reco_V1_HistoryService.Client(channel: transport)
+                let writer = Task {
+                    var acknowledged: [String] = [], failures: [StatusCode] = [], slowest = Duration.zero
+                    for i in 0..<600 {
+                        let start = ContinuousClock.now
+                        do {
+                            _ = try await history.record(action("r\(i)", user: "restart-user", kind: .shopClick, shop: Int64(i % 40 + 1)),
+                                                         options: CallOptions(timeout: .milliseconds(500)))
+                            acknowledged.append("r\(i)")
+                        } catch let error as RPCError {
+                            failures.append(error.code)
+                        }
+                        slowest = max(slowest, ContinuousClock.now - start)
+                        try await Task.sleep(for: .milliseconds(2))
+                    }
+                    return (acknowledged, failures, slowest)
+                }
+                try await Task.sleep(for: .milliseconds(300))
+                await server.stopGracefully()
+                try await Task.sleep(for: .milliseconds(300))
+                try await server.start()
+                let (acknowledged, failures, slowest) = try await writer.value
+                #expect(!failures.isEmpty, "the outage was seen")
+                #expect(failures.allSatisfy { $0 == .unavailable }, "\(Set(failures))")
+                #expect(slowest < .milliseconds(1000), "no call hung past its deadline")
+                let deadline = ContinuousClock.now + .seconds(20)
+                var stored: Set<String> = []
+                while ContinuousClock.now < deadline {
+                    stored = Set(try await shared.actions(ofUser: "restart-user", .all(sinceMs: 0)).map(\.eventId))
+                    if stored.isSuperset(of: acknowledged) { break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(Set(acknowledged).subtracting(stored).isEmpty, "lost: \(Set(acknowledged).subtracting(stored).sorted().prefix(10))")
+                #expect(acknowledged.count > 300)
+            }
+            await consumer.stop()
+            await reader.close()
+            await redis.close()
+        }
+    }
+}
