@@ -46,6 +46,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        // Batches in PostgreSQL (`reco serve --postgres`): only RecoPostgres and what uses it build it.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         // `swift package generate-documentation`: the API reference (scripts/check-docs.sh).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     ],
@@ -175,6 +177,14 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Sources/Reco/RecoRedis", swiftSettings: swiftSettings),
+        // The daily batches in PostgreSQL (postgres-nio): upload, and download into a service's folder.
+        .target(
+            name: "RecoPostgres",
+            dependencies: [
+                "RecoCore", "RecoSimilarity", "RecoCandidates", "RecoProtos", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Reco/RecoPostgres", swiftSettings: swiftSettings),
         .target(
             name: "RecoHistory",
             dependencies: ["RecoCore", "RecoRedis", "Courier", "RecoProtos", .product(name: "Logging", package: "swift-log")],
@@ -199,7 +209,7 @@ let package = Package(
         .target(
             name: "Reco",
             dependencies: [
-                "RecoCore", "RecoHistory", "RecoRedis", "RecoSimilarity", "RecoCandidates", "RecoSearchHome", "RecoDemoData",
+                "RecoCore", "RecoHistory", "RecoRedis", "RecoPostgres", "RecoSimilarity", "RecoCandidates", "RecoSearchHome", "RecoDemoData",
                 "Courier", "GRPCServiceProtos", "RecoProtos", "CourierServices",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

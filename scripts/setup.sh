@@ -14,6 +14,7 @@ packages=(
   zlib1g-dev              # gzip and deflate message compression
   libhiredis-dev          # Redis's RESP reader (the Redis client's parser)
   redis-server            # the action bus and shared History store (tests, scripts/cluster.sh)
+  postgresql-15 postgresql-client-15   # batches in PostgreSQL (tests, scripts/cluster.sh)
   nghttp2-client          # h2load, for the benchmarks
   golang-go golang-google-grpc-dev golang-goprotobuf-dev   # grpc-go, an interop peer
 )

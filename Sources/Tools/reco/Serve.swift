@@ -48,6 +48,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most actions History keeps per user and per session; the oldest beyond it are dropped (counted in the metric reco_history_actions_dropped_total and logged).")
     var historyMaxPerUser = 1000
     @Option(help: "When the History log is fsynced: always, every-second, never.") var historySync: HistorySyncPolicy = .everySecond
+    @Option(help: "Similarity's and Candidates' batches from PostgreSQL (postgres://user@host:port/db; uploaded with reco load-batch): the newest complete part_date at start and the one LoadPartDate names, copied into --data-dir/postgres/.")
+    var postgres: String?
     @Option(help: "History on Redis (host:port): actions go through a Redis stream into a shared store every History replica reads (default: the embedded log in --data-dir).")
     var redis: String?
     @Option(help: "With --redis: this History replica's consumer name (default: history-<host>-<pid>).") var redisConsumer: String?
@@ -94,6 +96,7 @@ struct Serve: AsyncParsableCommand {
         configuration.historyRetention = .seconds(historyTtl)
         configuration.historySync = historySync
         configuration.redisAddress = redis
+        configuration.postgresURL = postgres
         configuration.redisConsumerName = redisConsumer
         configuration.redisKeyPrefix = redisKeyPrefix
         guard redisStreamMaxlen > 0 else { throw ValidationError("--redis-stream-maxlen: must be positive") }
@@ -114,7 +117,8 @@ struct Serve: AsyncParsableCommand {
 
         var demoData = DemoDataGenerator.Configuration()
         demoData.seed = seed
-        try DemoDataBootstrap.prepare(dataDirectory: dataDir, role: service, demo: demoData, force: demo, logger: Logger(label: "reco"))
+        // Batches from PostgreSQL need no demo data on disk.
+        if postgres == nil { try DemoDataBootstrap.prepare(dataDirectory: dataDir, role: service, demo: demoData, force: demo, logger: Logger(label: "reco")) }
         let node = try RecoNode(configuration: configuration)
         let bound = try await node.start()
         print("reco listening on \(host):\(bound)")

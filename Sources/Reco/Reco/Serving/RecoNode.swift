@@ -27,6 +27,8 @@ public final class RecoNode: Sendable {
     private let logger: Logger
     private let ports: Mutex<(grpc: Int, metrics: Int?)> = Mutex((0, nil))
     private let peerHealth: Mutex<PeerHealthMonitor?> = Mutex(nil)
+    /// Batches fetched from a source (PostgreSQL) and loaded in `start`, before the port opens.
+    private let batchLoads: [@Sendable () async throws -> Void]
 
     /// Prepares the stores and services: loads the newest good batches and replays the History
     /// log. Writes nothing to the data directory: a first run's demo data is the `reco` tool's
@@ -48,18 +50,41 @@ public final class RecoNode: Sendable {
         } else {
             history = nil
         }
+        let sources = try BatchSources(configuration: configuration)
+        var batchLoads: [@Sendable () async throws -> Void] = []
         if runs(.similarity) {
-            let directory = PartDateDirectory(root: "\(data)/embeddings")
-            let table = try EmbeddingTable.loadNewestGood(from: directory, logger: logger)
-            logger.info("embeddings loaded", metadata: table.summary.merging(["kernel": "\(VectorKernels.name)"]) { $1 })
-            services.append(SimilarityServiceProvider(embeddings: ActiveBatch(table), directory: directory))
+            let directory = sources.directory(.embeddings)
+            let embeddings = ActiveBatch<EmbeddingTable>()
+            if directory.fetcher == nil {
+                let table = try EmbeddingTable.loadNewestGood(from: directory, logger: logger)
+                Self.logLoaded(table, logger: logger)
+                embeddings.activate(table)
+            } else {
+                batchLoads.append { [logger] in
+                    let table = try await BatchSources.loadNewest(EmbeddingTable.self, from: directory, logger: logger)
+                    Self.logLoaded(table, logger: logger)
+                    embeddings.activate(table)
+                }
+            }
+            services.append(SimilarityServiceProvider(embeddings: embeddings, directory: directory))
         }
         if runs(.candidates) {
-            let directory = PartDateDirectory(root: "\(data)/candidates")
-            let batch = try CandidateBatch.loadNewestGood(from: directory, logger: logger)
-            logger.info("candidates loaded", metadata: batch.summary)
-            services.append(CandidateServiceProvider(batches: ActiveBatch(batch), directory: directory))
+            let directory = sources.directory(.candidates)
+            let candidates = ActiveBatch<CandidateBatch>()
+            if directory.fetcher == nil {
+                let batch = try CandidateBatch.loadNewestGood(from: directory, logger: logger)
+                logger.info("candidates loaded", metadata: batch.summary)
+                candidates.activate(batch)
+            } else {
+                batchLoads.append { [logger] in
+                    let batch = try await BatchSources.loadNewest(CandidateBatch.self, from: directory, logger: logger)
+                    logger.info("candidates loaded", metadata: batch.summary)
+                    candidates.activate(batch)
+                }
+            }
+            services.append(CandidateServiceProvider(batches: candidates, directory: directory))
         }
+        self.batchLoads = batchLoads
         var channels: [GRPCChannel] = []
         var candidatesChannel: GRPCChannel?
         if runs(.searchhome) {
@@ -111,6 +136,7 @@ public final class RecoNode: Sendable {
     /// Binds the ports (0: any free port) and starts serving. Returns the gRPC port.
     @discardableResult
     public func start() async throws -> Int {
+        for load in batchLoads { try await load() }
         let port = try await server.start(host: configuration.host, port: configuration.port)
         if configuration.role == .all, let peers, !configuration.loopbackPeers {
             // Every hop is a call to this process's own server, without HTTP/2 or a socket.
@@ -148,6 +174,10 @@ public final class RecoNode: Sendable {
             "services": "\(server.services.map(\.name).joined(separator: ","))",
         ])
         return port
+    }
+
+    private static func logLoaded(_ table: EmbeddingTable, logger: Logger) {
+        logger.info("embeddings loaded", metadata: table.summary.merging(["kernel": "\(VectorKernels.name)"]) { $1 })
     }
 
     /// SearchHome's health follows Candidates' (alone, the whole server's does too).

@@ -18,6 +18,10 @@ public struct RecoNodeConfiguration: Sendable {
     public var metricsPort: Int? = 9464
     /// Embeddings, candidate batches, the History log.
     public var dataDirectory = "reco-data"
+    /// Similarity's and Candidates' batches from PostgreSQL
+    /// (`postgres://user[:password]@host[:port]/database`), copied into `<data>/postgres/` at start
+    /// and on `LoadPartDate`; nil: batch folders in the data directory.
+    public var postgresURL: String?
     /// Peers of SearchHome when it runs alone ("host:port").
     public var historyAddress: String?
     public var similarityAddress: String?

@@ -26,7 +26,8 @@ public final class ActiveBatch<Batch: PartDateBatch>: Sendable {
     /// batch keeps serving, the failure is logged at error, and the status says whose fault it is:
     /// INVALID_ARGUMENT for a malformed part_date, NOT_FOUND for one that is not there (or not
     /// complete), FAILED_PRECONDITION for a batch whose files are bad (naming file, line and
-    /// field) or a service without a data directory.
+    /// field), a service without a data directory, or a batch source (`PartDateDirectory.fetcher`)
+    /// that cannot be reached.
     public func load(_ partDate: String, from directory: PartDateDirectory?, service: String,
                      logger: Logger) async throws -> (loaded: Batch, previous: Batch?) {
         do {
@@ -35,8 +36,21 @@ public final class ActiveBatch<Batch: PartDateBatch>: Sendable {
             }
             let loaded: Batch
             do {
+                var partDate = partDate
+                if let fetcher = directory.fetcher {
+                    do {
+                        partDate = try await fetcher.fetch(partDate)
+                    } catch let error as PartDateError {
+                        throw error
+                    } catch {
+                        // The source is down or unreadable: not the caller's fault, and not retryable at once.
+                        throw RPCError(code: .failedPrecondition, message: "fetching the batch: \(error)")
+                    }
+                }
                 // Loading takes a while; keep it off the connection's event loop.
-                loaded = try await Task.detached { try Batch.load(partDate, from: directory) }.value
+                loaded = try await Task.detached { [partDate] in try Batch.load(partDate, from: directory) }.value
+            } catch let error as RPCError {
+                throw error
             } catch let error as PartDateError {
                 switch error {
                 case .malformed: throw RPCError(code: .invalidArgument, message: "part_date: \(error)")

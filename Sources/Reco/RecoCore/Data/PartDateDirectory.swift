@@ -5,8 +5,21 @@ import Foundation
 /// docs/data-format.md.
 public struct PartDateDirectory: Sendable {
     public let root: String
+    /// Where complete part_dates come from before they are loaded from `root` (PostgreSQL);
+    /// nil: batch jobs write them into `root` themselves.
+    public var fetcher: (any BatchFetcher)?
 
-    public init(root: String) { self.root = root }
+    /// Batch folders under `root`, written there by the batch jobs.
+    public init(root: String) {
+        self.root = root
+        self.fetcher = nil
+    }
+
+    /// Batch folders under `root`, copied there by `fetcher` before each load.
+    public init(root: String, fetcher: any BatchFetcher) {
+        self.root = root
+        self.fetcher = fetcher
+    }
 
     /// Complete part_dates, oldest first.
     public func completePartDates() -> [String] {
@@ -34,7 +47,7 @@ public struct PartDateDirectory: Sendable {
 
     /// A part_date names one folder: letters, digits, `-`, `_` and `.`, not starting with a dot
     /// (so never `..`, a path, or a hidden folder).
-    static func isWellFormed(_ partDate: String) -> Bool {
+    public static func isWellFormed(_ partDate: String) -> Bool {
         guard !partDate.hasPrefix("."), partDate.utf8.count <= 64 else { return false }
         return partDate.unicodeScalars.allSatisfy { scalar in
             scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "-_.".unicodeScalars.contains(scalar))
