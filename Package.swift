@@ -63,7 +63,8 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CShims/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(
-            name: "CHiredis", path: "Sources/CShims/CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+            // No pkgConfig: hiredis.pc's -D_FILE_OFFSET_BITS=64 is a flag SwiftPM prohibits (a warning on every build).
+            name: "CHiredis", path: "Sources/CShims/CHiredis", providers: [.apt(["libhiredis-dev"])]),
 
         // Generated code (scripts/generate.sh); never edited by hand. Per group of protos, so each
         // user compiles only the protos it uses: a module of message types on the protobuf runtime

@@ -10,6 +10,8 @@ struct ScenarioCommand: AsyncParsableCommand {
         abstract: "Users act through HistoryService.Ingest while SearchHomeService.Recommend runs at a fixed rate; measures latency and freshness against a budget.")
 
     @Option(help: "The reco server (SearchHome and History), host:port.") var target = ServerAddress(argument: "127.0.0.1:50061")!
+    @Option(help: "History for the Ingest stream when it runs apart from SearchHome: host:port, or replicas host:port,host:port (default: --target).")
+    var historyTarget: String?
     @Option(help: "Recommend calls per second (open loop).") var rate: Double = 2000
     @Option(help: "Measured duration, e.g. 30s.") var duration = DurationArgument(argument: "30s")!
     @Option(help: "Warm-up before measuring (same load, not counted).") var warmup = DurationArgument(argument: "2s")!
@@ -55,6 +57,19 @@ struct ScenarioCommand: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         let channel = GRPCChannel(host: target.host, port: target.port, configuration: configuration, group: group)
         defer { Task { await channel.close() } }
+        var historyChannel = channel
+        if let historyTarget {
+            let replicas = try historyTarget.split(separator: ",").map { part -> SubchannelAddress in
+                guard let address = ServerAddress(argument: String(part)) else {
+                    throw ValidationError("--history-target: expected host:port or host:port,host:port, got \(historyTarget)")
+                }
+                return .host(address.host, port: address.port)
+            }
+            var historyConfiguration = configuration
+            historyConfiguration.loadBalancing = .roundRobin
+            historyChannel = GRPCChannel(target: .addresses(replicas), configuration: historyConfiguration, group: group)
+        }
+        defer { if historyChannel !== channel { Task { [historyChannel] in await historyChannel.close() } } }
         var actions = ScenarioActions(
             users: users, shops: shops, runId: "lt\(UInt32.random(in: 0...UInt32.max))",
             center: noLocation ? nil : (Double(location.split(separator: ",")[0])!, Double(location.split(separator: ",")[1])!),
@@ -64,7 +79,7 @@ struct ScenarioCommand: AsyncParsableCommand {
             guard !actions.knownUsers.isEmpty else { throw ValidationError("--users-file: \(usersFile) lists no users") }
         }
         let scenario = ScenarioRun(
-            channel: channel, settings: .init(
+            channel: channel, historyChannel: historyChannel, settings: .init(
                 rate: rate, duration: duration.duration, warmup: warmup.duration, eventRate: eventRate,
                 limit: limit, deadline: deadline.duration, probeInterval: probeInterval.duration,
                 probePoll: probePoll.duration, probeTimeout: probeTimeout.duration, maxInFlight: maxInFlight),

@@ -40,8 +40,18 @@ struct ScenarioRun: Sendable {
     }
 
     let channel: GRPCChannel
+    /// Where the Ingest stream goes (the same channel when History runs beside SearchHome).
+    let historyChannel: GRPCChannel
     let settings: Settings
     let actions: ScenarioActions
+
+    /// A run against `channel` (SearchHome, and History unless `historyChannel` names another).
+    init(channel: GRPCChannel, historyChannel: GRPCChannel? = nil, settings: Settings, actions: ScenarioActions) {
+        self.channel = channel
+        self.historyChannel = historyChannel ?? channel
+        self.settings = settings
+        self.actions = actions
+    }
 
     /// Runs the scenario; `started`, if given, is told when the schedules begin (after the probe
     /// users are found), with the instant measuring starts.
@@ -62,7 +72,7 @@ struct ScenarioRun: Sendable {
         let sendLag = LatencyRecorder(start: measureFrom)
         let freshness = LatencyRecorder(start: measureFrom)
         let counters = Counters()
-        let history = Reco_V1_HistoryService.Client(channel: channel)
+        let history = Reco_V1_HistoryService.Client(channel: historyChannel)
         let feed = IngestFeed()
         let executor = channel.taskExecutor
 
