@@ -54,6 +54,16 @@ struct RedisClientTests {
         }
     }
 
+    @Test("a script runs by its SHA1 and is loaded again after Redis forgot it (SCRIPT FLUSH, a restart)")
+    func scriptReload() async throws {
+        try await withRedis { _, redis in
+            let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
+            #expect(try await script.run([(["n"], [2]), (["n"], [3])], on: redis) == [.integer(2), .integer(5)])
+            try await redis.send(["SCRIPT", "FLUSH"])
+            #expect(try await script.run([(["n"], [10])], on: redis) == [.integer(15)])
+        }
+    }
+
     @Test("nothing listening: UNAVAILABLE at once, and within the backoff without another connect")
     func nothingListening() async throws {
         let port = try freeLoopbackPort()

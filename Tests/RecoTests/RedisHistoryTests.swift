@@ -152,9 +152,16 @@ struct RedisHistoryTests {
             }
             #expect(inRedis == 2000)
             #expect(try await server.command(["XPENDING", "reco:actions", "history"])?.hasPrefix("0") == true)
-            // A stored event id is a duplicate at the door; the bus does not grow.
-            let again = try await bus.append([try recorded(action("bus-0-0", user: "user-0", kind: .shopClick, shop: 1, at: now))])
+            // A stored event id is answered as a duplicate; consumed again, it changes nothing.
+            let before = try await server.command(["ZCARD", shared.userKey("user-0", keywords: false)])
+            #expect(before == "240")
+            let again = try await bus.append([try recorded(action("bus-0-0", user: "user-0", kind: .shopClick, shop: 99, at: now))])
             #expect(again == [.duplicate])
+            while consumers.map(\.counts.duplicates).reduce(0, +) < 1, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(consumers.map(\.counts.duplicates).reduce(0, +) == 1)
+            #expect(try await server.command(["ZCARD", shared.userKey("user-0", keywords: false)]) == before)
             for consumer in consumers { await consumer.stop() }
             for reader in readers { await reader.close() }
             await redis.close()

@@ -10,7 +10,7 @@ import Courier
 struct RecoBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reco-bench", abstract: "Benchmarks of the recommendation services.",
-        subcommands: [SimilarityInProcess.self, SimilarityOverRPC.self, SimilaritySplit.self, RPCCost.self])
+        subcommands: [SimilarityInProcess.self, SimilarityOverRPC.self, SimilaritySplit.self, RPCCost.self, IngestThroughput.self])
 
     /// The memory settings `reco` runs with, so in-process figures match the server's.
     static func main() async {

@@ -31,8 +31,8 @@ public struct ActionStreamConfiguration: Sendable {
 /// holds it in the stream (XADD), and the consumers (`ActionStreamConsumer`, in every History
 /// replica) move it into the shared store. Reads go to the shared store.
 ///
-/// An event id already in the shared store is answered as a duplicate without entering the
-/// stream; one that is not yet (still in the stream) is dropped by the shared store when consumed.
+/// An event id already in the shared store is answered as a duplicate; whether answered so or not,
+/// the shared store drops it when it is consumed.
 public final class StreamedHistoryStore: HistoryStore {
     public let shared: RedisHistoryStore
     public var retentionMs: Int64 { shared.retentionMs }
@@ -49,16 +49,12 @@ public final class StreamedHistoryStore: HistoryStore {
         self.clock = clock
     }
 
-    /// 0 when the event id is already stored, else XADD and 1.
-    static let enqueueScript = """
-        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-        redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', 'a', ARGV[2])
-        return 1
-        """
-
     public func append(_ actions: [RecordedAction]) async throws -> [AppendOutcome] {
         let cutoff = clock() - retentionMs
         var outcomes = [AppendOutcome](repeating: .expired, count: actions.count)
+        // Per action: EXISTS (is the event id already stored?) and XADD, pipelined, without a
+        // script: a script costs Redis ~20 µs per call, the two commands ~3 µs. A duplicate that
+        // is not yet stored (still in the stream), or is sent again anyway, is dropped when consumed.
         var commands: [RedisCommand] = []
         var positions: [Int] = []
         for (position, action) in actions.enumerated() where action.timestampMs >= cutoff {
@@ -66,9 +62,9 @@ public final class StreamedHistoryStore: HistoryStore {
             do { bytes = try action.message.serializedBytes() } catch {
                 throw RPCError(code: .internal, message: "history bus: cannot encode the action: \(error)")
             }
+            commands.append(["EXISTS", .text(shared.eventKey(action.eventId))])
             commands.append([
-                "EVAL", .text(Self.enqueueScript), 2, .text(shared.eventKey(action.eventId)), .text(configuration.streamKey),
-                .int(Int64(configuration.maxLength)), .bytes(bytes),
+                "XADD", .text(configuration.streamKey), "MAXLEN", "~", .int(Int64(configuration.maxLength)), "*", "a", .bytes(bytes),
             ])
             positions.append(position)
         }
@@ -79,12 +75,10 @@ public final class StreamedHistoryStore: HistoryStore {
         } catch {
             throw RPCError(code: .unavailable, message: "history bus: \(error)")
         }
-        for (position, reply) in zip(positions, replies) {
-            switch reply {
-            case .integer(0): outcomes[position] = .duplicate
-            case .integer: outcomes[position] = .stored
-            default: throw RPCError(code: .unavailable, message: "history bus: redis: \(reply)")
-            }
+        for (index, position) in positions.enumerated() {
+            let (exists, added) = (replies[2 * index], replies[2 * index + 1])
+            guard case .bulkString = added else { throw RPCError(code: .unavailable, message: "history bus: XADD: \(added)") }
+            outcomes[position] = exists == .integer(1) ? .duplicate : .stored
         }
         return outcomes
     }

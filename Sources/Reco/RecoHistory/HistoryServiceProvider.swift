@@ -12,6 +12,8 @@ public struct HistoryServiceProvider: Reco_V1_HistoryService.ServiceProtocol {
     public var validator = ActionValidator()
     /// How many rejections an Ingest summary lists (all are counted).
     public var maxListedRejections = 100
+    /// Most Ingest messages that already arrived written to the store together.
+    public var maxIngestBatch = 256
     private let clock: @Sendable () -> Int64
 
     public init(store: any HistoryStore, weights: ActionWeights = ActionWeights(),
@@ -41,28 +43,36 @@ public struct HistoryServiceProvider: Reco_V1_HistoryService.ServiceProtocol {
     public func ingest(requests: RequestStream<Reco_V1_UserAction>, context: ServerContext) async throws -> Reco_V1_IngestSummary {
         var summary = Reco_V1_IngestSummary()
         var index: Int64 = 0
-        // Each action is applied as it arrives, so a Recommend can reflect it while the stream is open.
-        for try await message in requests {
-            defer { index += 1 }
-            let action: RecordedAction
-            do {
-                action = try validator.validate(message, nowMs: clock())
-            } catch {
-                summary.rejected += 1
-                if summary.rejections.count < maxListedRejections {
-                    var rejection = Reco_V1_IngestRejection()
-                    rejection.index = index
-                    rejection.eventId = message.eventId
-                    rejection.field = error.field
-                    rejection.reason = error.reason
-                    summary.rejections.append(rejection)
+        var iterator = requests.makeAsyncIterator()
+        // Each action is applied as soon as it arrives, so a Recommend can reflect it while the
+        // stream is open; the ones that arrived meanwhile go to the store together (one write).
+        while let first = try await iterator.next() {
+            var batch: [RecordedAction] = []
+            var message: Reco_V1_UserAction? = first
+            while let current = message {
+                defer { index += 1 }
+                do {
+                    batch.append(try validator.validate(current, nowMs: clock()))
+                } catch {
+                    summary.rejected += 1
+                    if summary.rejections.count < maxListedRejections {
+                        var rejection = Reco_V1_IngestRejection()
+                        rejection.index = index
+                        rejection.eventId = current.eventId
+                        rejection.field = error.field
+                        rejection.reason = error.reason
+                        summary.rejections.append(rejection)
+                    }
                 }
-                continue
+                message = batch.count < maxIngestBatch ? try iterator.nextBuffered() : nil
             }
-            switch try await store.append([action])[0] {
-            case .stored: summary.accepted += 1
-            case .duplicate: summary.duplicates += 1
-            case .expired: summary.expired += 1
+            guard !batch.isEmpty else { continue }
+            for outcome in try await store.append(batch) {
+                switch outcome {
+                case .stored: summary.accepted += 1
+                case .duplicate: summary.duplicates += 1
+                case .expired: summary.expired += 1
+                }
             }
         }
         return summary

@@ -140,7 +140,10 @@ public final class RedisClient: Sendable {
 
     private func openConnection() -> EventLoopFuture<Connection> {
         let handlerBox = NIOLockedValueBox<NIOLoopBound<RedisConnectionHandler>?>(nil)
-        return ClientBootstrap(group: group)
+        // On the caller's event loop when it runs on one (a server handler): its commands then
+        // leave and their replies arrive without a hop to another thread.
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? group.next()
+        return ClientBootstrap(group: loop)
             .connectTimeout(configuration.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in

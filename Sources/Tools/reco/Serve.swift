@@ -55,6 +55,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "With --redis: this History replica's consumer name (default: history-<host>-<pid>).") var redisConsumer: String?
     @Option(help: "With --redis: prefix of every key (the stream is <prefix>actions).") var redisKeyPrefix = "reco:"
     @Option(help: "With --redis: the stream is capped near this many entries (XADD MAXLEN ~).") var redisStreamMaxlen = 1_000_000
+    @Flag(help: "With --redis: this replica ingests and answers but does not move actions from the stream into the shared store (other replicas do).")
+    var noRedisConsumer = false
     @Option(help: "With --redis: entries another replica read and left unacknowledged this long (it died) are claimed, milliseconds.")
     var redisClaimIdleMs = 5000
     @Option(help: "Implicit-feedback weights, e.g. click=1,view=0.5,cart=1.5,order=2,search=1.") var weights: String?
@@ -98,6 +100,7 @@ struct Serve: AsyncParsableCommand {
         configuration.redisAddress = redis
         configuration.postgresURL = postgres
         configuration.redisConsumerName = redisConsumer
+        configuration.redisConsumer = !noRedisConsumer
         configuration.redisKeyPrefix = redisKeyPrefix
         guard redisStreamMaxlen > 0 else { throw ValidationError("--redis-stream-maxlen: must be positive") }
         configuration.redisStreamMaxLength = redisStreamMaxlen

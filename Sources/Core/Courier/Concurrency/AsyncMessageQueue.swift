@@ -87,6 +87,15 @@ final class AsyncMessageQueue<Element: Sendable>: Sendable {
         return (element, repay)
     }
 
+    /// Consumer: the next element if one has already arrived, without waiting; nil when none is
+    /// buffered (the stream may or may not have ended: `next()` tells).
+    func nextBuffered() -> Element? {
+        let popped = state.withLockedValue { Self.pop(&$0) }
+        guard let (element, owed) = popped else { return nil }
+        if owed > 0 { repay(owed) }
+        return element
+    }
+
     /// Consumer: the next element, nil at the end; throws the producer's error or on cancellation.
     func next() async throws -> Element? {
         var owed = 0

@@ -22,6 +22,15 @@ public struct RequestStream<Message: ProtobufMessage>: AsyncSequence, Sendable {
             lastMessageWasCompressed = received.compressed
             return try decodeRequest(Message.self, received.bytes)
         }
+
+        /// The next request if it has already arrived, without waiting; nil when none is buffered
+        /// (call `next()` to wait, or to learn that the stream ended). Lets a handler take every
+        /// request that is already here as one batch (one store write for many messages).
+        public mutating func nextBuffered() throws -> Message? {
+            guard let received = queue.nextBuffered() else { return nil }
+            lastMessageWasCompressed = received.compressed
+            return try decodeRequest(Message.self, received.bytes)
+        }
     }
 
     /// An iterator over the requests (one per stream).

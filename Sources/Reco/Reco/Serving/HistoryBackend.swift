@@ -41,7 +41,8 @@ final class HistoryBackend: Sendable {
         stream.maxLength = configuration.redisStreamMaxLength
         stream.claimIdle = configuration.redisClaimIdle
         store = StreamedHistoryStore(redis: redis, shared: shared, configuration: stream)
-        consumer = ActionStreamConsumer(reader: reader, redis: redis, store: shared, configuration: stream)
+        consumer = configuration.redisConsumer
+            ? ActionStreamConsumer(reader: reader, redis: redis, store: shared, configuration: stream) : nil
         embedded = nil
         redisClients = [redis, reader]
     }

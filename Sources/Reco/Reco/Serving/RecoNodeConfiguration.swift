@@ -50,6 +50,9 @@ public struct RecoNodeConfiguration: Sendable {
     public var redisKeyPrefix = "reco:"
     /// The stream is capped near this many entries (`XADD MAXLEN ~`).
     public var redisStreamMaxLength = 1_000_000
+    /// Whether this History replica also moves actions from the bus into the shared store (a
+    /// replica that only ingests and answers leaves it to the others).
+    public var redisConsumer = true
     /// Bus entries a replica read and did not acknowledge for this long (it died) are claimed by
     /// another replica.
     public var redisClaimIdle: Duration = .seconds(5)
