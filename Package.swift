@@ -2,7 +2,7 @@
 // Courier: a gRPC-compatible RPC platform on nghttp2 and protobuf-c.
 //
 // The layers, bottom to top (imports point downward only):
-//   Sources/CShims      system-library shims for libnghttp2, libprotobuf-c, zlib and glibc's malloc.h
+//   Sources/CShims      system-library shims for libnghttp2, libprotobuf-c, zlib, hiredis and glibc's malloc.h
 //   Sources/Generated   protoc-c output (C) and the Swift bindings generated from Protos/
 //   Sources/Codegen     the Swift generator (a protoc plugin)
 //   Sources/Protobuf    the Swift runtime the generated bindings stand on; schemas at run time
