@@ -63,11 +63,13 @@ public final class PostgresTestServer: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         self.process = process
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(90)
         while try await psql("postgres", "SELECT 1").status != 0 {
-            guard process.isRunning, ContinuousClock.now < deadline else {
-                throw ChildProcessError("PostgreSQL did not start on port \(port)")
+            guard process.isRunning else {
+                ChildProcess.killAndReap(process)
+                throw ChildProcessError("PostgreSQL exited with \(process.terminationStatus) before taking connections on port \(port)")
             }
+            guard ContinuousClock.now < deadline else { throw ChildProcessError("PostgreSQL did not take connections on port \(port) within 90 s") }
             try await Task.sleep(for: .milliseconds(50))
         }
     }
