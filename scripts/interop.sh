@@ -58,6 +58,15 @@ done
 echo "== Courier client, round_robin over the Courier, grpcio and grpc-go servers (each case's calls spread over the three)"
 "$bin/interop-client" --target "ipv4:127.0.0.1:$courier_port,127.0.0.1:$grpcio_port,127.0.0.1:$go_port" --lb round_robin \
   --test_case all || status=1
+echo "== Courier client's retries (a service config's retry policy) -> Courier, grpcio and grpc-go servers"
+for port in "$courier_port" "$grpcio_port" "$go_port"; do
+  "$bin/interop-client" --server_host 127.0.0.1 --server_port "$port" --test_case retry_unavailable || status=1
+done
+echo "== Courier client, health-checked round robin: each server (Courier, grpcio, grpc-go) in turn NOT_SERVING leaves the rotation"
+for servers in "$courier_port,127.0.0.1:$grpcio_port,127.0.0.1:$go_port" "$grpcio_port,127.0.0.1:$go_port,127.0.0.1:$courier_port" \
+    "$go_port,127.0.0.1:$courier_port,127.0.0.1:$grpcio_port"; do
+  "$bin/interop-client" --target "ipv4:127.0.0.1:$servers" --test_case health_checked_round_robin || status=1
+done
 echo "== over TLS (a test CA from Tests/Interop/make_test_certs.sh; the name checked is an override)"
 pki="$stubs/pki"
 Tests/Interop/make_test_certs.sh "$pki"

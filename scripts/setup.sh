@@ -30,8 +30,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installed ${missing[*]}"
 fi
 
-python_packages=(grpcio grpcio-tools grpcio-reflection protobuf numpy)
-if ! python3 -c 'import grpc, grpc_tools, grpc_reflection, google.protobuf, numpy' 2>/dev/null; then
+python_packages=(grpcio grpcio-tools grpcio-reflection grpcio-health-checking protobuf numpy)
+if ! python3 -c 'import grpc, grpc_tools, grpc_reflection, grpc_health.v1.health, google.protobuf, numpy' 2>/dev/null; then
   python3 -m pip install -q --disable-pip-version-check "${python_packages[@]}" 2>&1 | grep -v "Running pip as the 'root' user" || true
   echo "setup: installed ${python_packages[*]}"
 fi

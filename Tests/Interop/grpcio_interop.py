@@ -297,18 +297,42 @@ def run_server(port, args):
                 context.disable_next_message_compression()
             yield messages_pb2.StreamingOutputCallResponse(payload=messages_pb2.Payload(body=b"\0" * parameters.size))
 
+    # Health, with TestService's status settable through Courier's x-courier-set-health convention.
+    from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+    health_servicer = health.HealthServicer()
+    for name in ("", "grpc.testing.TestService"):
+        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    server_id = f"grpcio-{os.getpid()}"
+    attempts, attempts_lock = {}, threading.Lock()
+
     class TestService(test_pb2_grpc.TestServiceServicer):
         def EmptyCall(self, request, context):
             echo(context)
+            wanted = dict(context.invocation_metadata()).get("x-courier-set-health")
+            if wanted is not None:
+                health_servicer.set("grpc.testing.TestService", health_pb2.HealthCheckResponse.ServingStatus.Value(wanted))
             return empty_pb2.Empty()
 
         def UnaryCall(self, request, context):
             echo(context)
             status(request, context)
+            # Courier's retry convention: the first N attempts of a key fail UNAVAILABLE; the next
+            # answers with its attempt number and the grpc-previous-rpc-attempts it saw.
+            metadata = dict(context.invocation_metadata())
+            if "x-courier-fail-attempts" in metadata:
+                with attempts_lock:
+                    key = metadata.get("x-courier-retry-key", "")
+                    attempts[key] = attempts.get(key, 0) + 1
+                    attempt = attempts[key]
+                if attempt <= int(metadata["x-courier-fail-attempts"]):
+                    context.abort(grpc.StatusCode.UNAVAILABLE, f"attempt {attempt} refused")
+                context.send_initial_metadata((("x-courier-attempt", str(attempt)),
+                                               ("x-courier-previous-attempts", metadata.get("grpc-previous-rpc-attempts", "none"))))
             # grpcio cannot see whether a request came compressed: expect_compressed goes unchecked.
             if request.HasField("response_compressed") and request.response_compressed.value:
                 context.set_compression(grpc.Compression.Gzip)
-            return messages_pb2.SimpleResponse(payload=messages_pb2.Payload(body=b"\0" * request.response_size))
+            return messages_pb2.SimpleResponse(payload=messages_pb2.Payload(body=b"\0" * request.response_size),
+                                               server_id=server_id if request.fill_server_id else "")
 
         def StreamingOutputCall(self, request, context):
             echo(context)
@@ -331,6 +355,7 @@ def run_server(port, args):
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
     test_pb2_grpc.add_TestServiceServicer_to_server(TestService(), server)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     # Reflection, so tools can call it from JSON (Courier's loadtest does in scripts/interop.sh).
     from grpc_reflection.v1alpha import reflection
     from grpc.testing import test_pb2  # noqa: F401  (loads test.proto's descriptors, which reflection serves)

@@ -5,7 +5,7 @@ import CourierServices
 public enum InteropServer {
     public static func make(configuration: ServerConfiguration = ServerConfiguration()) -> (Server, HealthService) {
         let health = HealthService()
-        let services: [any CourierService] = [TestServiceProvider(), BenchmarkServiceProvider(), health]
+        let services: [any CourierService] = [TestServiceProvider(health: health), BenchmarkServiceProvider(), health]
         for service in services { health.setStatus(.serving, for: service.serviceDescriptor.name) }
         let server = Server(services: services + ServerReflection.services(describing: services), configuration: configuration)
         return (server, health)

@@ -1,10 +1,29 @@
 import Courier
 import CourierProtos
+import CourierServices
+import Foundation
+import Synchronization
 
 /// `grpc.testing.TestService` as gRPC's interop spec (doc/interop-test-descriptions.md) describes
 /// the server: payloads of the requested sizes, the requested status, echoed metadata.
+///
+/// Two conventions of Courier's own, which its interop servers in Python and Go follow too, for the
+/// peer tests of retries and health checking (`InteropNetworkCases`): the first N UnaryCalls with
+/// `x-courier-fail-attempts: N` and the same `x-courier-retry-key` fail UNAVAILABLE, and the next
+/// answers with its attempt number (`x-courier-attempt`) and the `grpc-previous-rpc-attempts` it
+/// saw (`x-courier-previous-attempts`, "none" without one) in its headers; an EmptyCall with
+/// `x-courier-set-health: SERVING|NOT_SERVING` sets TestService's health. `fill_server_id` answers
+/// `server_id` "courier-<pid>".
 public struct TestServiceProvider: Grpc_Testing_TestService.ServiceProtocol {
-    public init() {}
+    /// The server's health service, for `x-courier-set-health`; nil ignores it.
+    public let health: HealthService?
+
+    /// A TestService; `health` is the one `x-courier-set-health` changes.
+    public init(health: HealthService? = nil) { self.health = health }
+
+    static let serverId = "courier-\(ProcessInfo.processInfo.processIdentifier)"
+    /// Attempts seen per `x-courier-retry-key`.
+    private static let attempts = Mutex<[String: Int]>([:])
 
     static let echoInitialKey = "x-grpc-test-echo-initial"
     static let echoTrailingKey = "x-grpc-test-echo-trailing-bin"
@@ -45,6 +64,13 @@ public struct TestServiceProvider: Grpc_Testing_TestService.ServiceProtocol {
 
     public func emptyCall(request: Grpc_Testing_Empty, context: ServerContext) throws -> Grpc_Testing_Empty {
         echoMetadata(context)
+        if let wanted = context.requestMetadata["x-courier-set-health"], let health {
+            switch wanted {
+            case "SERVING": health.setStatus(.serving, for: Grpc_Testing_TestService.name)
+            case "NOT_SERVING": health.setStatus(.notServing, for: Grpc_Testing_TestService.name)
+            default: throw RPCError(code: .invalidArgument, message: "x-courier-set-health: SERVING or NOT_SERVING")
+            }
+        }
         return Grpc_Testing_Empty()
     }
 
@@ -55,8 +81,21 @@ public struct TestServiceProvider: Grpc_Testing_TestService.ServiceProtocol {
         }
         if request.responseCompressed?.value == true { context.responseCompression = .gzip }
         if let error = requestedStatus(request.responseStatus) { throw error }
+        if let failing = context.requestMetadata["x-courier-fail-attempts"].flatMap(Int.init) {
+            let key = context.requestMetadata["x-courier-retry-key"] ?? ""
+            let attempt = Self.attempts.withLock { attempts in
+                attempts[key, default: 0] += 1
+                return attempts[key]!
+            }
+            guard attempt > failing else { throw RPCError(code: .unavailable, message: "attempt \(attempt) refused") }
+            var metadata = context.initialMetadata
+            metadata.add("x-courier-attempt", "\(attempt)")
+            metadata.add("x-courier-previous-attempts", context.requestMetadata["grpc-previous-rpc-attempts"] ?? "none")
+            context.initialMetadata = metadata
+        }
         var response = Grpc_Testing_SimpleResponse()
         response.payload = Self.payload(size: request.responseSize)
+        if request.fillServerId { response.serverId = Self.serverId }
         return response
     }
 

@@ -5,9 +5,11 @@
 //
 // gRPC's interop client convention: runs the named cases ("all": the standard ones every server
 // answers; "compression": the four compression cases, requests compressed with --compression),
-// prints a line per case and exits non-zero if any failed. One case of Courier's own:
+// prints a line per case and exits non-zero if any failed. Cases of Courier's own:
 // "keepalive_too_many_pings" pings every 100 ms under an idle call and expects the server's
-// keepalive policy to end the connection (GOAWAY ENHANCE_YOUR_CALM "too_many_pings").
+// keepalive policy to end the connection (GOAWAY ENHANCE_YOUR_CALM "too_many_pings");
+// "retry_unavailable" and "health_checked_round_robin" (InteropNetworkCase) test the client's
+// retries and health-checked round robin against servers that follow TestServiceProvider's conventions.
 import Courier
 import CourierInterop
 import CourierProtos
@@ -45,15 +47,20 @@ guard let compression = CompressionAlgorithm(name: compressionName), compression
     exit(2)
 }
 var cases: [InteropTestCase] = []
+var networkCases: [InteropNetworkCase] = []
 var keepaliveCase = false
 for part in name.split(separator: ",").map(String.init) {
+    if let network = InteropNetworkCase(rawValue: part) {
+        networkCases.append(network)
+        continue
+    }
     switch part {
     case "keepalive_too_many_pings": keepaliveCase = true
     case "all": cases += InteropTestCase.standard
     case "compression": cases += InteropTestCase.compression
     default:
         guard let single = InteropTestCase(rawValue: part) else {
-            FileHandle.standardError.write(Data("interop-client: unknown test case '\(part)'; known: \(InteropTestCase.allCases.map(\.rawValue).joined(separator: ", "))\n".utf8))
+            FileHandle.standardError.write(Data("interop-client: unknown test case '\(part)'; known: \((InteropTestCase.allCases.map(\.rawValue) + InteropNetworkCase.allCases.map(\.rawValue) + ["keepalive_too_many_pings"]).joined(separator: ", "))\n".utf8))
             exit(2)
         }
         cases.append(single)
@@ -80,6 +87,16 @@ for testCase in cases {
     }
 }
 await channel.close()
+for testCase in networkCases {
+    do {
+        let target = try targetText.map { try ChannelTarget(parsing: $0) } ?? .host(host, port: port)
+        let note = try await testCase.run(target: target, configuration: configuration)
+        print("PASS \(testCase.rawValue)" + (note.map { " (\($0))" } ?? ""))
+    } catch {
+        failed += 1
+        print("FAIL \(testCase.rawValue): \(error)")
+    }
+}
 if keepaliveCase {
     // A channel that pings far more often than gRPC servers allow (5 minutes), with a call open.
     var eager = configuration
@@ -103,6 +120,6 @@ if keepaliveCase {
     }
     await pinging.close()
 }
-let total = cases.count + (keepaliveCase ? 1 : 0)
+let total = cases.count + networkCases.count + (keepaliveCase ? 1 : 0)
 print("\(total - failed) passed, \(failed) failed")
 exit(failed == 0 ? 0 : 1)

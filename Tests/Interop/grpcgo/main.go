@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/encoding/gzip"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
@@ -366,6 +367,9 @@ func requestedStatus(echo *pb.EchoStatus) error {
 
 func (testServer) EmptyCall(ctx context.Context, _ *pb.Empty) (*pb.Empty, error) {
 	echoMetadata(ctx)
+	if err := setHealth(ctx); err != nil {
+		return nil, err
+	}
 	return &pb.Empty{}, nil
 }
 
@@ -374,7 +378,14 @@ func (testServer) UnaryCall(ctx context.Context, r *pb.SimpleRequest) (*pb.Simpl
 	if err := requestedStatus(r.ResponseStatus); err != nil {
 		return nil, err
 	}
-	return &pb.SimpleResponse{Payload: payload(int(r.ResponseSize))}, nil
+	if err := failAttempts(ctx); err != nil {
+		return nil, err
+	}
+	response := &pb.SimpleResponse{Payload: payload(int(r.ResponseSize))}
+	if r.FillServerId {
+		response.ServerId = serverID
+	}
+	return response, nil
 }
 
 func respond(r *pb.StreamingOutputCallRequest, send func(*pb.StreamingOutputCallResponse) error) error {
@@ -443,6 +454,7 @@ func runServer(port int) {
 	}
 	server := grpc.NewServer(options...)
 	pb.RegisterTestServiceServer(server, &testServer{})
+	healthpb.RegisterHealthServer(server, healthServer)
 	fmt.Println("grpc-go server listening on", port)
 	server.Serve(listener)
 }
