@@ -282,6 +282,7 @@ let package = Package(
             name: "fuzz-deframer", dependencies: ["FuzzDriver", "Courier", .product(name: "NIOCore", package: "swift-nio")],
             path: "Fuzz/FuzzDeframer"),
         .executableTarget(name: "fuzz-messages", dependencies: ["FuzzDriver", "RecoProtos", "CourierProtobuf"], path: "Fuzz/FuzzMessages"),
+        .executableTarget(name: "fuzz-resp", dependencies: ["FuzzDriver", "RecoRedis"], path: "Fuzz/FuzzRESP"),
 
         // Loopback sockets for tests: stalled and full-backlog listeners, free ports.
         .target(name: "CourierTestSupport", path: "Tests/CourierTestSupport"),

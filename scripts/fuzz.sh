@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target under AddressSanitizer for MINUTES minutes (instrumented build in
 # .build-fuzz):
-#   scripts/fuzz.sh loaders|http2|deframer|messages MINUTES
+#   scripts/fuzz.sh loaders|http2|deframer|messages|resp MINUTES
 # Targets (Fuzz/): the batch loaders (shops.tsv, two_tower.tsv, .npy, embeddings), the server's
-# HTTP/2 session (nghttp2 through HTTP2Session), the gRPC deframer, and every reco.v1 message.
+# HTTP/2 session (nghttp2 through HTTP2Session), the gRPC deframer, every reco.v1 message, and the
+# Redis client's RESP reader (hiredis).
 # Seeds come from Fuzz/seeds/TARGET; the corpus grows in .fuzz/corpus/TARGET and crashes land in
 # .fuzz/crashes/TARGET (each a file to turn into a regression test). Prints executions and time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target=${1:?usage: scripts/fuzz.sh loaders|http2|deframer|messages MINUTES}
+target=${1:?usage: scripts/fuzz.sh loaders|http2|deframer|messages|resp MINUTES}
 minutes=${2:?usage: scripts/fuzz.sh TARGET MINUTES}
 case $target in
   loaders) product=fuzz-batch-loaders ;;
   http2) product=fuzz-http2-session ;;
   deframer) product=fuzz-deframer ;;
   messages) product=fuzz-messages ;;
-  *) echo "unknown target $target (loaders, http2, deframer, messages)" >&2; exit 2 ;;
+  resp) product=fuzz-resp ;;
+  *) echo "unknown target $target (loaders, http2, deframer, messages, resp)" >&2; exit 2 ;;
 esac
 # Coverage instrumentation and ASan, linked with libFuzzer's runtime without its main: SwiftPM
 # defines each executable's main itself, and FuzzDriver hands over to LLVMFuzzerRunDriver.

@@ -21,8 +21,6 @@ public final class PostgresTestServer: @unchecked Sendable {
         return versions.reversed().map { "\(root)/\($0)/bin" }.first { FileManager.default.isExecutableFile(atPath: $0 + "/postgres") }
     }()
 
-    /// Whether PostgreSQL is installed (the set-up installs it).
-    public static var isInstalled: Bool { binaries != nil }
 
     /// `postgres://reco@127.0.0.1:<port>/reco`.
     public var url: String { "postgres://reco@127.0.0.1:\(port)/reco" }

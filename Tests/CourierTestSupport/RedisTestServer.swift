@@ -13,9 +13,6 @@ public final class RedisTestServer: @unchecked Sendable {
     public let directory: String
     private var process: Process?
 
-    /// Whether `redis-server` is installed (the set-up installs it).
-    public static var isInstalled: Bool { executable != nil }
-
     private static let executable: String? = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 

@@ -9,7 +9,7 @@ import Testing
 
 /// History as replicas on Redis, as `scripts/cluster.sh` runs it: each replica its own `reco`
 /// process, one killed with SIGKILL under load.
-@Suite("History replicas on Redis", .timeLimit(.minutes(3)), .enabled(if: RedisTestServer.isInstalled))
+@Suite("History replicas on Redis", .timeLimit(.minutes(3)))
 struct HistoryReplicasTests {
     final class Tally: Sendable {
         let acknowledged = Mutex<[String]>([])

@@ -6,7 +6,7 @@ import RecoProtos
 import Testing
 
 /// Batches in PostgreSQL, against a real PostgreSQL server.
-@Suite("Batches in PostgreSQL", .serialized, .timeLimit(.minutes(5)), .enabled(if: PostgresTestServer.isInstalled))
+@Suite("Batches in PostgreSQL", .serialized, .timeLimit(.minutes(5)))
 struct PostgresBatchTests {
     func withPostgres(_ body: (PostgresTestServer, PostgresBatchStore) async throws -> Void) async throws {
         let server = try await PostgresTestServer()

@@ -4,7 +4,7 @@ import NIOCore
 @testable import RecoRedis
 import Testing
 
-@Suite("Redis client against a real redis-server", .timeLimit(.minutes(2)), .enabled(if: RedisTestServer.isInstalled))
+@Suite("Redis client against a real redis-server", .timeLimit(.minutes(2)))
 struct RedisClientTests {
     /// A server and a client; `commandTimeout` generous by default: the whole suite runs in
     /// parallel on two cores (and under AddressSanitizer in CI).

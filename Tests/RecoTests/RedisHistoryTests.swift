@@ -7,7 +7,7 @@ import RecoRedis
 import Testing
 
 /// The shared History store and the action bus, against a real redis-server.
-@Suite("History on Redis: shared store and action bus", .serialized, .timeLimit(.minutes(3)), .enabled(if: RedisTestServer.isInstalled))
+@Suite("History on Redis: shared store and action bus", .serialized, .timeLimit(.minutes(3)))
 struct RedisHistoryTests {
     func client(_ server: RedisTestServer) -> RedisClient {
         var configuration = RedisClient.Configuration(host: "127.0.0.1", port: server.port)
@@ -44,13 +44,13 @@ struct RedisHistoryTests {
 
         /// A started consumer named `name`, reading every 100 ms at most.
         @discardableResult
-        func consumer(_ name: String, _ configure: (inout ActionStreamConfiguration) -> Void = { _ in }) -> ActionStreamConsumer {
+        func consumer(_ name: String, metrics: RecoMetrics? = nil, _ configure: (inout ActionStreamConfiguration) -> Void = { _ in }) -> ActionStreamConsumer {
             var configuration = ActionStreamConfiguration(consumerName: name)
             configuration.block = .milliseconds(100)
             configure(&configuration)
             let reader = makeClient()
             readers.append(reader)
-            let consumer = ActionStreamConsumer(reader: reader, redis: redis, store: shared, configuration: configuration)
+            let consumer = ActionStreamConsumer(reader: reader, redis: redis, store: shared, configuration: configuration, metrics: metrics)
             consumers.append(consumer)
             consumer.start()
             return consumer
@@ -161,7 +161,9 @@ struct RedisHistoryTests {
         try await withRedis { server in
             let fixture = Bus { client(server) }
             let (shared, bus) = (fixture.shared, fixture.bus)
-            for name in ["replica-a", "replica-b"] { fixture.consumer(name) { $0.batchSize = 16 } }
+            let metrics = RecoMetrics()
+            fixture.consumer("replica-a", metrics: metrics) { $0.batchSize = 16 }
+            fixture.consumer("replica-b") { $0.batchSize = 16 }
             let consumers = fixture.consumers
             let now = nowMs()
             var acknowledged = 0
@@ -179,6 +181,8 @@ struct RedisHistoryTests {
             let counts = consumers.map(\.counts)
             #expect(counts.map(\.stored).reduce(0, +) == 2000)
             #expect(counts.allSatisfy { $0.stored > 0 }, "both replicas consume: \(counts)")
+            let exposition = String(decoding: metrics.exposition(), as: UTF8.self)
+            #expect(exposition.contains("reco_history_bus_entries_total{outcome=\"stored\",claimed=\"false\"} \(counts[0].stored)"), "\(exposition)")
             // Every acknowledged action is in the shared store, counted in Redis itself.
             var inRedis = 0
             for user in 0..<9 {

@@ -34,11 +34,14 @@ public final class ActionStreamConsumer: Sendable {
     private let task: Mutex<Task<Void, Never>?> = Mutex(nil)
     private let countsBox: Mutex<Counts> = Mutex(Counts())
     private let failureLog = LogRateLimiter(interval: .seconds(5))
+    private let metrics: RecoMetrics?
 
     /// Reads with `reader` (its own client: XREADGROUP blocks its connection), acknowledges with
     /// `redis`, stores into `store`.
     public init(reader: RedisClient, redis: RedisClient, store: RedisHistoryStore,
-                configuration: ActionStreamConfiguration, logger: Logger = Logger(label: "reco.history.bus")) {
+                configuration: ActionStreamConfiguration, logger: Logger = Logger(label: "reco.history.bus"),
+                metrics: RecoMetrics? = nil) {
+        self.metrics = metrics
         self.reader = reader
         self.redis = redis
         self.store = store
@@ -156,16 +159,26 @@ public final class ActionStreamConsumer: Sendable {
         guard !ids.isEmpty else { return }
         let outcomes = try await store.append(actions)
         try await redis.send(RedisCommand(["XACK", .text(configuration.streamKey), .text(configuration.group)] + ids))
-        countsBox.withLock { counts in
-            for outcome in outcomes {
-                switch outcome {
-                case .stored: counts.stored += 1
-                case .duplicate: counts.duplicates += 1
-                case .expired: counts.expired += 1
-                }
+        var round = Counts()
+        for outcome in outcomes {
+            switch outcome {
+            case .stored: round.stored += 1
+            case .duplicate: round.duplicates += 1
+            case .expired: round.expired += 1
             }
-            counts.unreadable += unreadable
+        }
+        round.unreadable = unreadable
+        countsBox.withLock { counts in
+            counts.stored += round.stored
+            counts.duplicates += round.duplicates
+            counts.expired += round.expired
+            counts.unreadable += round.unreadable
             if claimed { counts.claimed += ids.count }
+        }
+        if let metrics {
+            for (outcome, count) in [("stored", round.stored), ("duplicate", round.duplicates), ("expired", round.expired), ("unreadable", round.unreadable)] {
+                metrics.recordBusEntries(count, outcome: outcome, claimed: claimed)
+            }
         }
         if unreadable > 0 {
             logger.error("history bus: acknowledged entries that are not actions", metadata: ["count": "\(unreadable)"])

@@ -42,7 +42,7 @@ final class HistoryBackend: Sendable {
         stream.claimIdle = configuration.redisClaimIdle
         store = StreamedHistoryStore(redis: redis, shared: shared, configuration: stream)
         consumer = configuration.redisConsumer
-            ? ActionStreamConsumer(reader: reader, redis: redis, store: shared, configuration: stream) : nil
+            ? ActionStreamConsumer(reader: reader, redis: redis, store: shared, configuration: stream, metrics: metrics) : nil
         embedded = nil
         redisClients = [redis, reader]
     }

@@ -80,6 +80,18 @@ public final class RecoMetrics: Sendable {
         }.increment(by: Int64(count))
     }
 
+    private static var busEntries: MetricNameDescriptor { MetricNameDescriptor(
+        namespace: "reco", subsystem: "history_bus", metricName: "entries", unitName: "total",
+        helpText: "Action-bus entries a History replica consumed, by outcome (stored, duplicate, expired, unreadable) and whether claimed from a dead replica") }
+
+    /// Entries of the action bus a History replica consumed, by outcome.
+    public func recordBusEntries(_ count: Int, outcome: String, claimed: Bool) {
+        guard count > 0 else { return }
+        counter("bus:\(outcome):\(claimed)") {
+            $0.makeCounter(descriptor: Self.busEntries, labels: [("outcome", outcome), ("claimed", claimed ? "true" : "false")])
+        }.increment(by: Int64(count))
+    }
+
     private func counter(_ key: String, make: (PrometheusCollectorRegistry) -> Counter) -> Counter {
         recommendationSeries.withLock { series in
             if let existing = series[key] { return existing }
