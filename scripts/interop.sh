@@ -58,6 +58,25 @@ done
 echo "== Courier client, round_robin over the Courier, grpcio and grpc-go servers (each case's calls spread over the three)"
 "$bin/interop-client" --target "ipv4:127.0.0.1:$courier_port,127.0.0.1:$grpcio_port,127.0.0.1:$go_port" --lb round_robin \
   --test_case all || status=1
+echo "== Courier client's keepalive finds a stopped (SIGSTOP) Courier, grpcio and grpc-go server dead"
+dead_server() {  # dead_server NAME COMMAND...: a server of its own, stopped once the client is READY
+  local name=$1; shift
+  local port; port=$(free_port)
+  "$@" --port "$port" >/dev/null 2>&1 &
+  local server=$!
+  wait_port "$port"
+  "$bin/interop-client" --server_host 127.0.0.1 --server_port "$port" --test_case keepalive_dead_server > "$stubs/dead-$name.log" 2>&1 &
+  local client=$!
+  for _ in $(seq 300); do grep -q READY "$stubs/dead-$name.log" && break; sleep 0.05; done
+  kill -STOP "$server"
+  wait "$client" || status=1
+  grep -v READY "$stubs/dead-$name.log"
+  kill -CONT "$server"; kill -KILL "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+}
+dead_server courier "$bin/interop-server"
+dead_server grpcio python3 Tests/Interop/grpcio_interop.py server
+dead_server grpc-go "$grpcgo" server
 echo "== Courier client's retries (a service config's retry policy) -> Courier, grpcio and grpc-go servers"
 for port in "$courier_port" "$grpcio_port" "$go_port"; do
   "$bin/interop-client" --server_host 127.0.0.1 --server_port "$port" --test_case retry_unavailable || status=1
