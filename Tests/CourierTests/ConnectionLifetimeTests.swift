@@ -172,8 +172,10 @@ struct ConnectionLifetimeTests {
     @Test("at maxConnectionAge the server sends GOAWAY; a call in flight finishes within the grace, and the next call goes to a new connection")
     func oldConnectionsDrain() async throws {
         var configuration = ServerConfiguration.testing
-        // Long enough that the call below starts well before it, even on a busy CI machine.
-        configuration.http2.maxConnectionAge = .milliseconds(1500)
+        // Long enough that the call below starts well before it, even on a busy CI machine (at
+        // 1.5 s, an ASan build sharing two cores with the Redis and PostgreSQL suites opened the
+        // stream after the connection's GOAWAY, and a refused stream is not retried transparently).
+        configuration.http2.maxConnectionAge = .seconds(3)
         configuration.http2.maxConnectionAgeGrace = .seconds(20)
         try await withServer(configuration: configuration) { port in
             try Self.expectGracefulClose(port: port)
@@ -184,10 +186,10 @@ struct ConnectionLifetimeTests {
                 request.responseParameters = (0..<4).map { _ in
                     var parameters = Grpc_Testing_ResponseParameters()
                     parameters.size = 10
-                    parameters.intervalUs = 600_000
+                    parameters.intervalUs = 1_200_000
                     return parameters
                 }
-                // About 2.4 s: the connection's age passes while it runs.
+                // About 4.8 s: the connection's age passes while it runs.
                 let count = try await client.streamingOutputCall(request) { responses in
                     var count = 0
                     for try await _ in responses { count += 1 }
