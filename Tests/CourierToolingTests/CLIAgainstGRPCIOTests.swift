@@ -1,3 +1,5 @@
+import Courier
+import CourierInterop
 import CourierSchema
 import Foundation
 import Testing
@@ -31,7 +33,14 @@ struct CLIAgainstGRPCIOTests {
             #expect(streaming.status == 0, "\(streaming.stderr)")
             #expect(streaming.stdoutLines == [#"{"payload": {"body": "AAA="}}"#, #"{"payload": {"body": "AA=="}}"#])
 
-            let noHealth = try await CLIProcess.run(["health", server])
+            // grpcio's own health service (grpcio-health-checking).
+            let health = try await CLIProcess.run(["health", server, "grpc.testing.TestService"])
+            #expect(health.status == 0, "\(health.stderr)")
+            #expect(health.stdout.contains("SERVING"), "\(health.stdout)")
+        }
+        // A server without a health service: UNIMPLEMENTED (exit 64 + 12).
+        try await Server(services: [TestServiceProvider()]).serving { port in
+            let noHealth = try await CLIProcess.run(["health", "127.0.0.1:\(port)"])
             #expect(noHealth.status == 64 + 12, "\(noHealth.stderr)")
         }
     }
