@@ -170,11 +170,13 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Sources/Reco/RecoCore", swiftSettings: swiftSettings),
+        // hiredis's RESP reader with array sizes bounded (C: wraps hiredis's reply functions).
+        .target(name: "CRedisReader", dependencies: ["CHiredis"], path: "Sources/Reco/CRedisReader", linkerSettings: [.linkedLibrary("hiredis")]),
         // A Redis client: hiredis's RESP reader (no I/O) under a pipelined SwiftNIO connection.
         .target(
             name: "RecoRedis",
             dependencies: [
-                "CHiredis", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                "CHiredis", "CRedisReader", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Sources/Reco/RecoRedis", swiftSettings: swiftSettings),

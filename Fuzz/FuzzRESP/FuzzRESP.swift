@@ -7,7 +7,8 @@ import FuzzDriver
 func bulkBytes(_ value: RESPValue) -> Int {
     switch value {
     case .bulkString(let bytes): bytes.count
-    case .simpleString(let text), .error(let text): text.utf8.count
+    // Decoded as UTF-8 with each invalid byte replaced by U+FFFD (three bytes): count scalars.
+    case .simpleString(let text), .error(let text): text.unicodeScalars.count
     case .array(let elements): elements.reduce(0) { $0 + bulkBytes($1) }
     case .integer, .null: 0
     }

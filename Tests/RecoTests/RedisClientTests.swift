@@ -156,6 +156,16 @@ struct RESPReaderTests {
         }
     }
 
+    @Test("an array header declaring more elements than the bound is refused, not allocated (5.6 GB for this one)")
+    func hugeArrayHeader() throws {
+        let reader = RESPReader()
+        try Array("*700000001\r\n".utf8).withUnsafeBytes { try reader.feed($0) }
+        #expect(throws: RedisError.self) { try reader.next() }
+        let fine = RESPReader()
+        try Array("*2\r\n:1\r\n:2\r\n".utf8).withUnsafeBytes { try fine.feed($0) }
+        #expect(try fine.next() == .array([.integer(1), .integer(2)]))
+    }
+
     @Test("bytes that are not RESP are a protocol violation")
     func garbage() throws {
         let reader = RESPReader()

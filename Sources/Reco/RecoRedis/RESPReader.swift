@@ -1,4 +1,5 @@
 import CHiredis
+import CRedisReader
 
 /// hiredis's RESP reader: parses replies out of bytes fed in any pieces, without doing I/O (SwiftNIO
 /// does that), as nghttp2 does for HTTP/2. Owns its `redisReader`; each reply object it hands out is
@@ -7,8 +8,8 @@ final class RESPReader {
     private let reader: UnsafeMutablePointer<redisReader>
 
     init() {
-        // redisReaderCreate only fails when malloc does.
-        reader = redisReaderCreate()!
+        // Fails only when malloc does. Array replies are bounded (COURIER_REDIS_MAX_ELEMENTS).
+        reader = courier_redis_reader_create()!
     }
 
     deinit { redisReaderFree(reader) }

@@ -84,14 +84,17 @@ final class RedisConnectionHandler: ChannelInboundHandler {
     /// One timer for the oldest request (requests are answered in order, so it is the first late).
     private func armTimer() {
         guard timer == nil, let oldest = outstanding.first, let context else { return }
-        timer = context.eventLoop.scheduleTask(deadline: oldest.deadline) { [self] in
-            timer = nil
-            guard let first = outstanding.first, let context = self.context else { return }
-            if first.deadline <= .now() {
-                end(.timedOut("no reply within the command timeout"), context: context)
-            } else {
-                armTimer()
-            }
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(deadline: oldest.deadline) { handler.value.timerFired() }
+    }
+
+    private func timerFired() {
+        timer = nil
+        guard let first = outstanding.first, let context else { return }
+        if first.deadline <= .now() {
+            end(.timedOut("no reply within the command timeout"), context: context)
+        } else {
+            armTimer()
         }
     }
 }
