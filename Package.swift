@@ -165,7 +165,7 @@ let package = Package(
         .target(
             name: "RecoCore",
             dependencies: [
-                "Courier", "RecoProtos", "CVectorKernels",
+                "Courier", "RecoProtos", "CVectorKernels", .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

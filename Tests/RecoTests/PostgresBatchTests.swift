@@ -39,16 +39,23 @@ struct PostgresBatchTests {
                 try await store.download(.embeddings, partDate: Self.partDate, into: local + "/e")
                 try await store.download(.candidates, partDate: Self.partDate, into: local + "/c")
                 #expect(FileManager.default.fileExists(atPath: local + "/e/_SUCCESS"))
-                let original = try EmbeddingTable.load(directory: "\(demo)/embeddings/\(Self.partDate)", partDate: Self.partDate)
-                let copy = try EmbeddingTable.load(directory: local + "/e", partDate: Self.partDate)
+                // Loading is CPU work: on a thread of its own, not one of the two the suite shares.
+                let (original, copy) = try await onOwnThread {
+                    (try EmbeddingTable.load(directory: "\(demo)/embeddings/\(Self.partDate)", partDate: Self.partDate),
+                     try EmbeddingTable.load(directory: local + "/e", partDate: Self.partDate))
+                }
                 #expect(copy.shopIds == original.shopIds)
                 #expect(copy.keywords == original.keywords)
                 #expect(copy.dimensions == original.dimensions)
-                let originalNpy = try NumpyFloatMatrix.read(path: "\(demo)/embeddings/\(Self.partDate)/shops.npy")
-                let copyNpy = try NumpyFloatMatrix.read(path: local + "/e/shops.npy")
+                let (originalNpy, copyNpy) = try await onOwnThread {
+                    (try NumpyFloatMatrix.read(path: "\(demo)/embeddings/\(Self.partDate)/shops.npy"),
+                     try NumpyFloatMatrix.read(path: local + "/e/shops.npy"))
+                }
                 #expect(copyNpy.values == originalNpy.values, "vectors round-trip bit for bit")
-                let candidates = try CandidateBatch.load(directory: "\(demo)/candidates/\(Self.partDate)", partDate: Self.partDate)
-                let candidatesCopy = try CandidateBatch.load(directory: local + "/c", partDate: Self.partDate)
+                let (candidates, candidatesCopy) = try await onOwnThread {
+                    (try CandidateBatch.load(directory: "\(demo)/candidates/\(Self.partDate)", partDate: Self.partDate),
+                     try CandidateBatch.load(directory: local + "/c", partDate: Self.partDate))
+                }
                 #expect(candidatesCopy.catalog.shops == candidates.catalog.shops)
                 #expect(candidatesCopy.twoTowerLists.mapValues { $0.map(\.shopId) } == candidates.twoTowerLists.mapValues { $0.map(\.shopId) })
                 #expect(candidatesCopy.twoTowerLists.mapValues { $0.map(\.score) } == candidates.twoTowerLists.mapValues { $0.map(\.score) })
@@ -99,7 +106,7 @@ struct PostgresBatchTests {
             for dataset in PostgresBatchStore.Dataset.allCases {
                 _ = try await store.upload(folder: "\(demo)/\(dataset.rawValue)/\(Self.partDate)", dataset: dataset, partDate: Self.partDate)
             }
-            let table = try EmbeddingTable.load(directory: "\(demo)/embeddings/\(Self.partDate)", partDate: Self.partDate)
+            let table = try await onOwnThread { try EmbeddingTable.load(directory: "\(demo)/embeddings/\(Self.partDate)", partDate: Self.partDate) }
             var rank = Reco_V1_RankByKeywordRequest()
             rank.keyword = table.keywords[0]
             rank.candidateShopIds = Array(table.shopIds.prefix(50))

@@ -118,8 +118,10 @@ struct RedisClientTests {
 
     @Test("a stopped server (SIGSTOP): the command times out instead of hanging, then works again")
     func frozenServer() async throws {
-        try await withRedis(commandTimeout: .milliseconds(500)) { server, redis in
-            try await redis.send(["PING"])
+        try await withRedis(commandTimeout: .seconds(1)) { server, redis in
+            // Connected and answering first (the suite shares two cores: a first PING may be slow).
+            let ready = (try? await answersAgain(redis)) ?? false
+            #expect(ready)
             server.freeze(true)
             let start = ContinuousClock.now
             do throws(RedisError) {
@@ -128,9 +130,10 @@ struct RedisClientTests {
             } catch {
                 guard case .timedOut = error else { Issue.record("expected a timeout, got \(error)"); return }
             }
-            #expect(ContinuousClock.now - start < .seconds(3))
+            #expect(ContinuousClock.now - start < .seconds(5))
             server.freeze(false)
-            #expect(try await answersAgain(redis))
+            let back = (try? await answersAgain(redis)) ?? false
+            #expect(back)
         }
     }
 }

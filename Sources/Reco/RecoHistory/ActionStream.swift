@@ -34,7 +34,9 @@ public struct ActionStreamConfiguration: Sendable {
 /// An event id already in the shared store is answered as a duplicate; whether answered so or not,
 /// the shared store drops it when it is consumed.
 public final class StreamedHistoryStore: HistoryStore {
+    /// The shared store the consumers fill and reads come from.
     public let shared: RedisHistoryStore
+    /// The shared store's window.
     public var retentionMs: Int64 { shared.retentionMs }
     private let redis: RedisClient
     private let configuration: ActionStreamConfiguration

@@ -15,6 +15,7 @@ import Courier
 ///
 /// Redis errors and outages are UNAVAILABLE (History's callers degrade on it).
 public final class RedisHistoryStore: HistoryStore {
+    /// How long an action is kept (the window), milliseconds.
     public let retentionMs: Int64
     /// Most actions kept per user or session, per kind of target (keywords, shops).
     public let capacityPerKey: Int

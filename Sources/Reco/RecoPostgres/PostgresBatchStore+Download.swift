@@ -85,11 +85,14 @@ extension PostgresBatchStore {
 /// Copies part_dates from PostgreSQL into a service's local batch folder before each load
 /// (`PartDateDirectory.fetcher`): into a temporary folder first, moved into place once complete.
 public struct PostgresBatchFetcher: BatchFetcher {
+    /// The database.
     public let store: PostgresBatchStore
+    /// Which batch this fetcher copies.
     public let dataset: PostgresBatchStore.Dataset
     /// The local `PartDateDirectory` root the part_dates are copied into.
     public let root: String
 
+    /// Copies `dataset`'s part_dates from `store` into folders under `root`.
     public init(store: PostgresBatchStore, dataset: PostgresBatchStore.Dataset, root: String) {
         self.store = store
         self.dataset = dataset

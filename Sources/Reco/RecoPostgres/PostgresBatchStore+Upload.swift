@@ -3,12 +3,15 @@ import RecoCore
 import RecoSimilarity
 import Foundation
 import NIOCore
+import NIOPosix
 import PostgresNIO
 
 extension PostgresBatchStore {
     /// What an upload wrote.
     public struct UploadSummary: Sendable, Equatable {
+        /// Which batch.
         public var dataset: Dataset
+        /// The part_date it was uploaded as.
         public var partDate: String
         /// Rows written, all tables of the dataset together.
         public var rows: Int
@@ -21,7 +24,11 @@ extension PostgresBatchStore {
     /// only after it has committed.
     public func upload(folder: String, dataset: Dataset, partDate: String) async throws -> UploadSummary {
         guard PartDateDirectory.isWellFormed(partDate) else { throw PartDateError.malformed(partDate) }
-        let tables = try Self.copyData(folder: folder, dataset: dataset, partDate: partDate)
+        // Loading and formatting a batch is seconds of CPU: on NIO's blocking pool, not on a
+        // thread of Swift's cooperative pool (which every task of the process shares).
+        let tables = try await NIOThreadPool.singleton.runIfActive {
+            try Self.copyData(folder: folder, dataset: dataset, partDate: partDate)
+        }
         let rows = tables.reduce(0) { $0 + $1.rows }
         try await withConnection { connection in
             try await connection.query("BEGIN", logger: logger)

@@ -117,6 +117,7 @@ public enum PostgresBatchError: Error, CustomStringConvertible, Sendable {
     /// do not match).
     case inconsistent(String)
 
+    /// The error for a log line or a status message.
     public var description: String {
         switch self {
         case .unreachable(let reason): "PostgreSQL unreachable: \(reason)"

@@ -4,9 +4,11 @@ public enum RESPValue: Sendable, Equatable {
     case simpleString(String)
     /// `-ERR …`: the command failed; Redis keeps the connection.
     case error(String)
+    /// `:42`.
     case integer(Int64)
     /// A bulk string: binary-safe bytes.
     case bulkString([UInt8])
+    /// `*N`: N replies, each of any kind.
     case array([RESPValue])
     /// A nil bulk string or nil array.
     case null

@@ -16,7 +16,9 @@ import NIOPosix
 public final class RedisClient: Sendable {
     /// Where and how patiently to connect.
     public struct Configuration: Sendable {
+        /// The server's host name or address.
         public var host: String
+        /// The server's port.
         public var port: Int
         /// How long a TCP connect may take.
         public var connectTimeout: TimeAmount = .seconds(1)
@@ -24,6 +26,7 @@ public final class RedisClient: Sendable {
         public var commandTimeout: TimeAmount = .seconds(2)
         /// The wait after the first failed connect; doubles per failure up to `maxBackoff`.
         public var initialBackoff: TimeAmount = .milliseconds(50)
+        /// The longest wait between connect attempts.
         public var maxBackoff: TimeAmount = .seconds(2)
 
         /// A server at `host:port`.

@@ -30,13 +30,17 @@ public struct RedisCommand: Sendable, Equatable, ExpressibleByArrayLiteral {
 
 /// One argument of a command: text or raw bytes.
 public enum RedisArgument: Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
+    /// Text, sent as its UTF-8 bytes.
     case text(String)
+    /// Raw bytes (a protobuf message, say).
     case bytes([UInt8])
 
     /// An integer, in decimal.
     public static func int(_ value: Int64) -> RedisArgument { .text(String(value)) }
 
+    /// `"SET"` in a command literal.
     public init(stringLiteral value: String) { self = .text(value) }
+    /// `0` in a command literal, sent in decimal.
     public init(integerLiteral value: Int) { self = .text(String(value)) }
 }
 
@@ -54,6 +58,7 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The bytes from the server are not RESP.
     case protocolViolation(String)
 
+    /// The error for a log line or a status message.
     public var description: String {
         switch self {
         case .unavailable(let reason): "redis unavailable: \(reason)"

@@ -1,6 +1,7 @@
 import RecoCore
 import RecoPostgres
 import Logging
+import NIOPosix
 
 /// Where Similarity's and Candidates' batches come from: folders in the data directory, written by
 /// the batch jobs (default), or PostgreSQL (`--postgres`), copied into `<data>/postgres/<dataset>/`
@@ -36,6 +37,6 @@ struct BatchSources: Sendable {
                 ])
             }
         }
-        return try await Task.detached { try Batch.loadNewestGood(from: directory, logger: logger) }.value
+        return try await NIOThreadPool.singleton.runIfActive { try Batch.loadNewestGood(from: directory, logger: logger) }
     }
 }

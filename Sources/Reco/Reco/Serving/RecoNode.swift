@@ -39,7 +39,6 @@ public final class RecoNode: Sendable {
         let metrics = RecoMetrics()
         self.metrics = metrics
         let role = configuration.role
-        let data = configuration.dataDirectory
         let runs = role.runs
 
         var services: [any CourierService] = []

@@ -1,5 +1,6 @@
 import Courier
 import Logging
+import NIOPosix
 import Synchronization
 
 /// The batch a service answers from. A new part_date is loaded beside the active one and swapped
@@ -47,8 +48,9 @@ public final class ActiveBatch<Batch: PartDateBatch>: Sendable {
                         throw RPCError(code: .failedPrecondition, message: "fetching the batch: \(error)")
                     }
                 }
-                // Loading takes a while; keep it off the connection's event loop.
-                loaded = try await Task.detached { [partDate] in try Batch.load(partDate, from: directory) }.value
+                // Loading is seconds of CPU: on NIO's blocking pool, neither on an event loop nor on
+                // one of the cooperative pool's threads, which every handler's task shares.
+                loaded = try await NIOThreadPool.singleton.runIfActive { [partDate] in try Batch.load(partDate, from: directory) }
             } catch let error as RPCError {
                 throw error
             } catch let error as PartDateError {
