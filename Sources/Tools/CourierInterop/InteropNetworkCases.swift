@@ -2,7 +2,8 @@ import Courier
 import CourierProtos
 import Foundation
 
-/// Courier's own peer cases for the client's retries and health-checked load balancing, against
+/// Courier's own peer cases for the client's retries, health-checked load balancing and keepalive
+/// (InteropKeepaliveCases.swift), against
 /// any server that follows the conventions `TestServiceProvider` describes (Courier's interop
 /// server, and the grpcio and grpc-go servers in Tests/Interop): the peer's HTTP/2, status and
 /// health service, Courier's policy.
@@ -14,6 +15,12 @@ public enum InteropNetworkCase: String, CaseIterable, Sendable {
     /// Round robin over `target`'s servers, health-checked: the first server set NOT_SERVING (by
     /// `x-courier-set-health`) leaves the rotation, and comes back once SERVING again.
     case healthCheckedRoundRobin = "health_checked_round_robin"
+    /// A channel pinging every 100 ms under an idle call: the server's keepalive policy ends the
+    /// connection (GOAWAY ENHANCE_YOUR_CALM "too_many_pings", or grpcio's "Too many pings").
+    case keepaliveTooManyPings = "keepalive_too_many_pings"
+    /// Prints READY once connected; the harness then stops the server (SIGSTOP), and the open
+    /// call must fail UNAVAILABLE naming the keepalive within its interval + timeout.
+    case keepaliveDeadServer = "keepalive_dead_server"
 
     /// Runs the case against `target` with `configuration` as the base of its channels; returns
     /// a note when the server could not take part in a check.
@@ -23,6 +30,8 @@ public enum InteropNetworkCase: String, CaseIterable, Sendable {
         case .healthCheckedRoundRobin:
             try await Self.healthCheckedRoundRobin(target: target, configuration: configuration)
             return nil
+        case .keepaliveTooManyPings: return try await Self.keepaliveTooManyPings(target: target, configuration: configuration)
+        case .keepaliveDeadServer: return try await Self.keepaliveDeadServer(target: target, configuration: configuration)
         }
     }
 

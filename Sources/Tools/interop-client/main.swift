@@ -50,21 +50,17 @@ guard let compression = CompressionAlgorithm(name: compressionName), compression
 }
 var cases: [InteropTestCase] = []
 var networkCases: [InteropNetworkCase] = []
-var keepaliveCase = false
-var deadServerCase = false
 for part in name.split(separator: ",").map(String.init) {
     if let network = InteropNetworkCase(rawValue: part) {
         networkCases.append(network)
         continue
     }
     switch part {
-    case "keepalive_too_many_pings": keepaliveCase = true
-    case "keepalive_dead_server": deadServerCase = true
     case "all": cases += InteropTestCase.standard
     case "compression": cases += InteropTestCase.compression
     default:
         guard let single = InteropTestCase(rawValue: part) else {
-            FileHandle.standardError.write(Data("interop-client: unknown test case '\(part)'; known: \((InteropTestCase.allCases.map(\.rawValue) + InteropNetworkCase.allCases.map(\.rawValue) + ["keepalive_too_many_pings", "keepalive_dead_server"]).joined(separator: ", "))\n".utf8))
+            FileHandle.standardError.write(Data("interop-client: unknown test case '\(part)'; known: \((InteropTestCase.allCases.map(\.rawValue) + InteropNetworkCase.allCases.map(\.rawValue)).joined(separator: ", "))\n".utf8))
             exit(2)
         }
         cases.append(single)
@@ -101,62 +97,6 @@ for testCase in networkCases {
         print("FAIL \(testCase.rawValue): \(error)")
     }
 }
-if keepaliveCase {
-    // A channel that pings far more often than gRPC servers allow (5 minutes), with a call open.
-    var eager = configuration
-    eager.http2.keepaliveInterval = .milliseconds(100)
-    eager.http2.keepaliveTimeout = .seconds(5)
-    let pinging = try targetText.map { try GRPCChannel(target: $0, configuration: eager) } ?? GRPCChannel(host: host, port: port, configuration: eager)
-    do {
-        try await Grpc_Testing_TestService.Client(channel: pinging).fullDuplexCall(options: CallOptions(timeout: .seconds(20))) { _, responses in
-            for try await _ in responses {}
-        }
-        failed += 1
-        print("FAIL keepalive_too_many_pings: the call ended OK")
-    } catch let error as RPCError where error.code == .unavailable
-        && (error.message.contains("ENHANCE_YOUR_CALM") || error.message.lowercased().contains("too many pings")) {
-        // Courier and grpc-go end the connection with GOAWAY; gRPC's C core (grpcio) also ends
-        // the call with its own status, "Too many pings".
-        print("PASS keepalive_too_many_pings (\(error.message))")
-    } catch {
-        failed += 1
-        print("FAIL keepalive_too_many_pings: \(error)")
-    }
-    await pinging.close()
-}
-if deadServerCase {
-    // A channel with a short keepalive; once its first call is answered it prints READY, and the
-    // harness stops the server (SIGSTOP): the open call must fail UNAVAILABLE naming the keepalive
-    // within interval + timeout (3.3 s; 15 s allowed), long before its 60 s deadline.
-    var watchful = configuration
-    watchful.http2.keepaliveInterval = .milliseconds(300)
-    watchful.http2.keepaliveTimeout = .seconds(3)
-    let watching = try targetText.map { try GRPCChannel(target: $0, configuration: watchful) } ?? GRPCChannel(host: host, port: port, configuration: watchful)
-    do {
-        try await InteropTestCase.emptyUnary.run(on: watching)
-        print("READY", terminator: "\n")
-        let started = ContinuousClock.now
-        do {
-            try await Grpc_Testing_TestService.Client(channel: watching).fullDuplexCall(options: CallOptions(timeout: .seconds(60))) { _, responses in
-                for try await _ in responses {}
-            }
-            failed += 1
-            print("FAIL keepalive_dead_server: the call ended OK")
-        } catch let error as RPCError where error.code == .unavailable && error.message.contains("keepalive") {
-            let elapsed = ContinuousClock.now - started
-            if elapsed < .seconds(15) {
-                print("PASS keepalive_dead_server (after \(elapsed): \(error.message))")
-            } else {
-                failed += 1
-                print("FAIL keepalive_dead_server: found only after \(elapsed)")
-            }
-        }
-    } catch {
-        failed += 1
-        print("FAIL keepalive_dead_server: \(error)")
-    }
-    await watching.close()
-}
-let total = cases.count + networkCases.count + (keepaliveCase ? 1 : 0) + (deadServerCase ? 1 : 0)
+let total = cases.count + networkCases.count
 print("\(total - failed) passed, \(failed) failed")
 exit(failed == 0 ? 0 : 1)
