@@ -12,6 +12,7 @@ struct RedisClientTests {
         let server = try await RedisTestServer()
         var configuration = RedisClient.Configuration(host: "127.0.0.1", port: server.port)
         configuration.commandTimeout = commandTimeout
+        configuration.connectTimeout = .seconds(5)
         let client = RedisClient(configuration: configuration)
         do {
             try await body(server, client)

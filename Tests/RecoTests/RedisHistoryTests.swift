@@ -13,6 +13,8 @@ struct RedisHistoryTests {
         var configuration = RedisClient.Configuration(host: "127.0.0.1", port: server.port)
         configuration.initialBackoff = .milliseconds(20)
         configuration.maxBackoff = .milliseconds(200)
+        // Generous for a first connect in an ASan run on two busy cores (1 s timed out once).
+        configuration.connectTimeout = .seconds(5)
         return RedisClient(configuration: configuration)
     }
 

@@ -12,12 +12,22 @@ final class DirectoryLock {
     let path: String
     private let descriptor: Int32
 
-    /// Takes the lock or throws at once (never waits), saying who is likely holding it.
+    /// Takes the lock, or throws within half a second, saying who is likely holding it.
+    ///
+    /// Why not at once: a lock released a moment ago can still be held by a child this process is
+    /// forking (the child shares the open file until it executes its program, when O_CLOEXEC
+    /// closes it), so a store closed and reopened in one process could be refused by its own
+    /// lock. Another History process holds it for good: still refused, half a second later.
     init(directory: String) throws {
         path = directory + "/LOCK"
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw ConfigurationError("\(path): cannot open the lock file: \(String(cString: strerror(errno)))")
+        }
+        var attempts = 0
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0, errno == EWOULDBLOCK, attempts < 50 {
+            attempts += 1
+            usleep(10_000)
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno == EWOULDBLOCK
