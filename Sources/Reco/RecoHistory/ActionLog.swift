@@ -171,7 +171,7 @@ final class ActionLog {
 
     /// `[length][crc32][payload]`, as replay reads it.
     private static func appendRecord(_ action: RecordedAction, to buffer: inout [UInt8]) throws {
-        let payload = try action.message.serializedBytes()
+        let payload = try StoredAction(action).bytes
         withUnsafeBytes(of: UInt32(payload.count).littleEndian) { buffer += $0 }
         withUnsafeBytes(of: CRC32.checksum(payload).littleEndian) { buffer += $0 }
         buffer += payload

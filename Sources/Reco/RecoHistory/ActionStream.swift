@@ -60,10 +60,7 @@ public final class StreamedHistoryStore: HistoryStore {
         var commands: [RedisCommand] = []
         var positions: [Int] = []
         for (position, action) in actions.enumerated() where action.timestampMs >= cutoff {
-            let bytes: [UInt8]
-            do { bytes = try action.message.serializedBytes() } catch {
-                throw RPCError(code: .internal, message: "history bus: cannot encode the action: \(error)")
-            }
+            let bytes = try StoredAction(action).bytes
             commands.append(["EXISTS", .text(shared.eventKey(action.eventId))])
             commands.append([
                 "XADD", .text(configuration.streamKey), "MAXLEN", "~", .int(Int64(configuration.maxLength)), "*", "a", .bytes(bytes),

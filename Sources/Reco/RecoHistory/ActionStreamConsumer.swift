@@ -1,6 +1,5 @@
 import RecoCore
 import RecoRedis
-import RecoProtos
 import Logging
 import Synchronization
 
@@ -145,7 +144,7 @@ public final class ActionStreamConsumer: Sendable {
     /// Stores the entries' actions, then acknowledges every entry.
     private func consume(_ entries: [RESPValue], claimed: Bool) async throws {
         var ids: [RedisArgument] = []
-        var actions: [RecordedAction] = []
+        var actions: [StoredAction] = []
         var unreadable = 0
         for entry in entries {
             guard let parts = entry.array, parts.count == 2, let id = parts[0].bytes else { continue }
@@ -157,7 +156,7 @@ public final class ActionStreamConsumer: Sendable {
             actions.append(action)
         }
         guard !ids.isEmpty else { return }
-        let outcomes = try await store.append(actions)
+        let outcomes = try await store.append(stored: actions)
         try await redis.send(RedisCommand(["XACK", .text(configuration.streamKey), .text(configuration.group)] + ids))
         var round = Counts()
         for outcome in outcomes {
@@ -185,14 +184,11 @@ public final class ActionStreamConsumer: Sendable {
         }
     }
 
-    /// The action in an entry's field `a`.
-    private static func action(in fields: [RESPValue]) -> RecordedAction? {
+    /// The action in an entry's field `a`, with the bytes it came in.
+    private static func action(in fields: [RESPValue]) -> StoredAction? {
         var index = 0
         while index + 1 < fields.count {
-            if fields[index].string == "a", let bytes = fields[index + 1].bytes,
-               let message = try? Reco_V1_UserAction(serializedBytes: bytes) {
-                return try? ActionValidator().validate(message, nowMs: Int64.max / 2)
-            }
+            if fields[index].string == "a", let bytes = fields[index + 1].bytes { return StoredAction(bytes: bytes) }
             index += 2
         }
         return nil

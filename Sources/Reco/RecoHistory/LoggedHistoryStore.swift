@@ -58,7 +58,7 @@ public final class LoggedHistoryStore: HistoryStore {
         var replayed = 0
         let cut = try log.replay { message in
             replayed += 1
-            guard let action = try? ActionValidator().validate(message, nowMs: Int64.max / 2) else { return }
+            guard let action = StoredAction.action(from: message) else { return }
             _ = index.insert(action, cutoffMs: cutoff)
         }
         // Compact now only when the log holds records that are no longer live (expired, duplicate,

@@ -1,6 +1,5 @@
 import RecoCore
 import RecoRedis
-import RecoProtos
 import Courier
 
 /// The shared History store in Redis: any History replica answers any user.
@@ -68,17 +67,21 @@ public final class RedisHistoryStore: HistoryStore {
         """)
 
     public func append(_ actions: [RecordedAction]) async throws -> [AppendOutcome] {
+        try await append(stored: actions.map { action throws(RPCError) in try StoredAction(action) })
+    }
+
+    /// Stores actions already in their stored form (the bus's entries: their bytes become the
+    /// members as they are, without encoding them again).
+    func append(stored actions: [StoredAction]) async throws -> [AppendOutcome] {
         let cutoff = clock() - retentionMs
         var outcomes = [AppendOutcome](repeating: .expired, count: actions.count)
         var keys: [RedisArgument] = []
         var arguments: [RedisArgument] = [.int(retentionMs), .int(cutoff), .int(Int64(capacityPerKey))]
         var positions: [Int] = []
-        for (position, action) in actions.enumerated() where action.timestampMs >= cutoff {
+        for (position, stored) in actions.enumerated() where stored.action.timestampMs >= cutoff {
+            let action = stored.action
             let keywords = if case .keyword = action.target { true } else { false }
-            let member: [UInt8]
-            do { member = try action.message.serializedBytes() } catch {
-                throw RPCError(code: .internal, message: "history store: cannot encode the action: \(error)")
-            }
+            let member = stored.bytes
             keys += [
                 .text(eventKey(action.eventId)), .text(setKey("u:\(action.userId)", keywords: keywords)),
                 .text(setKey("s:\(action.sessionId)", keywords: keywords)),
@@ -137,9 +140,8 @@ public final class RedisHistoryStore: HistoryStore {
                 throw RPCError(code: .unavailable, message: "history store: redis: \(reply)")
             }
             for member in members {
-                guard let bytes = member.bytes, let message = try? Reco_V1_UserAction(serializedBytes: bytes),
-                      let action = try? ActionValidator().validate(message, nowMs: Int64.max / 2) else { continue }
-                actions.append(action)
+                guard let bytes = member.bytes, let stored = StoredAction(bytes: bytes) else { continue }
+                actions.append(stored.action)
             }
         }
         // Newest first across both kinds, as the embedded store answers.
