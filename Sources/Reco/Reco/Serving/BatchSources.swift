@@ -23,6 +23,26 @@ struct BatchSources: Sendable {
         return PartDateDirectory(root: root, fetcher: PostgresBatchFetcher(store: postgres, dataset: dataset, root: root))
     }
 
+    /// The active batch of `directory`: loaded now when its folders are written locally; when they
+    /// come from a source, loaded by a step appended to `loads` (fetching is asynchronous: `start`
+    /// runs the steps before the port opens). Logs "`name` loaded" with the batch's summary.
+    static func activeBatch<Batch: PartDateBatch>(
+        _ type: Batch.Type, named name: String, from directory: PartDateDirectory, logger: Logger,
+        metadata: Logger.Metadata = [:], deferringTo loads: inout [@Sendable () async throws -> Void]
+    ) throws -> ActiveBatch<Batch> {
+        let active = ActiveBatch<Batch>()
+        @Sendable func activate(_ batch: Batch) {
+            logger.info("\(name) loaded", metadata: batch.summary.merging(metadata) { $1 })
+            active.activate(batch)
+        }
+        if directory.fetcher == nil {
+            activate(try Batch.loadNewestGood(from: directory, logger: logger))
+        } else {
+            loads.append { activate(try await loadNewest(Batch.self, from: directory, logger: logger)) }
+        }
+        return active
+    }
+
     /// Fetches the newest complete part_date from the source, if there is one, then loads the
     /// newest good local part_date. A source that cannot be reached is logged at error and the
     /// newest local copy is loaded instead.

@@ -53,34 +53,14 @@ public final class RecoNode: Sendable {
         var batchLoads: [@Sendable () async throws -> Void] = []
         if runs(.similarity) {
             let directory = sources.directory(.embeddings)
-            let embeddings = ActiveBatch<EmbeddingTable>()
-            if directory.fetcher == nil {
-                let table = try EmbeddingTable.loadNewestGood(from: directory, logger: logger)
-                Self.logLoaded(table, logger: logger)
-                embeddings.activate(table)
-            } else {
-                batchLoads.append { [logger] in
-                    let table = try await BatchSources.loadNewest(EmbeddingTable.self, from: directory, logger: logger)
-                    Self.logLoaded(table, logger: logger)
-                    embeddings.activate(table)
-                }
-            }
+            let embeddings = try BatchSources.activeBatch(
+                EmbeddingTable.self, named: "embeddings", from: directory, logger: logger,
+                metadata: ["kernel": "\(VectorKernels.name)"], deferringTo: &batchLoads)
             services.append(SimilarityServiceProvider(embeddings: embeddings, directory: directory))
         }
         if runs(.candidates) {
             let directory = sources.directory(.candidates)
-            let candidates = ActiveBatch<CandidateBatch>()
-            if directory.fetcher == nil {
-                let batch = try CandidateBatch.loadNewestGood(from: directory, logger: logger)
-                logger.info("candidates loaded", metadata: batch.summary)
-                candidates.activate(batch)
-            } else {
-                batchLoads.append { [logger] in
-                    let batch = try await BatchSources.loadNewest(CandidateBatch.self, from: directory, logger: logger)
-                    logger.info("candidates loaded", metadata: batch.summary)
-                    candidates.activate(batch)
-                }
-            }
+            let candidates = try BatchSources.activeBatch(CandidateBatch.self, named: "candidates", from: directory, logger: logger, deferringTo: &batchLoads)
             services.append(CandidateServiceProvider(batches: candidates, directory: directory))
         }
         self.batchLoads = batchLoads
@@ -173,10 +153,6 @@ public final class RecoNode: Sendable {
             "services": "\(server.services.map(\.name).joined(separator: ","))",
         ])
         return port
-    }
-
-    private static func logLoaded(_ table: EmbeddingTable, logger: Logger) {
-        logger.info("embeddings loaded", metadata: table.summary.merging(["kernel": "\(VectorKernels.name)"]) { $1 })
     }
 
     /// SearchHome's health follows Candidates' (alone, the whole server's does too).
