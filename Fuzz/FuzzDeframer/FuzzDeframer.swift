@@ -4,6 +4,9 @@
 // throw RPCError; never crash, never deliver a message over the limit, and never deliver more
 // bytes than it was given unless they came compressed.
 import FuzzDriver
+// Internal types, so only in the fuzzing build (a debug build: a release build cannot import
+// them @testable, and the target does nothing there but say how to run it).
+#if FUZZING
 @testable import Courier
 import NIOCore
 
@@ -30,12 +33,16 @@ func deframe(_ bytes: UnsafeRawBufferPointer) {
     precondition(delivered <= bytes.count, "delivered more bytes than were received")
 }
 
+#endif
+
 @main
 struct FuzzDeframer {
     static func main() {
         fuzzMain("deframer") { data, size in
             guard let data else { return 0 }
+            #if FUZZING
             deframe(UnsafeRawBufferPointer(start: data, count: size))
+            #endif
             return 0
         }
     }

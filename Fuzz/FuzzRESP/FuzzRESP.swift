@@ -2,6 +2,9 @@
 // whose size comes from the first byte, as replies arrive split across socket reads. It must hand
 // out replies or throw RedisError; never crash, never hand out more bulk bytes than it was given.
 import FuzzDriver
+// Internal types, so only in the fuzzing build (a debug build: a release build cannot import
+// them @testable, and the target does nothing there but say how to run it).
+#if FUZZING
 @testable import RecoRedis
 
 func bulkBytes(_ value: RESPValue) -> Int {
@@ -33,12 +36,16 @@ func read(_ bytes: UnsafeRawBufferPointer) {
     precondition(handedOut <= bytes.count, "handed out more bytes than were received")
 }
 
+#endif
+
 @main
 struct FuzzRESP {
     static func main() {
         fuzzMain("resp") { data, size in
             guard let data else { return 0 }
+            #if FUZZING
             read(UnsafeRawBufferPointer(start: data, count: size))
+            #endif
             return 0
         }
     }
