@@ -28,7 +28,7 @@ cpp_client="$work/grpc-cpp-benchmark-client"
 
 sizes=(65536 1048576 4194240)
 declare -A label=([65536]="64 KiB" [1048576]="1 MiB" [4194240]="4 MiB")
-declare -A calls=([65536]=2000 [1048576]=300 [4194240]=80)
+declare -A calls=([65536]=4000 [1048576]=1000 [4194240]=250)
 
 # SimpleRequest bytes: payload.body of REQUEST bytes, response_size RESPONSE; .bin unframed (for
 # the clients), .grpc framed as a Length-Prefixed-Message (for h2load).

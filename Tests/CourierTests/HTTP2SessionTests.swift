@@ -81,6 +81,7 @@ struct HTTP2SessionTests {
 
     /// A large DATA payload leaves as slices of the buffer the stream was given (nghttp2's
     /// NO_COPY mode): no copy on its way to the socket, and the peer receives every byte in order.
+    /// The frame headers between the payloads are slices of one buffer per flush, not a buffer each.
     @Test func largeDataIsSentFromTheCallersBufferWithoutACopy() {
         final class Received { var data: [UInt8] = [] }
         let received = Received()
@@ -94,6 +95,7 @@ struct HTTP2SessionTests {
         stream?.write(message)
         stream?.finish(trailers: nil)
         var sharedStorage = 0
+        var framingChunks = 0
         // Back and forth until the server's windows let all of it through.
         for _ in 0..<20 where received.data.count < payload.count {
             var tail = ByteBufferAllocator().buffer(capacity: 1024)
@@ -102,6 +104,13 @@ struct HTTP2SessionTests {
             sharedStorage += chunks.filter { chunk in
                 chunk.withUnsafeReadableBytes { $0.baseAddress.map { messageBytes.contains(UnsafeRawPointer($0)) } ?? false }
             }.count
+            let flushStorage = tail.withVeryUnsafeBytes { UnsafeRawPointer($0.baseAddress!)..<UnsafeRawPointer($0.baseAddress! + $0.count) }
+            for chunk in chunks {
+                let base = chunk.withUnsafeReadableBytes { UnsafeRawPointer($0.baseAddress!) }
+                guard !messageBytes.contains(base) else { continue }
+                framingChunks += 1
+                #expect(flushStorage.contains(base), "a frame header went out in a buffer of its own")
+            }
             for chunk in chunks + [tail] { #expect(server.receive(chunk) == nil) }
             var reply = ByteBufferAllocator().buffer(capacity: 1024)
             #expect(server.takeOutbound(into: &reply))
@@ -109,6 +118,7 @@ struct HTTP2SessionTests {
         }
         #expect(received.data == payload)
         #expect(sharedStorage >= (200 << 10) / 16_384, "every full 16 KiB frame's payload is a slice of the message's own storage")
+        #expect(framingChunks == sharedStorage)
     }
 
     @Test func aClientSessionStartsWithThePrefaceAndOurSettings() {

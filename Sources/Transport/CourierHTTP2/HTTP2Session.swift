@@ -56,7 +56,9 @@ public final class HTTP2Session {
     @exclusivity(unchecked) public var sharedOutboundBudget: OutboundByteBudget?
     /// Where `takeOutbound` serialises frames, and where it hands buffers while it runs.
     @exclusivity(unchecked) private var sendBuffer = ByteBuffer()
-    @exclusivity(unchecked) private var uncopiedWrites: [ByteBuffer] = []
+    /// The DATA payloads sent without a copy during one `takeOutbound`, each with where it goes in
+    /// `sendBuffer`: after the bytes up to `cut` (its frame header the last of them).
+    @exclusivity(unchecked) private var uncopiedPayloads: [(cut: Int, payload: ByteBuffer)] = []
     /// The connection is gone (`closeAllStreams` ran): no stream may be opened any more, since
     /// nothing would ever close it.
     @exclusivity(unchecked) public private(set) var isClosed = false
@@ -159,11 +161,19 @@ public final class HTTP2Session {
         swap(&buffer, &sendBuffer)
         defer { swap(&buffer, &sendBuffer) }
         // The buffers go to `write` after nghttp2 is done: the closure is not stored (and not
-        // optional, which would make it escaping), so a flush allocates nothing for it.
+        // optional, which would make it escaping), so a flush allocates nothing for it. Only then
+        // is `sendBuffer` sliced at the cuts: a slice taken earlier would share its storage, and
+        // the next frame written to it would copy the whole buffer.
         defer {
-            if !uncopiedWrites.isEmpty {
-                for chunk in uncopiedWrites { write(chunk) }
-                uncopiedWrites.removeAll(keepingCapacity: true)
+            if !uncopiedPayloads.isEmpty {
+                var start = sendBuffer.readerIndex
+                for (cut, payload) in uncopiedPayloads {
+                    write(sendBuffer.getSlice(at: start, length: cut - start)!)
+                    write(payload)
+                    start = cut
+                }
+                sendBuffer.moveReaderIndex(to: start)
+                uncopiedPayloads.removeAll(keepingCapacity: true)
             }
         }
         while true {
@@ -176,13 +186,11 @@ public final class HTTP2Session {
     }
 
     /// A DATA frame sent without a copy (`NGHTTP2_DATA_FLAG_NO_COPY`): its 9-byte header, then
-    /// its payload as its own buffer.
+    /// its payload as its own buffer. One send buffer serves every frame of a flush (a 1 MiB
+    /// message is 64 frames at the default frame size): it is cut into slices once nghttp2 is done.
     func sendUncopied(frameHeader: UnsafeRawBufferPointer, payload: ByteBuffer) {
         sendBuffer.writeBytes(frameHeader)
-        uncopiedWrites.append(sendBuffer)
-        uncopiedWrites.append(payload)
-        // A fresh buffer: the one handed over is shared now, and writing to it would copy it.
-        sendBuffer = ByteBufferAllocator().buffer(capacity: 256)
+        uncopiedPayloads.append((sendBuffer.writerIndex, payload))
     }
 
     /// Whether the session has anything to send.
