@@ -4,9 +4,15 @@ import NIOCore
 /// The open loop on the connections' own event loops: each loop sends its share of the schedule
 /// (calls k, k + n, k + 2n, ... of n loops) as each comes due, from a timer on that loop, spread
 /// round robin over the loop's connections. One timer per loop, not per connection: a wake-up
-/// sends every call that has come due, so at high rates wake-ups are shared by many calls. No Swift task or continuation per call, so one core offers as much load as h2load's
-/// rate mode does, and the client is not what an overload test measures. How late each call left
-/// (its send lag) is reported, so a client that falls behind says so.
+/// sends every call that has come due, so at high rates wake-ups are shared by many calls. The
+/// calls of one wake-up go out together on one connection (up to `burstPerConnection`, then the
+/// next): one socket write for them, and one read for the server, where spreading them one per
+/// connection cost both ends a write and a read per call (measured at 60,000/s over 8
+/// connections: the client's CPU 16-18 µs per call, the server's 19.8, against 3.8 and 8.9 with
+/// h2load's rate mode, which sends ~25 calls per write). Over a run every connection still
+/// carries an equal share. No Swift task or continuation per call, so one core offers as much
+/// load as h2load's rate mode does, and the client is not what an overload test measures. How
+/// late each call left (its send lag) is reported, so a client that falls behind says so.
 struct EventLoopOpenLoop: Sendable {
     let callers: [EventLoopUnaryCaller]
     let method: MethodDescriptor
@@ -19,6 +25,8 @@ struct EventLoopOpenLoop: Sendable {
 
     /// The shortest wait between two wake-ups of a loop's sender.
     static let minimumSleep: Duration = .microseconds(250)
+    /// Most calls of one wake-up sent on one connection before the next takes over.
+    static let burstPerConnection = 16
 
     /// What the run tells its caller; every closure runs on a connection's event loop.
     struct Events: Sendable {
@@ -64,6 +72,8 @@ struct EventLoopOpenLoop: Sendable {
         let callers: [EventLoopUnaryCaller]
         let stride: Int
         var nextCaller = 0
+        /// Calls sent on `callers[nextCaller]` in this wake-up.
+        var burst = 0
         let maxInFlight: Int
         let events: Events
         let finished: CheckedContinuation<Void, Never>
@@ -94,6 +104,7 @@ struct EventLoopOpenLoop: Sendable {
                     // more than the calls; a wake-up sends every call that came due meanwhile, each
                     // charged from its own intended time (the delay shows in the send lag).
                     let sleep = max(intended - now, EventLoopOpenLoop.minimumSleep)
+                    if burst > 0 { rotate() }
                     callers[0].eventLoop.scheduleTask(in: sleep.timeAmount) { self.tick() }
                     return
                 }
@@ -106,7 +117,8 @@ struct EventLoopOpenLoop: Sendable {
                 inFlight += 1
                 events.sent(now - intended, measured)
                 let caller = callers[nextCaller]
-                nextCaller = nextCaller + 1 == callers.count ? 0 : nextCaller + 1
+                burst += 1
+                if burst == EventLoopOpenLoop.burstPerConnection { rotate() }
                 caller.call(load.method, framedRequest: load.framedRequest, options: load.options) { [self] result in
                     events.done(intended, measured, result)
                     inFlight -= 1
@@ -114,6 +126,12 @@ struct EventLoopOpenLoop: Sendable {
                 }
             }
             finishIfDone()
+        }
+
+        /// The next call goes to the next connection.
+        private func rotate() {
+            nextCaller = nextCaller + 1 == callers.count ? 0 : nextCaller + 1
+            burst = 0
         }
 
         private func finishIfDone() {
