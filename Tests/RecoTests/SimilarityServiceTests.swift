@@ -93,6 +93,39 @@ struct SimilarityServiceTests {
         }
     }
 
+    @Test("candidates in the fixed-width field, the varint one, or split over both: the same ranking")
+    func candidatesInEitherField() async throws {
+        let ids = Array(space.shopIds.prefix(200)) + [1, 2]
+        // `candidates` is sfixed64: 8 bytes per id on the wire, where the varint field takes 1-10.
+        var fixed = Reco_V1_RankByKeywordRequest()
+        fixed.candidates = ids
+        #expect(try fixed.serializedBytes().count == 1 + 2 + 8 * ids.count)
+        #expect(try Reco_V1_RankByKeywordRequest(serializedBytes: fixed.serializedBytes()).candidates == ids)
+        try await withSimilarity { similarity in
+            var varint = Reco_V1_RankByKeywordRequest()
+            varint.keyword = "키워드 7"
+            varint.candidateShopIds = ids
+            fixed.keyword = varint.keyword
+            var split = varint
+            split.candidates = Array(ids.prefix(120))
+            split.candidateShopIds = Array(ids.dropFirst(120))
+            let expected = try await similarity.rankByKeyword(varint)
+            #expect(expected.shops.count == 200 && expected.unknownShopIds == [1, 2])
+            for request in [fixed, split] {
+                let response = try await similarity.rankByKeyword(request)
+                #expect(response.shops.map(\.shopId) == expected.shops.map(\.shopId))
+                #expect(response.unknownShopIds == expected.unknownShopIds)
+            }
+            var history = Reco_V1_RankByHistoryRequest()
+            var item = Reco_V1_HistoryItem()
+            item.target = .keyword("키워드 7")
+            item.weight = 1
+            history.history = [item]
+            history.candidates = ids
+            #expect(try await similarity.rankByHistory(history).shops.map(\.shopId) == expected.shops.map(\.shopId))
+        }
+    }
+
     @Test("shop against candidates, and a raw vector; a wrong dimension is INVALID_ARGUMENT")
     func rankByShopAndVector() async throws {
         try await withSimilarity { similarity in

@@ -59,7 +59,7 @@ struct RPCCost: AsyncParsableCommand {
         historyRequest.userId = "user-0005"
         let fixedHistory = historyRequest
         var rankRequest = Reco_V1_RankByHistoryRequest()
-        rankRequest.candidateShopIds = Array(1001...1200)
+        rankRequest.candidates = Array(1001...1200)
         rankRequest.topK = 20
         for (index, keyword) in ["마라탕", "커피", "치킨"].enumerated() {
             var item = Reco_V1_HistoryItem()

@@ -34,7 +34,7 @@ struct SimilaritySplit: AsyncParsableCommand {
         var responses: [Reco_V1_RankResponse] = []
         let rank = time("rank in-process (table.rank + response message)") {
             responses = measured.map { request in
-                table.rank(keyword: request.keyword, candidates: request.candidateShopIds, topK: workload.topK)
+                table.rank(keyword: request.keyword, candidates: request.candidates, topK: workload.topK)
                     .map { Reco_V1_RankResponse($0, partDate: table.partDate) } ?? Reco_V1_RankResponse()
             }
         }
@@ -47,7 +47,7 @@ struct SimilaritySplit: AsyncParsableCommand {
             for offset in stride(from: 0, to: scratch.count, by: 64) { checksum &+= Int(scratch[offset]) }
             scratch[checksum & 0xFFFF] &+= 1
             let start = clock.now
-            checksum &+= table.rank(keyword: request.keyword, candidates: request.candidateShopIds, topK: workload.topK)?.shops.count ?? 0
+            checksum &+= table.rank(keyword: request.keyword, candidates: request.candidates, topK: workload.topK)?.shops.count ?? 0
             coldTotal += clock.now - start
         }
         Self.line("rank in-process, caches cold (table.rank only)", Self.micros(coldTotal) / Double(measured.count))

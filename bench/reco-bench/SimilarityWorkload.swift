@@ -23,7 +23,7 @@ struct SimilarityWorkload: ParsableArguments {
         draw(from: table, count: count).map { keyword, ids in
             var request = Reco_V1_RankByKeywordRequest()
             request.keyword = keyword
-            request.candidateShopIds = ids
+            request.candidates = ids
             request.topK = Int32(topK)
             return request
         }

@@ -31,33 +31,35 @@ extension CourierProtoFiles {
             "reco.v1.SimilarityService.LoadPartDate",
         ],
         descriptorBase64:
-            "ChhyZWNvL3YxL3NpbWlsYXJpdHkucHJvdG8SB3JlY28udjEaFHJlY28vdjEvY29tbW9uLnByb3RvInMKFFJhbmtCeUtleXdv" +
-            "cmRSZXF1ZXN0EhgKB2tleXdvcmQYASABKAlSB2tleXdvcmQSLAoSY2FuZGlkYXRlX3Nob3BfaWRzGAIgAygDUhBjYW5kaWRh" +
-            "dGVTaG9wSWRzEhMKBXRvcF9rGAMgASgFUgR0b3BLIm8KEVJhbmtCeVNob3BSZXF1ZXN0EhcKB3Nob3BfaWQYASABKANSBnNo" +
-            "b3BJZBIsChJjYW5kaWRhdGVfc2hvcF9pZHMYAiADKANSEGNhbmRpZGF0ZVNob3BJZHMSEwoFdG9wX2sYAyABKAVSBHRvcEsi" +
-            "iQEKFFJhbmtCeUhpc3RvcnlSZXF1ZXN0Ei4KB2hpc3RvcnkYASADKAsyFC5yZWNvLnYxLkhpc3RvcnlJdGVtUgdoaXN0b3J5" +
-            "EiwKEmNhbmRpZGF0ZV9zaG9wX2lkcxgCIAMoA1IQY2FuZGlkYXRlU2hvcElkcxITCgV0b3BfaxgDIAEoBVIEdG9wSyJwChNS" +
-            "YW5rQnlWZWN0b3JSZXF1ZXN0EhYKBnZlY3RvchgBIAMoAlIGdmVjdG9yEiwKEmNhbmRpZGF0ZV9zaG9wX2lkcxgCIAMoA1IQ" +
-            "Y2FuZGlkYXRlU2hvcElkcxITCgV0b3BfaxgDIAEoBVIEdG9wSyJeCgpTY29yZWRTaG9wEhcKB3Nob3BfaWQYASABKANSBnNo" +
-            "b3BJZBIUCgVzY29yZRgCIAEoAlIFc2NvcmUSIQoMZHJpdmVyX2luZGV4GAMgASgFUgtkcml2ZXJJbmRleCLgAQoMUmFua1Jl" +
-            "c3BvbnNlEikKBXNob3BzGAEgAygLMhMucmVjby52MS5TY29yZWRTaG9wUgVzaG9wcxIoChB1bmtub3duX3Nob3BfaWRzGAIg" +
-            "AygDUg51bmtub3duU2hvcElkcxIpChB1bmtub3duX2tleXdvcmRzGAMgAygJUg91bmtub3duS2V5d29yZHMSMwoWdW5rbm93" +
-            "bl9xdWVyeV9zaG9wX2lkcxgEIAMoA1ITdW5rbm93blF1ZXJ5U2hvcElkcxIbCglwYXJ0X2RhdGUYBSABKAlSCHBhcnREYXRl" +
-            "Ik8KHVJlcHJlc2VudGF0aXZlS2V5d29yZHNSZXF1ZXN0EhkKCHNob3BfaWRzGAEgAygDUgdzaG9wSWRzEhMKBXRvcF9rGAIg" +
-            "ASgFUgR0b3BLIj8KDVNjb3JlZEtleXdvcmQSGAoHa2V5d29yZBgBIAEoCVIHa2V5d29yZBIUCgVzY29yZRgCIAEoAlIFc2Nv" +
-            "cmUimwEKHlJlcHJlc2VudGF0aXZlS2V5d29yZHNSZXNwb25zZRIyCghrZXl3b3JkcxgBIAMoCzIWLnJlY28udjEuU2NvcmVk" +
-            "S2V5d29yZFIIa2V5d29yZHMSKAoQdW5rbm93bl9zaG9wX2lkcxgCIAMoA1IOdW5rbm93blNob3BJZHMSGwoJcGFydF9kYXRl" +
-            "GAMgASgJUghwYXJ0RGF0ZSIyChNMb2FkUGFydERhdGVSZXF1ZXN0EhsKCXBhcnRfZGF0ZRgBIAEoCVIIcGFydERhdGUiswEK" +
-            "FExvYWRQYXJ0RGF0ZVJlc3BvbnNlEhsKCXBhcnRfZGF0ZRgBIAEoCVIIcGFydERhdGUSFAoFc2hvcHMYAiABKANSBXNob3Bz" +
-            "EhoKCGtleXdvcmRzGAMgASgDUghrZXl3b3JkcxIeCgpkaW1lbnNpb25zGAQgASgFUgpkaW1lbnNpb25zEiwKEnByZXZpb3Vz" +
-            "X3BhcnRfZGF0ZRgFIAEoCVIQcHJldmlvdXNQYXJ0RGF0ZTLfAwoRU2ltaWxhcml0eVNlcnZpY2USRQoNUmFua0J5S2V5d29y" +
-            "ZBIdLnJlY28udjEuUmFua0J5S2V5d29yZFJlcXVlc3QaFS5yZWNvLnYxLlJhbmtSZXNwb25zZRI/CgpSYW5rQnlTaG9wEhou" +
-            "cmVjby52MS5SYW5rQnlTaG9wUmVxdWVzdBoVLnJlY28udjEuUmFua1Jlc3BvbnNlEkUKDVJhbmtCeUhpc3RvcnkSHS5yZWNv" +
-            "LnYxLlJhbmtCeUhpc3RvcnlSZXF1ZXN0GhUucmVjby52MS5SYW5rUmVzcG9uc2USQwoMUmFua0J5VmVjdG9yEhwucmVjby52" +
-            "MS5SYW5rQnlWZWN0b3JSZXF1ZXN0GhUucmVjby52MS5SYW5rUmVzcG9uc2USaQoWUmVwcmVzZW50YXRpdmVLZXl3b3JkcxIm" +
-            "LnJlY28udjEuUmVwcmVzZW50YXRpdmVLZXl3b3Jkc1JlcXVlc3QaJy5yZWNvLnYxLlJlcHJlc2VudGF0aXZlS2V5d29yZHNS" +
-            "ZXNwb25zZRJLCgxMb2FkUGFydERhdGUSHC5yZWNvLnYxLkxvYWRQYXJ0RGF0ZVJlcXVlc3QaHS5yZWNvLnYxLkxvYWRQYXJ0" +
-            "RGF0ZVJlc3BvbnNlYgZwcm90bzM=")
+            "ChhyZWNvL3YxL3NpbWlsYXJpdHkucHJvdG8SB3JlY28udjEaFHJlY28vdjEvY29tbW9uLnByb3RvIpMBChRSYW5rQnlLZXl3" +
+            "b3JkUmVxdWVzdBIYCgdrZXl3b3JkGAEgASgJUgdrZXl3b3JkEiwKEmNhbmRpZGF0ZV9zaG9wX2lkcxgCIAMoA1IQY2FuZGlk" +
+            "YXRlU2hvcElkcxIeCgpjYW5kaWRhdGVzGAQgAygQUgpjYW5kaWRhdGVzEhMKBXRvcF9rGAMgASgFUgR0b3BLIo8BChFSYW5r" +
+            "QnlTaG9wUmVxdWVzdBIXCgdzaG9wX2lkGAEgASgDUgZzaG9wSWQSLAoSY2FuZGlkYXRlX3Nob3BfaWRzGAIgAygDUhBjYW5k" +
+            "aWRhdGVTaG9wSWRzEh4KCmNhbmRpZGF0ZXMYBCADKBBSCmNhbmRpZGF0ZXMSEwoFdG9wX2sYAyABKAVSBHRvcEsiqQEKFFJh" +
+            "bmtCeUhpc3RvcnlSZXF1ZXN0Ei4KB2hpc3RvcnkYASADKAsyFC5yZWNvLnYxLkhpc3RvcnlJdGVtUgdoaXN0b3J5EiwKEmNh" +
+            "bmRpZGF0ZV9zaG9wX2lkcxgCIAMoA1IQY2FuZGlkYXRlU2hvcElkcxIeCgpjYW5kaWRhdGVzGAQgAygQUgpjYW5kaWRhdGVz" +
+            "EhMKBXRvcF9rGAMgASgFUgR0b3BLIpABChNSYW5rQnlWZWN0b3JSZXF1ZXN0EhYKBnZlY3RvchgBIAMoAlIGdmVjdG9yEiwK" +
+            "EmNhbmRpZGF0ZV9zaG9wX2lkcxgCIAMoA1IQY2FuZGlkYXRlU2hvcElkcxIeCgpjYW5kaWRhdGVzGAQgAygQUgpjYW5kaWRh" +
+            "dGVzEhMKBXRvcF9rGAMgASgFUgR0b3BLIl4KClNjb3JlZFNob3ASFwoHc2hvcF9pZBgBIAEoA1IGc2hvcElkEhQKBXNjb3Jl" +
+            "GAIgASgCUgVzY29yZRIhCgxkcml2ZXJfaW5kZXgYAyABKAVSC2RyaXZlckluZGV4IuABCgxSYW5rUmVzcG9uc2USKQoFc2hv" +
+            "cHMYASADKAsyEy5yZWNvLnYxLlNjb3JlZFNob3BSBXNob3BzEigKEHVua25vd25fc2hvcF9pZHMYAiADKANSDnVua25vd25T" +
+            "aG9wSWRzEikKEHVua25vd25fa2V5d29yZHMYAyADKAlSD3Vua25vd25LZXl3b3JkcxIzChZ1bmtub3duX3F1ZXJ5X3Nob3Bf" +
+            "aWRzGAQgAygDUhN1bmtub3duUXVlcnlTaG9wSWRzEhsKCXBhcnRfZGF0ZRgFIAEoCVIIcGFydERhdGUiTwodUmVwcmVzZW50" +
+            "YXRpdmVLZXl3b3Jkc1JlcXVlc3QSGQoIc2hvcF9pZHMYASADKANSB3Nob3BJZHMSEwoFdG9wX2sYAiABKAVSBHRvcEsiPwoN" +
+            "U2NvcmVkS2V5d29yZBIYCgdrZXl3b3JkGAEgASgJUgdrZXl3b3JkEhQKBXNjb3JlGAIgASgCUgVzY29yZSKbAQoeUmVwcmVz" +
+            "ZW50YXRpdmVLZXl3b3Jkc1Jlc3BvbnNlEjIKCGtleXdvcmRzGAEgAygLMhYucmVjby52MS5TY29yZWRLZXl3b3JkUghrZXl3" +
+            "b3JkcxIoChB1bmtub3duX3Nob3BfaWRzGAIgAygDUg51bmtub3duU2hvcElkcxIbCglwYXJ0X2RhdGUYAyABKAlSCHBhcnRE" +
+            "YXRlIjIKE0xvYWRQYXJ0RGF0ZVJlcXVlc3QSGwoJcGFydF9kYXRlGAEgASgJUghwYXJ0RGF0ZSKzAQoUTG9hZFBhcnREYXRl" +
+            "UmVzcG9uc2USGwoJcGFydF9kYXRlGAEgASgJUghwYXJ0RGF0ZRIUCgVzaG9wcxgCIAEoA1IFc2hvcHMSGgoIa2V5d29yZHMY" +
+            "AyABKANSCGtleXdvcmRzEh4KCmRpbWVuc2lvbnMYBCABKAVSCmRpbWVuc2lvbnMSLAoScHJldmlvdXNfcGFydF9kYXRlGAUg" +
+            "ASgJUhBwcmV2aW91c1BhcnREYXRlMt8DChFTaW1pbGFyaXR5U2VydmljZRJFCg1SYW5rQnlLZXl3b3JkEh0ucmVjby52MS5S" +
+            "YW5rQnlLZXl3b3JkUmVxdWVzdBoVLnJlY28udjEuUmFua1Jlc3BvbnNlEj8KClJhbmtCeVNob3ASGi5yZWNvLnYxLlJhbmtC" +
+            "eVNob3BSZXF1ZXN0GhUucmVjby52MS5SYW5rUmVzcG9uc2USRQoNUmFua0J5SGlzdG9yeRIdLnJlY28udjEuUmFua0J5SGlz" +
+            "dG9yeVJlcXVlc3QaFS5yZWNvLnYxLlJhbmtSZXNwb25zZRJDCgxSYW5rQnlWZWN0b3ISHC5yZWNvLnYxLlJhbmtCeVZlY3Rv" +
+            "clJlcXVlc3QaFS5yZWNvLnYxLlJhbmtSZXNwb25zZRJpChZSZXByZXNlbnRhdGl2ZUtleXdvcmRzEiYucmVjby52MS5SZXBy" +
+            "ZXNlbnRhdGl2ZUtleXdvcmRzUmVxdWVzdBonLnJlY28udjEuUmVwcmVzZW50YXRpdmVLZXl3b3Jkc1Jlc3BvbnNlEksKDExv" +
+            "YWRQYXJ0RGF0ZRIcLnJlY28udjEuTG9hZFBhcnREYXRlUmVxdWVzdBodLnJlY28udjEuTG9hZFBhcnREYXRlUmVzcG9uc2Vi" +
+            "BnByb3RvMw==")
 }
 
 /// `reco.v1.RankByKeywordRequest`
@@ -65,6 +67,7 @@ public struct Reco_V1_RankByKeywordRequest: ProtobufMessage {
     public var keyword: String = ""
     public var candidateShopIds: [Int64] = []
     public var topK: Int32 = 0
+    public var candidates: [Int64] = []
     /// Fields received that this schema does not know; re-encoded unchanged.
     public var unknownFields: [ProtobufUnknownField] = []
 
@@ -80,6 +83,7 @@ public struct Reco_V1_RankByKeywordRequest: ProtobufMessage {
         self.keyword = try r.string(0)
         self.candidateShopIds = r.repeatedScalar(1, as: Int64.self)
         self.topK = r.scalar(2, as: Int32.self)
+        self.candidates = r.repeatedScalar(3, as: Int64.self)
         self.unknownFields = r.unknownFields()
     }
 
@@ -87,6 +91,7 @@ public struct Reco_V1_RankByKeywordRequest: ProtobufMessage {
         try w.setString(0, keyword)
         w.setRepeatedScalar(1, candidateShopIds)
         w.setScalar(2, topK)
+        w.setRepeatedScalar(3, candidates)
         w.setUnknownFields(unknownFields)
     }
 }
@@ -96,6 +101,7 @@ public struct Reco_V1_RankByShopRequest: ProtobufMessage {
     public var shopId: Int64 = 0
     public var candidateShopIds: [Int64] = []
     public var topK: Int32 = 0
+    public var candidates: [Int64] = []
     /// Fields received that this schema does not know; re-encoded unchanged.
     public var unknownFields: [ProtobufUnknownField] = []
 
@@ -111,6 +117,7 @@ public struct Reco_V1_RankByShopRequest: ProtobufMessage {
         self.shopId = r.scalar(0, as: Int64.self)
         self.candidateShopIds = r.repeatedScalar(1, as: Int64.self)
         self.topK = r.scalar(2, as: Int32.self)
+        self.candidates = r.repeatedScalar(3, as: Int64.self)
         self.unknownFields = r.unknownFields()
     }
 
@@ -118,6 +125,7 @@ public struct Reco_V1_RankByShopRequest: ProtobufMessage {
         w.setScalar(0, shopId)
         w.setRepeatedScalar(1, candidateShopIds)
         w.setScalar(2, topK)
+        w.setRepeatedScalar(3, candidates)
         w.setUnknownFields(unknownFields)
     }
 }
@@ -127,6 +135,7 @@ public struct Reco_V1_RankByHistoryRequest: ProtobufMessage {
     public var history: [Reco_V1_HistoryItem] = []
     public var candidateShopIds: [Int64] = []
     public var topK: Int32 = 0
+    public var candidates: [Int64] = []
     /// Fields received that this schema does not know; re-encoded unchanged.
     public var unknownFields: [ProtobufUnknownField] = []
 
@@ -142,6 +151,7 @@ public struct Reco_V1_RankByHistoryRequest: ProtobufMessage {
         self.history = try r.repeatedMessage(0, as: Reco_V1_HistoryItem.self)
         self.candidateShopIds = r.repeatedScalar(1, as: Int64.self)
         self.topK = r.scalar(2, as: Int32.self)
+        self.candidates = r.repeatedScalar(3, as: Int64.self)
         self.unknownFields = r.unknownFields()
     }
 
@@ -149,6 +159,7 @@ public struct Reco_V1_RankByHistoryRequest: ProtobufMessage {
         try w.setRepeatedMessage(0, history)
         w.setRepeatedScalar(1, candidateShopIds)
         w.setScalar(2, topK)
+        w.setRepeatedScalar(3, candidates)
         w.setUnknownFields(unknownFields)
     }
 }
@@ -158,6 +169,7 @@ public struct Reco_V1_RankByVectorRequest: ProtobufMessage {
     public var vector: [Float] = []
     public var candidateShopIds: [Int64] = []
     public var topK: Int32 = 0
+    public var candidates: [Int64] = []
     /// Fields received that this schema does not know; re-encoded unchanged.
     public var unknownFields: [ProtobufUnknownField] = []
 
@@ -173,6 +185,7 @@ public struct Reco_V1_RankByVectorRequest: ProtobufMessage {
         self.vector = r.repeatedScalar(0, as: Float.self)
         self.candidateShopIds = r.repeatedScalar(1, as: Int64.self)
         self.topK = r.scalar(2, as: Int32.self)
+        self.candidates = r.repeatedScalar(3, as: Int64.self)
         self.unknownFields = r.unknownFields()
     }
 
@@ -180,6 +193,7 @@ public struct Reco_V1_RankByVectorRequest: ProtobufMessage {
         w.setRepeatedScalar(0, vector)
         w.setRepeatedScalar(1, candidateShopIds)
         w.setScalar(2, topK)
+        w.setRepeatedScalar(3, candidates)
         w.setUnknownFields(unknownFields)
     }
 }

@@ -124,7 +124,7 @@ public struct SearchHomeServiceProvider: Reco_V1_SearchHomeService.ServiceProtoc
         }
         var request = Reco_V1_RankByHistoryRequest()
         request.history = items
-        request.candidateShopIds = candidates.shopIds
+        request.candidates = candidates.shopIds
         // Only the best `limit` come back: the scored ones lead the answer, whatever follows them.
         request.topK = Int32(limit)
         let ranking: Reco_V1_RankResponse

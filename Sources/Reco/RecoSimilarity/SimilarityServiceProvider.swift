@@ -28,8 +28,8 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
 
     public func rankByKeyword(request: Reco_V1_RankByKeywordRequest, context: ServerContext) throws -> Reco_V1_RankResponse {
         let table = try activeTable()
-        guard let ranking = table.rank(keyword: request.keyword, candidates: request.candidateShopIds, topK: try topK(request.topK)) else {
-            var response = Self.unranked(request.candidateShopIds, table: table)
+        guard let ranking = table.rank(keyword: request.keyword, candidates: request.allCandidates, topK: try topK(request.topK)) else {
+            var response = Self.unranked(request.allCandidates, table: table)
             response.unknownKeywords = [KeywordNormalizer.normalize(request.keyword)]
             return response
         }
@@ -38,8 +38,8 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
 
     public func rankByShop(request: Reco_V1_RankByShopRequest, context: ServerContext) throws -> Reco_V1_RankResponse {
         let table = try activeTable()
-        guard let ranking = table.rank(shopId: request.shopId, candidates: request.candidateShopIds, topK: try topK(request.topK)) else {
-            var response = Self.unranked(request.candidateShopIds, table: table)
+        guard let ranking = table.rank(shopId: request.shopId, candidates: request.allCandidates, topK: try topK(request.topK)) else {
+            var response = Self.unranked(request.allCandidates, table: table)
             response.unknownQueryShopIds = [request.shopId]
             return response
         }
@@ -56,7 +56,7 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
             throw RPCError(code: .invalidArgument, message: "vector: every component must be a finite number")
         }
         let query = VectorMatrix(rows: 1, dimensions: table.dimensions, values: request.vector)
-        let ranking = table.rank(query: query.row(0), candidates: request.candidateShopIds, topK: try topK(request.topK))
+        let ranking = table.rank(query: query.row(0), candidates: request.allCandidates, topK: try topK(request.topK))
         return withExtendedLifetime(query) { Self.response(ranking, table: table) }
     }
 
@@ -85,9 +85,9 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
         }
         var response: Reco_V1_RankResponse
         if queries.isEmpty {
-            response = Self.unranked(request.candidateShopIds, table: table)
+            response = Self.unranked(request.allCandidates, table: table)
         } else {
-            var ranking = table.rank(queries: queries, candidates: request.candidateShopIds, topK: try topK(request.topK))
+            var ranking = table.rank(queries: queries, candidates: request.allCandidates, topK: try topK(request.topK))
             for index in ranking.shops.indices { ranking.shops[index].driverIndex = queryIndexes[ranking.shops[index].driverIndex] }
             response = Self.response(ranking, table: table)
         }

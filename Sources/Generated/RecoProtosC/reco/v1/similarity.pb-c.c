@@ -502,7 +502,7 @@ void   reco__v1__load_part_date_response__free_unpacked
   assert(message->base.descriptor == &reco__v1__load_part_date_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor reco__v1__rank_by_keyword_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor reco__v1__rank_by_keyword_request__field_descriptors[4] =
 {
   {
     "keyword",
@@ -540,16 +540,29 @@ static const ProtobufCFieldDescriptor reco__v1__rank_by_keyword_request__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "candidates",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_SFIXED64,
+    offsetof(Reco__V1__RankByKeywordRequest, n_candidates),
+    offsetof(Reco__V1__RankByKeywordRequest, candidates),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned reco__v1__rank_by_keyword_request__field_indices_by_name[] = {
   1,   /* field[1] = candidate_shop_ids */
+  3,   /* field[3] = candidates */
   0,   /* field[0] = keyword */
   2,   /* field[2] = top_k */
 };
 static const ProtobufCIntRange reco__v1__rank_by_keyword_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor reco__v1__rank_by_keyword_request__descriptor =
 {
@@ -559,14 +572,14 @@ const ProtobufCMessageDescriptor reco__v1__rank_by_keyword_request__descriptor =
   "Reco__V1__RankByKeywordRequest",
   "reco.v1",
   sizeof(Reco__V1__RankByKeywordRequest),
-  3,
+  4,
   reco__v1__rank_by_keyword_request__field_descriptors,
   reco__v1__rank_by_keyword_request__field_indices_by_name,
   1,  reco__v1__rank_by_keyword_request__number_ranges,
   (ProtobufCMessageInit) reco__v1__rank_by_keyword_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor reco__v1__rank_by_shop_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor reco__v1__rank_by_shop_request__field_descriptors[4] =
 {
   {
     "shop_id",
@@ -604,16 +617,29 @@ static const ProtobufCFieldDescriptor reco__v1__rank_by_shop_request__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "candidates",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_SFIXED64,
+    offsetof(Reco__V1__RankByShopRequest, n_candidates),
+    offsetof(Reco__V1__RankByShopRequest, candidates),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned reco__v1__rank_by_shop_request__field_indices_by_name[] = {
   1,   /* field[1] = candidate_shop_ids */
+  3,   /* field[3] = candidates */
   0,   /* field[0] = shop_id */
   2,   /* field[2] = top_k */
 };
 static const ProtobufCIntRange reco__v1__rank_by_shop_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor reco__v1__rank_by_shop_request__descriptor =
 {
@@ -623,14 +649,14 @@ const ProtobufCMessageDescriptor reco__v1__rank_by_shop_request__descriptor =
   "Reco__V1__RankByShopRequest",
   "reco.v1",
   sizeof(Reco__V1__RankByShopRequest),
-  3,
+  4,
   reco__v1__rank_by_shop_request__field_descriptors,
   reco__v1__rank_by_shop_request__field_indices_by_name,
   1,  reco__v1__rank_by_shop_request__number_ranges,
   (ProtobufCMessageInit) reco__v1__rank_by_shop_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor reco__v1__rank_by_history_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor reco__v1__rank_by_history_request__field_descriptors[4] =
 {
   {
     "history",
@@ -668,16 +694,29 @@ static const ProtobufCFieldDescriptor reco__v1__rank_by_history_request__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "candidates",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_SFIXED64,
+    offsetof(Reco__V1__RankByHistoryRequest, n_candidates),
+    offsetof(Reco__V1__RankByHistoryRequest, candidates),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned reco__v1__rank_by_history_request__field_indices_by_name[] = {
   1,   /* field[1] = candidate_shop_ids */
+  3,   /* field[3] = candidates */
   0,   /* field[0] = history */
   2,   /* field[2] = top_k */
 };
 static const ProtobufCIntRange reco__v1__rank_by_history_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor reco__v1__rank_by_history_request__descriptor =
 {
@@ -687,14 +726,14 @@ const ProtobufCMessageDescriptor reco__v1__rank_by_history_request__descriptor =
   "Reco__V1__RankByHistoryRequest",
   "reco.v1",
   sizeof(Reco__V1__RankByHistoryRequest),
-  3,
+  4,
   reco__v1__rank_by_history_request__field_descriptors,
   reco__v1__rank_by_history_request__field_indices_by_name,
   1,  reco__v1__rank_by_history_request__number_ranges,
   (ProtobufCMessageInit) reco__v1__rank_by_history_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor reco__v1__rank_by_vector_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor reco__v1__rank_by_vector_request__field_descriptors[4] =
 {
   {
     "vector",
@@ -732,16 +771,29 @@ static const ProtobufCFieldDescriptor reco__v1__rank_by_vector_request__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "candidates",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_SFIXED64,
+    offsetof(Reco__V1__RankByVectorRequest, n_candidates),
+    offsetof(Reco__V1__RankByVectorRequest, candidates),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned reco__v1__rank_by_vector_request__field_indices_by_name[] = {
   1,   /* field[1] = candidate_shop_ids */
+  3,   /* field[3] = candidates */
   2,   /* field[2] = top_k */
   0,   /* field[0] = vector */
 };
 static const ProtobufCIntRange reco__v1__rank_by_vector_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor reco__v1__rank_by_vector_request__descriptor =
 {
@@ -751,7 +803,7 @@ const ProtobufCMessageDescriptor reco__v1__rank_by_vector_request__descriptor =
   "Reco__V1__RankByVectorRequest",
   "reco.v1",
   sizeof(Reco__V1__RankByVectorRequest),
-  3,
+  4,
   reco__v1__rank_by_vector_request__field_descriptors,
   reco__v1__rank_by_vector_request__field_indices_by_name,
   1,  reco__v1__rank_by_vector_request__number_ranges,

@@ -38,8 +38,18 @@ struct  Reco__V1__RankByKeywordRequest
 {
   ProtobufCMessage base;
   char *keyword;
+  /*
+   * The candidate shops, as varints. Kept for callers written before `candidates`; when both are
+   * given, the candidates are those of `candidates`, then these.
+   */
   size_t n_candidate_shop_ids;
   int64_t *candidate_shop_ids;
+  /*
+   * The candidate shops as fixed 8-byte ids (what Courier's SearchHome sends): packed and unpacked
+   * as one copy, where a thousand varint ids cost 10-15 us to encode and 9-13 us to decode.
+   */
+  size_t n_candidates;
+  int64_t *candidates;
   /*
    * How many to return; 0 means all known candidates.
    */
@@ -47,20 +57,30 @@ struct  Reco__V1__RankByKeywordRequest
 };
 #define RECO__V1__RANK_BY_KEYWORD_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&reco__v1__rank_by_keyword_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL, 0 }
+    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0 }
 
 
 struct  Reco__V1__RankByShopRequest
 {
   ProtobufCMessage base;
   int64_t shop_id;
+  /*
+   * The candidate shops, as varints. Kept for callers written before `candidates`; when both are
+   * given, the candidates are those of `candidates`, then these.
+   */
   size_t n_candidate_shop_ids;
   int64_t *candidate_shop_ids;
+  /*
+   * The candidate shops as fixed 8-byte ids (what Courier's SearchHome sends): packed and unpacked
+   * as one copy, where a thousand varint ids cost 10-15 us to encode and 9-13 us to decode.
+   */
+  size_t n_candidates;
+  int64_t *candidates;
   int32_t top_k;
 };
 #define RECO__V1__RANK_BY_SHOP_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&reco__v1__rank_by_shop_request__descriptor) \
-    , 0, 0,NULL, 0 }
+    , 0, 0,NULL, 0,NULL, 0 }
 
 
 struct  Reco__V1__RankByHistoryRequest
@@ -68,13 +88,23 @@ struct  Reco__V1__RankByHistoryRequest
   ProtobufCMessage base;
   size_t n_history;
   Reco__V1__HistoryItem **history;
+  /*
+   * The candidate shops, as varints. Kept for callers written before `candidates`; when both are
+   * given, the candidates are those of `candidates`, then these.
+   */
   size_t n_candidate_shop_ids;
   int64_t *candidate_shop_ids;
+  /*
+   * The candidate shops as fixed 8-byte ids (what Courier's SearchHome sends): packed and unpacked
+   * as one copy, where a thousand varint ids cost 10-15 us to encode and 9-13 us to decode.
+   */
+  size_t n_candidates;
+  int64_t *candidates;
   int32_t top_k;
 };
 #define RECO__V1__RANK_BY_HISTORY_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&reco__v1__rank_by_history_request__descriptor) \
-    , 0,NULL, 0,NULL, 0 }
+    , 0,NULL, 0,NULL, 0,NULL, 0 }
 
 
 struct  Reco__V1__RankByVectorRequest
@@ -82,13 +112,23 @@ struct  Reco__V1__RankByVectorRequest
   ProtobufCMessage base;
   size_t n_vector;
   float *vector;
+  /*
+   * The candidate shops, as varints. Kept for callers written before `candidates`; when both are
+   * given, the candidates are those of `candidates`, then these.
+   */
   size_t n_candidate_shop_ids;
   int64_t *candidate_shop_ids;
+  /*
+   * The candidate shops as fixed 8-byte ids (what Courier's SearchHome sends): packed and unpacked
+   * as one copy, where a thousand varint ids cost 10-15 us to encode and 9-13 us to decode.
+   */
+  size_t n_candidates;
+  int64_t *candidates;
   int32_t top_k;
 };
 #define RECO__V1__RANK_BY_VECTOR_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&reco__v1__rank_by_vector_request__descriptor) \
-    , 0,NULL, 0,NULL, 0 }
+    , 0,NULL, 0,NULL, 0,NULL, 0 }
 
 
 struct  Reco__V1__ScoredShop
