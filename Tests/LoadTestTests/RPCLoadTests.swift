@@ -54,6 +54,32 @@ struct RPCLoadTests {
         #expect(withDeadline ? with >= 20 && without == 0 : with == 0 && without >= 20)
     }
 
+    @Test("open loop over several connections: each carries its share (a wake-up's calls go out together on one, then the next)")
+    func openLoopSharesConnections() async throws {
+        let peers = PeersSeen()
+        // Every call must reach the handler to be counted: no shedding by admission control.
+        var serverConfiguration = ServerConfiguration()
+        serverConfiguration.concurrencyLimit = nil
+        let server = Server(services: [BenchmarkServiceProvider()], configuration: serverConfiguration, interceptors: [peers])
+        let result = try await server.serving { port in
+            var configuration = ChannelConfiguration()
+            configuration.connections = 4
+            return try await GRPCChannel(host: "127.0.0.1", port: port, configuration: configuration).closing { channel in
+                await RPCLoad(channel: channel, method: method, request: request, settings: .init(
+                    total: nil, duration: .seconds(1), warmup: .zero, rate: 2000, workers: 1, deadline: .seconds(30),
+                    maxInFlight: 2000)).run(progress: false)
+            }
+        }
+        #expect(result.latency.errors.isEmpty && result.dropped == 0, "errors \(result.latency.errors), dropped \(result.dropped)")
+        let counts = peers.counts
+        #expect(counts.count == 4, "calls came over \(counts.count) connections")
+        let total = counts.values.reduce(0, +)
+        #expect(total >= result.sent)
+        for (peer, calls) in counts {
+            #expect(abs(calls - total / 4) <= total / 20, "\(peer) carried \(calls) of \(total)")
+        }
+    }
+
     @Test("open loop by duration: the schedule's count is sent, and errors are counted by status")
     func openLoop() async throws {
         try await withInteropServer { port in
@@ -95,6 +121,18 @@ private final class DeadlinesSeen: ServerInterceptor {
         state.withLock { counts in
             if context.deadline == nil { counts.without += 1 } else { counts.with += 1 }
         }
+        try await next(context)
+    }
+}
+
+/// How many calls arrived over each client connection (by its address).
+private final class PeersSeen: ServerInterceptor {
+    private let state = Mutex([String: Int]())
+
+    var counts: [String: Int] { state.withLock { $0 } }
+
+    func intercept(context: ServerContext, next: (ServerContext) async throws -> Void) async throws {
+        state.withLock { $0[context.peer, default: 0] += 1 }
         try await next(context)
     }
 }
