@@ -2,8 +2,8 @@
 import NIOCore
 
 /// The open loop on the connections' own event loops: each loop sends its share of the schedule
-/// (calls k, k + n, k + 2n, ... of n loops) as each comes due, from a timer on that loop, spread
-/// round robin over the loop's connections. One timer per loop, not per connection: a wake-up
+/// (calls k, k + n, k + 2n, ... of n loops) as each comes due, from a timer on that loop, over
+/// the loop's connections in turn. One timer per loop, not per connection: a wake-up
 /// sends every call that has come due, so at high rates wake-ups are shared by many calls. The
 /// calls of one wake-up go out together on one connection (up to `burstPerConnection`, then the
 /// next): one socket write for them, and one read for the server, where spreading them one per

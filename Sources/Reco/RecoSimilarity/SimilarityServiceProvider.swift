@@ -28,8 +28,9 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
 
     public func rankByKeyword(request: Reco_V1_RankByKeywordRequest, context: ServerContext) throws -> Reco_V1_RankResponse {
         let table = try activeTable()
-        guard let ranking = table.rank(keyword: request.keyword, candidates: request.allCandidates, topK: try topK(request.topK)) else {
-            var response = Self.unranked(request.allCandidates, table: table)
+        let candidates = request.allCandidates
+        guard let ranking = table.rank(keyword: request.keyword, candidates: candidates, topK: try topK(request.topK)) else {
+            var response = Self.unranked(candidates, table: table)
             response.unknownKeywords = [KeywordNormalizer.normalize(request.keyword)]
             return response
         }
@@ -38,8 +39,9 @@ public struct SimilarityServiceProvider: Reco_V1_SimilarityService.ServiceProtoc
 
     public func rankByShop(request: Reco_V1_RankByShopRequest, context: ServerContext) throws -> Reco_V1_RankResponse {
         let table = try activeTable()
-        guard let ranking = table.rank(shopId: request.shopId, candidates: request.allCandidates, topK: try topK(request.topK)) else {
-            var response = Self.unranked(request.allCandidates, table: table)
+        let candidates = request.allCandidates
+        guard let ranking = table.rank(shopId: request.shopId, candidates: candidates, topK: try topK(request.topK)) else {
+            var response = Self.unranked(candidates, table: table)
             response.unknownQueryShopIds = [request.shopId]
             return response
         }
