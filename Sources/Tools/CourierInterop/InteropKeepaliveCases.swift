@@ -21,33 +21,33 @@ extension InteropNetworkCase {
 
     /// Far more often than gRPC servers allow (5 minutes), with a call open.
     static func keepaliveTooManyPings(target: ChannelTarget, configuration: ChannelConfiguration) async throws -> String? {
-        let channel = keepaliveChannel(target, configuration, interval: .milliseconds(100), timeout: .seconds(5))
-        defer { Task { await channel.close() } }
-        do {
-            try await idleCall(on: channel, deadline: .seconds(20))
-        } catch let error as RPCError where error.code == .unavailable
-            && (error.message.contains("ENHANCE_YOUR_CALM") || error.message.lowercased().contains("too many pings")) {
-            // Courier and grpc-go end the connection with GOAWAY; gRPC's C core (grpcio) also ends
-            // the call with its own status, "Too many pings".
-            return error.message
+        try await keepaliveChannel(target, configuration, interval: .milliseconds(100), timeout: .seconds(5)).closing { channel in
+            do {
+                try await idleCall(on: channel, deadline: .seconds(20))
+            } catch let error as RPCError where error.code == .unavailable
+                && (error.message.contains("ENHANCE_YOUR_CALM") || error.message.lowercased().contains("too many pings")) {
+                // Courier and grpc-go end the connection with GOAWAY; gRPC's C core (grpcio) also
+                // ends the call with its own status, "Too many pings".
+                return error.message
+            }
+            throw InteropFailure("the call ended OK")
         }
-        throw InteropFailure("the call ended OK")
     }
 
     /// Found dead within interval + timeout (3.3 s; 15 s allowed), long before the 60 s deadline.
     static func keepaliveDeadServer(target: ChannelTarget, configuration: ChannelConfiguration) async throws -> String? {
-        let channel = keepaliveChannel(target, configuration, interval: .milliseconds(300), timeout: .seconds(3))
-        defer { Task { await channel.close() } }
-        try await InteropTestCase.emptyUnary.run(on: channel)
-        print("READY")
-        let started = ContinuousClock.now
-        do {
-            try await idleCall(on: channel, deadline: .seconds(60))
-        } catch let error as RPCError where error.code == .unavailable && error.message.contains("keepalive") {
-            let elapsed = ContinuousClock.now - started
-            try expect(elapsed < .seconds(15), "found only after \(elapsed)")
-            return "after \(elapsed): \(error.message)"
+        try await keepaliveChannel(target, configuration, interval: .milliseconds(300), timeout: .seconds(3)).closing { channel in
+            try await InteropTestCase.emptyUnary.run(on: channel)
+            print("READY")
+            let started = ContinuousClock.now
+            do {
+                try await idleCall(on: channel, deadline: .seconds(60))
+            } catch let error as RPCError where error.code == .unavailable && error.message.contains("keepalive") {
+                let elapsed = ContinuousClock.now - started
+                try expect(elapsed < .seconds(15), "found only after \(elapsed)")
+                return "after \(elapsed): \(error.message)"
+            }
+            throw InteropFailure("the call ended OK")
         }
-        throw InteropFailure("the call ended OK")
     }
 }
