@@ -43,7 +43,7 @@ for rate in "${rates[@]}"; do
   h2_server=$(( $(cpu_ticks $server) - server_before )); h2_client=$(( $(self_ticks) - client_before ))
   server_before=$(cpu_ticks $server); client_before=$(self_ticks)
   taskset -c 1 "$bin/loadtest" rpc --target 127.0.0.1:$port --method grpc.testing.BenchmarkService/UnaryCall \
-    --data-hex "$request_hex" --rate "$rate" --duration ${seconds}s --warmup 1s --connections 8 --threads 1 ${LOADTEST_FLAGS:-} --json > "$work/lt.json"
+    --data-hex "$request_hex" --rate "$rate" --duration ${seconds}s --warmup 0s --connections 8 --threads 1 ${LOADTEST_FLAGS:-} --json > "$work/lt.json"
   lt_server=$(( $(cpu_ticks $server) - server_before )); lt_client=$(( $(self_ticks) - client_before ))
   python3 - "$rate" "$h2" "$work/lt.json" "$seconds" "$h2_client" "$h2_server" "$lt_client" "$lt_server" <<'PY'
 import json, sys
@@ -51,9 +51,9 @@ rate, h2, path, seconds = sys.argv[1], float(sys.argv[2]), sys.argv[3], float(sy
 h2_client, h2_server, lt_client, lt_server = (int(t) * 1e4 for t in sys.argv[5:9])  # ticks -> µs
 s = json.load(open(path))
 lag = s.get("send_lag_ms") or {}
-h2_calls = max(h2 * seconds, 1)
-# loadtest's warm-up second also ran calls: count them at the measured rate.
-lt_calls = max(s["throughput_per_second"] * (seconds + 1), 1)
+# Every call each client made (neither warms up): h2load's -n, loadtest's answered and failed ones.
+h2_calls = max(int(rate) * seconds, 1)
+lt_calls = max(s["ok"] + sum(s["errors"].values()), 1)
 print(f"{rate:>8}   {h2:>14,.0f}   {s['throughput_per_second']:>13,.0f}   {s['latency_ms']['p99']:>15.3f}   "
       f"{lag.get('p99', float('nan')):>15.3f}   {sum(s['errors'].values()) + s['dropped']:>6}   "
       f"{h2_client / h2_calls:>6.1f}  {h2_server / h2_calls:>6.1f}   {lt_client / lt_calls:>8.1f}  {lt_server / lt_calls:>6.1f}")
