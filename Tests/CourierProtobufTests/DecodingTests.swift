@@ -71,16 +71,11 @@ struct DecodingTests {
         }
         // Past the size where the zero-byte prefilter is skipped and the fields are walked at once:
         // a 20,000-byte blob beside a string with a NUL, and beside a clean one.
-        func varint(_ value: Int) -> [UInt8] {
-            var value = value, out: [UInt8] = []
-            repeat { out.append(UInt8(value & 0x7f) | (value > 0x7f ? 0x80 : 0)); value >>= 7 } while value > 0
-            return out
-        }
-        let largeBlob: [UInt8] = [0x7a] + varint(20_000) + [UInt8](repeating: 0x01, count: 20_000)
+        let largeBlob: [UInt8] = [0x7a] + NestingTests.varint(20_000) + [UInt8](repeating: 0x01, count: 20_000)
         #expect(throws: ProtobufDecodingError.stringContainsNUL(messageType: "courier.testing.Scalars", field: "text")) {
             try Courier_Testing_Scalars(serializedBytes: largeBlob + [0x72, 0x02, 0x61, 0x00])
         }
-        let zeroBlob: [UInt8] = [0x7a] + varint(20_000) + [UInt8](repeating: 0, count: 20_000)
+        let zeroBlob: [UInt8] = [0x7a] + NestingTests.varint(20_000) + [UInt8](repeating: 0, count: 20_000)
         let large = try Courier_Testing_Scalars(serializedBytes: zeroBlob + [0x72, 0x02, 0x6f, 0x6b])
         #expect(large.text == "ok" && large.blob.count == 20_000)
         // Zero bytes outside strings are fine: a bytes field of zeros and a zero-valued length.
